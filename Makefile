@@ -1,0 +1,131 @@
+# Newswire. `make demo` and `make test` work on a fresh machine: each installs what it
+# is missing (the wasm32 target, pinned wasm-bindgen-cli and wasm-pack, Debian's chromium and
+# chromium-driver, and the npm dev tools) and downloads nothing but packages from registries.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_PACK_VERSION := 0.15.1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+PKG := target/pkg
+DIST := dist
+SERVER := target/server/newswire-server
+TEST_SERVER := target/debug/newswire-server
+WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+SERVER_SOURCES := $(shell find server/src -name '*.rs') server/Cargo.toml Cargo.lock
+PAGES := $(wildcard www/*.html) www/sample-feed.json
+
+# For wasm-bindgen-test's runner: Debian's driver, and the flags Chromium needs as root here.
+export CHROMEDRIVER := /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT := 120
+
+.PHONY: help demo test bench build tools dev clean \
+	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium \
+	fmt-check clippy test-native test-browser test-server test-e2e
+
+help:
+	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
+	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
+	@echo "make bench  bytes a partner page downloads before first render"
+	@echo "make dev    trunk serve: the widget's dev loop (needs 'make demo' running for the API)"
+
+# ---------------------------------------------------------------- tools
+
+tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium node_modules/.installed
+
+tool-wasm-target:
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+
+# Installed without --locked: with it, this version fails to build here.
+tool-wasm-bindgen:
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+tool-wasm-pack:
+	@wasm-pack --version 2>/dev/null | grep -q ' $(WASM_PACK_VERSION)$$' || \
+		cargo install wasm-pack --version $(WASM_PACK_VERSION) --locked --force
+
+tool-chromium:
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+# playwright-core drives /usr/bin/chromium and never downloads a browser;
+# binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# ---------------------------------------------------------------- build
+
+build: $(DIST)/newswire/newswire_bg.wasm $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css \
+	$(patsubst www/%,$(DIST)/%,$(PAGES))
+
+# wasm-pack builds with the size-tuned release profile; wasm-opt -Oz then shrinks it
+# (wasm-pack's own wasm-opt step is off, so it never tries to download one).
+$(PKG)/newswire_bg.wasm: $(WIDGET_SOURCES) | tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed
+	wasm-pack --quiet build --release --target web --out-dir $(PKG) --out-name newswire --no-typescript --no-pack
+	wasm-opt -Oz --strip-debug --strip-producers $@ -o $@
+
+$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm
+	@mkdir -p $(@D)
+	cp $(PKG)/newswire_bg.wasm $(PKG)/newswire.js $(@D)/
+
+$(DIST)/newswire/%: www/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(DIST)/%: www/%
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(SERVER): $(SERVER_SOURCES)
+	cargo build --profile server -p newswire-server
+
+# ---------------------------------------------------------------- demo
+
+demo: tools build $(SERVER)
+	$(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json --db newswire.db --www $(DIST)
+
+dev: tools
+	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked
+	trunk serve
+
+# ---------------------------------------------------------------- test
+
+test: tools fmt-check clippy test-native test-browser test-server test-e2e
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy: tool-wasm-target
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p newswire --all-targets --target $(WASM_TARGET) -- -D warnings
+
+test-native:
+	cargo test -p newswire
+
+test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+		cargo test -p newswire --target $(WASM_TARGET) --test browser
+
+test-server:
+	cargo test -p newswire-server
+
+test-e2e: build node_modules/.installed tool-chromium
+	cargo build -p newswire-server
+	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) node --test --test-concurrency=1 tests/e2e/
+
+# ---------------------------------------------------------------- bench
+
+bench: tools build
+	node tests/bench/size.mjs $(DIST)/newswire
+
+clean:
+	rm -rf $(DIST) $(PKG)

@@ -1,0 +1,239 @@
+//! The review API: `POST /api/reviews` validates and stores one review,
+//! `GET /api/reviews/summary` gives the public aggregate. Every 4xx carries a JSON body
+//! `{"error": "..."}` that a person can read.
+
+use crate::store::{NewReview, StoreError};
+use crate::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+/// The largest request body we read.
+pub const MAX_BODY: usize = 8 * 1024;
+/// The longest comment, in characters (the widget holds the same limit).
+pub const MAX_COMMENT: usize = 1000;
+const MAX_SUBJECT: usize = 200;
+const MAX_PAGE: usize = 2048;
+const MAX_KEY: usize = 128;
+
+/// The body as the widget sends it. Unknown fields are ignored.
+#[derive(Debug, Deserialize)]
+pub struct ReviewInput {
+    pub rating: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// Why a review was refused: each becomes a status and a readable message.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("send the review as application/json")]
+    NotJson,
+    #[error("the review is larger than {MAX_BODY} bytes")]
+    TooLarge,
+    #[error("the body is not valid JSON")]
+    Malformed,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("this key was already used for a different review")]
+    KeyReused,
+    #[error("the review could not be stored; please try again")]
+    Storage,
+}
+
+impl ReviewError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ReviewError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ReviewError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ReviewError::Malformed => StatusCode::BAD_REQUEST,
+            ReviewError::Invalid(_) | ReviewError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ReviewError::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ReviewError {
+    fn into_response(self) -> Response {
+        json_error(self.status(), &self.to_string())
+    }
+}
+
+/// A JSON error body with `status`.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// `POST /api/reviews`.
+pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    match store_review(state, &headers, body).await {
+        Ok(id) => (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({ "id": id }).to_string(),
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn store_review(state: AppState, headers: &HeaderMap, body: Body) -> Result<i64, ReviewError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ReviewError::NotJson);
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY) {
+        return Err(ReviewError::TooLarge);
+    }
+    let bytes = to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ReviewError::TooLarge)?;
+    let input: ReviewInput = serde_json::from_slice(&bytes).map_err(|err| {
+        if err.is_data() {
+            ReviewError::Invalid(format!("the review has a wrong or missing field: {err}"))
+        } else {
+            ReviewError::Malformed
+        }
+    })?;
+    let review = validate(input)?;
+    let store = state.store.clone();
+    let stored = tokio::task::spawn_blocking(move || store.insert(&review))
+        .await
+        .map_err(|_| ReviewError::Storage)?;
+    match stored {
+        Ok(id) => Ok(id),
+        Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
+        Err(StoreError::Sqlite(err)) => {
+            eprintln!("newswire-server: storing a review failed: {err}");
+            Err(ReviewError::Storage)
+        }
+    }
+}
+
+/// Checks the limits and normalises the text: trimmed, control characters removed
+/// (line breaks in the comment are kept).
+pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
+    let rating = u8::try_from(input.rating)
+        .ok()
+        .filter(|r| (1..=5).contains(r))
+        .ok_or_else(|| ReviewError::Invalid("rating must be a whole number from 1 to 5".into()))?;
+    let clean = |s: Option<String>, keep_newlines: bool| -> String {
+        s.unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control() || (keep_newlines && *c == '\n'))
+            .collect::<String>()
+            .trim()
+            .to_owned()
+    };
+    let comment = clean(input.comment, true);
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(ReviewError::Invalid(format!(
+            "comment must be at most {MAX_COMMENT} characters"
+        )));
+    }
+    let subject = clean(input.subject, false);
+    let page = clean(input.page, false);
+    if subject.chars().count() > MAX_SUBJECT || page.chars().count() > MAX_PAGE {
+        return Err(ReviewError::Invalid("subject or page is too long".into()));
+    }
+    let key = match clean(input.key, false) {
+        key if key.is_empty() => None,
+        key if key.chars().count() > MAX_KEY => {
+            return Err(ReviewError::Invalid(format!(
+                "key must be at most {MAX_KEY} characters"
+            )))
+        }
+        key => Some(key),
+    };
+    Ok(NewReview {
+        rating,
+        comment,
+        subject,
+        page,
+        key,
+    })
+}
+
+/// `OPTIONS /api/reviews`: the CORS preflight for cross-origin JSON posts.
+pub async fn preflight() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
+            (header::ACCESS_CONTROL_MAX_AGE, "600"),
+        ],
+    )
+        .into_response()
+}
+
+/// `GET /api/reviews/summary`.
+pub async fn summary(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || store.summary()).await {
+        Ok(Ok(summary)) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::to_string(&summary).unwrap_or_default(),
+        )
+            .into_response(),
+        _ => ReviewError::Storage.into_response(),
+    }
+}
+
+/// Partner pages on any origin may post reviews; no credentials are ever accepted.
+pub async fn allow_any_origin(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(rating: i64, comment: &str) -> ReviewInput {
+        ReviewInput {
+            rating,
+            comment: Some(comment.into()),
+            subject: Some(" lead-1 ".into()),
+            page: None,
+            key: Some("k".into()),
+        }
+    }
+
+    #[test]
+    fn text_is_trimmed_and_control_characters_go() {
+        let review = validate(input(4, "  Good\u{0}\u{7} work\nthanks \t")).unwrap();
+        assert_eq!(review.comment, "Good work\nthanks");
+        assert_eq!(review.subject, "lead-1");
+        assert_eq!(review.rating, 4);
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        assert!(validate(input(0, "")).is_err());
+        assert!(validate(input(6, "")).is_err());
+        assert!(validate(input(-300, "")).is_err());
+        assert!(validate(input(5, &"é".repeat(1000))).is_ok());
+        assert!(validate(input(5, &"é".repeat(1001))).is_err());
+    }
+}

@@ -1,0 +1,220 @@
+//! The root component: owns the state reducer, fetches the feed, sends reviews, and lays
+//! out the headline strip, the briefs and the review prompt.
+
+use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
+use crate::config::Config;
+use crate::news::{self, News};
+use crate::platform;
+use crate::review::ReviewPayload;
+use crate::services;
+use crate::state::{Action, FeedState, ReviewStatus, WidgetState};
+use std::cell::Cell;
+use std::rc::Rc;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+/// The load state as the host element shows it in its `state` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadState {
+    Loading,
+    Ready,
+    Error,
+}
+
+impl LoadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadState::Loading => "loading",
+            LoadState::Ready => "ready",
+            LoadState::Error => "error",
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct WidgetProps {
+    pub config: Rc<Config>,
+    /// Told whenever the load state changes, so the host element can carry it.
+    #[prop_or_default]
+    pub on_state: Callback<LoadState>,
+}
+
+#[component]
+pub fn Widget(props: &WidgetProps) -> Html {
+    let state = use_reducer(WidgetState::default);
+    // Bumped by the retry button; each value is one load of the feed.
+    let generation = use_state(|| 0u32);
+    let root = use_node_ref();
+    let config = &props.config;
+
+    {
+        let (state, config) = (state.clone(), config.clone());
+        use_effect_with(*generation, move |_| {
+            // A load that finishes after the widget is gone must not touch it.
+            let live = Rc::new(Cell::new(true));
+            let still_live = live.clone();
+            state.dispatch(Action::LoadFeed);
+            spawn_local(async move {
+                let result = services::feed::fetch_feed(&config.feed).await;
+                if !still_live.get() {
+                    return;
+                }
+                match result {
+                    Ok(feed) => {
+                        let news = news::select(&feed, &config.category, config.max_briefs);
+                        state.dispatch(Action::FeedLoaded(Rc::new(news)));
+                    }
+                    Err(error) => state.dispatch(Action::FeedFailed(error)),
+                }
+            });
+            move || live.set(false)
+        });
+    }
+
+    let load_state = match state.feed {
+        FeedState::Loading => LoadState::Loading,
+        FeedState::Ready(_) => LoadState::Ready,
+        FeedState::Failed(_) => LoadState::Error,
+    };
+    {
+        let on_state = props.on_state.clone();
+        use_effect_with(load_state, move |load_state| on_state.emit(*load_state));
+    }
+
+    // The accent reaches the stylesheet as custom properties set through the CSSOM,
+    // which a strict style-src allows, unlike a `style` attribute.
+    {
+        let root = root.clone();
+        let accent = config.accent.clone();
+        let on_accent = config.on_accent();
+        use_effect_with((accent, on_accent), move |(accent, on_accent)| {
+            if let Some(el) = root.cast::<web_sys::HtmlElement>() {
+                let style = el.style();
+                if let Some(accent) = accent {
+                    let _ = style.set_property("--nw-accent", accent);
+                }
+                if let Some(on_accent) = on_accent {
+                    let _ = style.set_property("--nw-on-accent", on_accent);
+                }
+            }
+        });
+    }
+
+    // Sending is driven by state: whenever the draft enters `Sending`, post it once.
+    let news = match &state.feed {
+        FeedState::Ready(news) => Some(news.clone()),
+        _ => None,
+    };
+    let outgoing = (state.review.status == ReviewStatus::Sending).then(|| ReviewPayload {
+        rating: state.review.rating.unwrap_or_default(),
+        comment: state.review.comment.trim().to_owned(),
+        subject: news
+            .as_ref()
+            .and_then(|n| n.headlines.first())
+            .map(|s| s.id.clone())
+            .unwrap_or_default(),
+        page: platform::page_url(),
+        key: state.review.key.clone().unwrap_or_default(),
+    });
+    {
+        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
+        use_effect_with(outgoing, move |outgoing| {
+            if let Some(payload) = outgoing.clone() {
+                spawn_local(async move {
+                    match services::review::submit_review(&endpoint, &payload).await {
+                        Ok(id) => state.dispatch(Action::ReviewStored(id)),
+                        Err(error) => state.dispatch(Action::ReviewFailed(error)),
+                    }
+                });
+            }
+        });
+    }
+
+    let title = news
+        .as_ref()
+        .map(|n| n.title.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Latest news".to_owned());
+    let body = match &state.feed {
+        FeedState::Loading => loading(),
+        FeedState::Failed(error) => {
+            let retry = {
+                let generation = generation.clone();
+                Callback::from(move |_: MouseEvent| generation.set(*generation + 1))
+            };
+            html! {
+                <div class="nw-error" role="alert">
+                    <p class="nw-error-title">{ "The news can't be shown right now." }</p>
+                    <p class="nw-muted">{ capitalise(&error.to_string()) }{ "." }</p>
+                    <button type="button" class="nw-submit" onclick={retry}>{ "Try again" }</button>
+                </div>
+            }
+        }
+        FeedState::Ready(news) => ready(&state, news, config),
+    };
+
+    html! {
+        <section class={classes!("nw", config.theme.class())} aria-label={title.clone()}
+                 ref={root}>
+            <h2 class="nw-title" part="title">{ title }</h2>
+            { body }
+        </section>
+    }
+}
+
+fn loading() -> Html {
+    html! {
+        <div class="nw-loading" role="status">
+            <span class="nw-hidden">{ "Loading the latest news…" }</span>
+            <div class="nw-skeleton nw-skeleton-strip" />
+            <div class="nw-skeleton" />
+            <div class="nw-skeleton" />
+            <div class="nw-skeleton" />
+        </div>
+    }
+}
+
+fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config) -> Html {
+    let dispatch = |action: fn() -> Action| {
+        let state = state.clone();
+        Callback::from(move |()| state.dispatch(action()))
+    };
+    let on_toggle = if state.ticker_paused {
+        dispatch(|| Action::ResumeTicker)
+    } else {
+        dispatch(|| Action::PauseTicker)
+    };
+    let on_rate = {
+        let state = state.clone();
+        Callback::from(move |stars| state.dispatch(Action::RateReview(stars)))
+    };
+    let on_comment = {
+        let state = state.clone();
+        Callback::from(move |text| state.dispatch(Action::EditComment(text)))
+    };
+    let on_submit = {
+        let state = state.clone();
+        Callback::from(move |()| {
+            let key = platform::random_key();
+            state.dispatch(Action::SubmitReview { key })
+        })
+    };
+    html! {
+        <>
+            <HeadlineStrip headlines={news.headlines.clone()} paused={state.ticker_paused}
+                           {on_toggle} />
+            <BriefList briefs={news.briefs.clone()} category={config.category.clone()}
+                       lang={config.lang.clone().map(AttrValue::from)} />
+            <ReviewPrompt draft={state.review.clone()} {on_rate} {on_comment} {on_submit}
+                          on_restart={dispatch(|| Action::StartNewReview)} />
+        </>
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,355 @@
+//! The widget's configuration, read from the host element's attributes.
+//!
+//! Parsing is pure: it takes an attribute getter and a URL resolver, so it runs the same in
+//! native tests as in the browser. A bad value never stops the widget: it becomes a
+//! [`ConfigError`] that the entry logs as a console warning, and the default is used.
+//! Only a missing or unusable `feed` is fatal, since there is nothing to show without it.
+
+/// The default category whose items become briefs.
+pub const DEFAULT_CATEGORY: &str = "Politics";
+/// The default number of briefs.
+pub const DEFAULT_MAX_BRIEFS: usize = 5;
+/// The largest `max-briefs` we accept; more would not fit the reserved space usefully.
+pub const MAX_BRIEFS_LIMIT: usize = 50;
+
+/// The colour scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    Light,
+    Dark,
+    /// Follows the reader's `prefers-color-scheme`.
+    #[default]
+    Auto,
+}
+
+impl Theme {
+    /// The class the stylesheet keys on.
+    pub fn class(self) -> &'static str {
+        match self {
+            Theme::Light => "theme-light",
+            Theme::Dark => "theme-dark",
+            Theme::Auto => "theme-auto",
+        }
+    }
+}
+
+/// Everything a widget instance is told by its host element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The absolute feed URL.
+    pub feed: String,
+    pub theme: Theme,
+    /// A validated CSS colour.
+    pub accent: Option<String>,
+    /// The tag that selects briefs, compared case-insensitively.
+    pub category: String,
+    pub max_briefs: usize,
+    /// A BCP 47 language tag for dates and text; `None` means the host's.
+    pub lang: Option<String>,
+    /// The absolute URL reviews are posted to.
+    pub review_endpoint: String,
+}
+
+/// A problem with one attribute.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// There is no `feed` attribute (or `data-feed` on the script tag).
+    #[error("Newswire: the `feed` attribute is required")]
+    MissingFeed,
+    /// The `feed` value is not an http(s) URL.
+    #[error("Newswire: `feed` is not an http(s) URL: {0:?}")]
+    InvalidFeed(String),
+    /// Any other attribute with a value we cannot use; the default applies.
+    #[error("Newswire: ignoring `{attribute}`={value:?}; expected {expected}")]
+    InvalidValue {
+        attribute: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// The configuration, plus a warning for each attribute that fell back to its default.
+pub type Parsed = (Config, Vec<ConfigError>);
+
+impl Config {
+    /// Reads the configuration through `attr` (an attribute getter), resolving URLs with
+    /// `resolve` (relative to the page). Fails only when the feed is missing or unusable.
+    pub fn from_attributes(
+        attr: impl Fn(&str) -> Option<String>,
+        resolve: impl Fn(&str) -> Option<String>,
+    ) -> Result<Parsed, ConfigError> {
+        let mut warnings = Vec::new();
+        let mut invalid = |attribute, value: String, expected| {
+            warnings.push(ConfigError::InvalidValue {
+                attribute,
+                value,
+                expected,
+            })
+        };
+
+        let feed_attr = attr("feed").filter(|f| !f.trim().is_empty());
+        let feed_attr = feed_attr.ok_or(ConfigError::MissingFeed)?;
+        let feed = resolve(feed_attr.trim())
+            .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
+            .ok_or(ConfigError::InvalidFeed(feed_attr))?;
+
+        let theme = match attr("theme") {
+            None => Theme::Auto,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "light" => Theme::Light,
+                "dark" => Theme::Dark,
+                "auto" | "" => Theme::Auto,
+                _ => {
+                    invalid("theme", v, "light, dark or auto");
+                    Theme::Auto
+                }
+            },
+        };
+
+        let accent = attr("accent").and_then(|v| {
+            let trimmed = v.trim();
+            if is_css_colour(trimmed) {
+                Some(trimmed.to_owned())
+            } else {
+                invalid("accent", v, "a CSS colour such as #0b57d0");
+                None
+            }
+        });
+
+        let category = match attr("category") {
+            None => DEFAULT_CATEGORY.to_owned(),
+            Some(v) if !v.trim().is_empty() && v.chars().count() <= 64 => v.trim().to_owned(),
+            Some(v) => {
+                invalid("category", v, "a tag of 1 to 64 characters");
+                DEFAULT_CATEGORY.to_owned()
+            }
+        };
+
+        let max_briefs = match attr("max-briefs") {
+            None => DEFAULT_MAX_BRIEFS,
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_BRIEFS_LIMIT).contains(&n) => n,
+                _ => {
+                    invalid("max-briefs", v, "a whole number from 1 to 50");
+                    DEFAULT_MAX_BRIEFS
+                }
+            },
+        };
+
+        let lang = attr("lang").and_then(|v| {
+            if is_language_tag(v.trim()) {
+                Some(v.trim().to_owned())
+            } else {
+                invalid("lang", v, "a language tag such as en or en-GB");
+                None
+            }
+        });
+
+        let default_endpoint = || format!("{}/api/reviews", origin(&feed));
+        let review_endpoint = match attr("review-endpoint") {
+            None => default_endpoint(),
+            Some(v) => match resolve(v.trim()) {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => url,
+                _ => {
+                    invalid("review-endpoint", v, "an http(s) URL");
+                    default_endpoint()
+                }
+            },
+        };
+
+        let config = Config {
+            feed,
+            theme,
+            accent,
+            category,
+            max_briefs,
+            lang,
+            review_endpoint,
+        };
+        Ok((config, warnings))
+    }
+
+    /// The colour for text on the accent: black or white, whichever contrasts more.
+    /// Known only for hex accents; other forms keep the theme's default.
+    pub fn on_accent(&self) -> Option<&'static str> {
+        let hex = self.accent.as_deref()?.strip_prefix('#')?;
+        let digits: Vec<u8> = hex
+            .chars()
+            .map(|c| c.to_digit(16).map(|d| d as u8))
+            .collect::<Option<_>>()?;
+        let channel = |i: usize| -> f64 {
+            let value = match digits.len() {
+                3 | 4 => digits[i] * 17,
+                6 | 8 => digits[2 * i] * 16 + digits[2 * i + 1],
+                _ => 0,
+            };
+            let c = f64::from(value) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
+        // White wins when (1.05)/(L+0.05) > (L+0.05)/(0.05), i.e. below L ≈ 0.179.
+        Some(if luminance < 0.179 { "#ffffff" } else { "#000000" })
+    }
+}
+
+/// The scheme and authority of an absolute URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// A conservative CSS colour check: hex, a colour function, or a keyword. It also keeps
+/// anything that could break out of a declaration (`;`, braces, quotes) away from the CSS.
+fn is_css_colour(v: &str) -> bool {
+    if let Some(hex) = v.strip_prefix('#') {
+        return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some((name, args)) = v.split_once('(') {
+        let functions = ["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch"];
+        return functions.contains(&name.to_ascii_lowercase().as_str())
+            && args.ends_with(')')
+            && args[..args.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || " .,%/+-".contains(c));
+    }
+    !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// A BCP 47-shaped tag: `en`, `en-GB`, `az-Latn-AZ`.
+fn is_language_tag(v: &str) -> bool {
+    let mut parts = v.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(attrs: &[(&str, &str)]) -> Result<Parsed, ConfigError> {
+        let map: HashMap<String, String> = attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_attributes(
+            |name| map.get(name).cloned(),
+            |input| crate::platform::resolve_url(input, "https://partner.example/news/page.html"),
+        )
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_feed_is_given() {
+        // Action.
+        let (config, warnings) = parse(&[("feed", "https://agency.example/feed.json")]).unwrap();
+        // Assert.
+        assert!(warnings.is_empty());
+        assert_eq!(config.feed, "https://agency.example/feed.json");
+        assert_eq!(config.theme, Theme::Auto);
+        assert_eq!(config.accent, None);
+        assert_eq!(config.category, "Politics");
+        assert_eq!(config.max_briefs, 5);
+        assert_eq!(config.lang, None);
+        assert_eq!(config.review_endpoint, "https://agency.example/api/reviews");
+    }
+
+    #[test]
+    fn every_attribute_is_read() {
+        let (config, warnings) = parse(&[
+            ("feed", "/feed.json"),
+            ("theme", " Dark "),
+            ("accent", "#c0ffee"),
+            ("category", "Economy"),
+            ("max-briefs", "8"),
+            ("lang", "en-GB"),
+            ("review-endpoint", "https://reviews.example/r"),
+        ])
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.feed, "https://partner.example/feed.json");
+        assert_eq!(config.theme, Theme::Dark);
+        assert_eq!(config.accent.as_deref(), Some("#c0ffee"));
+        assert_eq!(config.category, "Economy");
+        assert_eq!(config.max_briefs, 8);
+        assert_eq!(config.lang.as_deref(), Some("en-GB"));
+        assert_eq!(config.review_endpoint, "https://reviews.example/r");
+    }
+
+    #[test]
+    fn invalid_values_warn_by_name_and_fall_back() {
+        let (config, warnings) = parse(&[
+            ("feed", "https://agency.example:8443/x/feed.json?v=1"),
+            ("theme", "neon"),
+            ("accent", "red;} body{display:none"),
+            ("category", "  "),
+            ("max-briefs", "0"),
+            ("lang", "not a language"),
+            ("review-endpoint", "javascript:alert(1)"),
+        ])
+        .unwrap();
+        let named: Vec<_> = warnings
+            .iter()
+            .map(|w| match w {
+                ConfigError::InvalidValue { attribute, .. } => *attribute,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            named,
+            ["theme", "accent", "category", "max-briefs", "lang", "review-endpoint"]
+        );
+        assert!(warnings[0].to_string().contains("`theme`=\"neon\""));
+        assert_eq!(config.theme, Theme::Auto);
+        assert_eq!(config.accent, None);
+        assert_eq!(config.category, "Politics");
+        assert_eq!(config.max_briefs, 5);
+        assert_eq!(
+            config.review_endpoint,
+            "https://agency.example:8443/api/reviews"
+        );
+        for bad in ["51", "-1", "five", "2.5"] {
+            let (config, warnings) =
+                parse(&[("feed", "https://a.example/f"), ("max-briefs", bad)]).unwrap();
+            assert_eq!((config.max_briefs, warnings.len()), (5, 1), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_missing_or_unusable_feed_is_fatal() {
+        assert_eq!(parse(&[]), Err(ConfigError::MissingFeed));
+        assert_eq!(parse(&[("feed", "  ")]), Err(ConfigError::MissingFeed));
+        assert_eq!(
+            parse(&[("feed", "javascript:alert(1)")]),
+            Err(ConfigError::InvalidFeed("javascript:alert(1)".into()))
+        );
+    }
+
+    #[test]
+    fn colours_are_checked_and_get_readable_text() {
+        for good in ["#fff", "#0b57d0", "#0b57d0cc", "rebeccapurple", "rgb(10 20 30 / 50%)", "oklch(0.6 0.2 250)"] {
+            assert!(is_css_colour(good), "{good}");
+        }
+        for bad in ["", "#ggg", "#12345", "url(x)", "rgb(1,2,3", "red;", "var(--x)", "expression(alert(1))"] {
+            assert!(!is_css_colour(bad), "{bad}");
+        }
+        let with_accent = |a: &str| {
+            parse(&[("feed", "https://a.example/f"), ("accent", a)])
+                .unwrap()
+                .0
+                .on_accent()
+        };
+        assert_eq!(with_accent("#0b57d0"), Some("#ffffff"));
+        assert_eq!(with_accent("#ffd700"), Some("#000000"));
+        assert_eq!(with_accent("#fff"), Some("#000000"));
+        assert_eq!(with_accent("navy"), None);
+    }
+}

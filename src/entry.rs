@@ -1,0 +1,72 @@
+//! The wasm entry: the loader (`www/embed.js`) calls [`mount`] once per `<newswire-widget>`
+//! element, with the shadow root it has already attached and styled.
+
+use crate::components::widget::{LoadState, Widget, WidgetProps};
+use crate::config::Config;
+use crate::platform;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use web_sys::{HtmlElement, ShadowRoot};
+use yew::{AppHandle, Callback, Renderer};
+
+/// A mounted widget; the loader keeps it to unmount when the element leaves the page.
+#[wasm_bindgen]
+pub struct Mounted {
+    app: Option<AppHandle<Widget>>,
+}
+
+#[wasm_bindgen]
+impl Mounted {
+    /// Tears the widget down: its components, effects and listeners.
+    pub fn unmount(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.destroy();
+        }
+    }
+}
+
+/// Reads `host`'s attributes and renders the widget into `shadow`, replacing its placeholder.
+/// Invalid attributes are reported as console warnings; a missing feed is an error state.
+#[wasm_bindgen]
+pub fn mount(host: HtmlElement, shadow: ShadowRoot) -> Result<Mounted, JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("Newswire: no document"))?;
+    let base = document.base_uri().ok().flatten().unwrap_or_default();
+    let parsed = Config::from_attributes(
+        |name| host.get_attribute(name),
+        |input| platform::resolve_url(input, &base),
+    );
+
+    let root = document.create_element("div")?;
+    root.set_class_name("nw-root");
+    shadow.replace_children_with_node_1(&root);
+
+    let (mut config, warnings) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            let message = error.to_string();
+            web_sys::console::error_1(&JsValue::from_str(&message));
+            root.set_class_name("nw-root nw-fatal");
+            root.set_text_content(Some(
+                "This news widget is not set up correctly, so it cannot show the news.",
+            ));
+            host.set_attribute("state", "error")?;
+            return Ok(Mounted { app: None });
+        }
+    };
+    for warning in warnings {
+        platform::warn(&warning.to_string());
+    }
+    config.lang = config.lang.or_else(platform::host_language);
+
+    let on_state = Callback::from(move |state: LoadState| {
+        let _ = host.set_attribute("state", state.as_str());
+    });
+    let props = WidgetProps {
+        config: Rc::new(config),
+        on_state,
+    };
+    let app = Renderer::<Widget>::with_root_and_props(root, props).render();
+    Ok(Mounted { app: Some(app) })
+}

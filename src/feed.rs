@@ -1,0 +1,324 @@
+//! JSON Feed 1.1 models (version 1 is accepted too) and the one parser the widget ships.
+//!
+//! The models follow the spec's field names, with `#[serde(default)]` on everything the spec
+//! calls optional. Items are parsed one at a time from raw slices, so one malformed item is
+//! dropped on its own instead of failing the whole feed.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// The version URLs we accept; `https://jsonfeed.org/version/1.1` and `.../version/1`.
+const VERSION_PREFIX: &str = "https://jsonfeed.org/version/1";
+
+/// What can go wrong between asking for a feed and holding a usable one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    /// The request never got an answer: offline, DNS, CORS or a refused connection.
+    #[error("the news service could not be reached")]
+    Network,
+    /// No answer came within the timeout, so the request was aborted.
+    #[error("the news service took too long to answer")]
+    Timeout,
+    /// The server answered, but not with success.
+    #[error("the news service answered with HTTP status {0}")]
+    Status(u16),
+    /// The body is larger than we are willing to parse.
+    #[error("the news feed is too large ({0} bytes)")]
+    TooLarge(usize),
+    /// The body is not JSON at all (an HTML error page, say).
+    #[error("the news feed is not valid JSON")]
+    InvalidJson,
+    /// JSON, but not a JSON Feed: the reason names what is missing.
+    #[error("the news feed is not a JSON Feed: {0}")]
+    NotAFeed(&'static str),
+}
+
+/// A JSON Feed document, reduced to the fields the widget reads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Feed {
+    pub title: String,
+    pub home_page_url: Option<String>,
+    pub language: Option<String>,
+    /// Items that parsed and carry an id, in feed order.
+    pub items: Vec<Item>,
+}
+
+/// One feed item. Fields the widget does not read are ignored.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Item {
+    /// Required by the spec; numbers are coerced to strings, as the spec asks of readers.
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub external_url: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub content_text: Option<String>,
+    #[serde(default)]
+    pub content_html: Option<String>,
+    /// RFC 3339, as the spec requires; anything else counts as "no date".
+    #[serde(default)]
+    pub date_published: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Our extension object; the spec reserves keys starting with `_` for extensions.
+    #[serde(default, rename = "_newswire")]
+    pub newswire: Extension,
+}
+
+/// The `_newswire` extension: editorial flags the agency sets per item.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+pub struct Extension {
+    /// A lead story for the headline strip.
+    #[serde(default)]
+    pub headline: bool,
+}
+
+/// The top level as it arrives: items stay raw so that each parses on its own.
+#[derive(Deserialize)]
+struct RawFeed<'a> {
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    home_page_url: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(borrow)]
+    items: Option<Vec<&'a RawValue>>,
+}
+
+/// Parses a JSON Feed body. Items without an id, and items that are malformed, are dropped.
+pub fn parse(body: &str) -> Result<Feed, FeedError> {
+    let raw: RawFeed = serde_json::from_str(body).map_err(|err| {
+        if err.is_data() {
+            FeedError::NotAFeed("its fields have the wrong types")
+        } else {
+            FeedError::InvalidJson
+        }
+    })?;
+    match raw.version.as_deref() {
+        Some(v) if v.starts_with(VERSION_PREFIX) => {}
+        Some(_) => return Err(FeedError::NotAFeed("its version is not JSON Feed 1")),
+        None => return Err(FeedError::NotAFeed("it has no version")),
+    }
+    let items = raw.items.ok_or(FeedError::NotAFeed("it has no items"))?;
+    let items = items
+        .into_iter()
+        .filter_map(|item| serde_json::from_str::<Item>(item.get()).ok())
+        .filter(|item| item.id.as_deref().is_some_and(|id| !id.trim().is_empty()))
+        .collect();
+    Ok(Feed {
+        title: raw.title.unwrap_or_default(),
+        home_page_url: raw.home_page_url,
+        language: raw.language,
+        items,
+    })
+}
+
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Id;
+    impl Visitor<'_> for Id {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Id)
+}
+
+/// Milliseconds since the Unix epoch for an RFC 3339 timestamp, or `None` when it is not one.
+///
+/// Written out here rather than pulled from a date crate: sorting needs only this, and
+/// the browser's `Intl` does all the formatting.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        part.iter()
+            .try_fold(0i64, |acc, d| Some(acc * 10 + i64::from(d - b'0')))
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
+        return None;
+    }
+    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) || b.get(16) != Some(&b':') {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        let digits = &b[start..i.min(start + 3)];
+        millis = digits
+            .iter()
+            .fold(0, |acc, d| acc * 10 + i64::from(d - b'0'))
+            * 10i64.pow(3 - digits.len() as u32);
+    }
+    let offset_minutes = match b.get(i) {
+        Some(b'Z' | b'z') if b.len() == i + 1 => 0,
+        Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && b[i + 3] == b':' => {
+            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'+' {
+                h * 60 + m
+            } else {
+                -(h * 60 + m)
+            }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_minimal_feed_and_drops_items_without_ids() {
+        // Assemble.
+        let body = r#"{
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "Agency",
+            "unknown_field": {"ignored": true},
+            "items": [
+                {"id": "a", "title": "First", "tags": ["Politics"], "_newswire": {"headline": true}},
+                {"title": "No id"},
+                {"id": "", "title": "Empty id"},
+                {"id": 42, "content_text": "Numeric id"},
+                {"id": "b", "title": 7},
+                "not an object"
+            ]
+        }"#;
+        // Action.
+        let feed = parse(body).expect("a valid feed");
+        // Assert.
+        assert_eq!(feed.title, "Agency");
+        let ids: Vec<_> = feed.items.iter().map(|i| i.id.clone().unwrap()).collect();
+        assert_eq!(ids, ["a", "42"]);
+        assert!(feed.items[0].newswire.headline);
+        assert!(!feed.items[1].newswire.headline);
+    }
+
+    #[test]
+    fn accepts_version_1_and_rejects_other_documents() {
+        let v1 = r#"{"version": "https://jsonfeed.org/version/1", "items": []}"#;
+        assert!(parse(v1).is_ok());
+        assert_eq!(parse("<html>502</html>"), Err(FeedError::InvalidJson));
+        assert_eq!(parse(""), Err(FeedError::InvalidJson));
+        assert!(matches!(parse(r#"{"items": []}"#), Err(FeedError::NotAFeed(_))));
+        assert!(matches!(
+            parse(r#"{"version": "https://example.com/rss", "items": []}"#),
+            Err(FeedError::NotAFeed(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"version": "https://jsonfeed.org/version/1.1"}"#),
+            Err(FeedError::NotAFeed(_))
+        ));
+        assert!(matches!(parse("[1, 2]"), Err(FeedError::NotAFeed(_))));
+        assert!(matches!(
+            parse(r#"{"version": "https://jsonfeed.org/version/1.1", "items": 5}"#),
+            Err(FeedError::NotAFeed(_))
+        ));
+    }
+
+    #[test]
+    fn rfc3339_timestamps_become_epoch_milliseconds() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2023-12-05T22:27:00Z"),
+            Some(1_701_815_220_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-12-06T02:27:00+04:00"),
+            Some(1_701_815_220_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2023-12-05T22:27:00.5-00:00"),
+            Some(1_701_815_220_500)
+        );
+        assert!(parse_rfc3339("2024-02-29t10:00:00z").is_some());
+        for bad in [
+            "",
+            "yesterday",
+            "2023-12-05",
+            "2023-12-05T22:27Z",
+            "2023-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2023-12-05T24:00:00Z",
+            "2023-12-05T22:27:00",
+            "2023-12-05T22:27:00+0400",
+            "2023-12-05T22:27:00.Z",
+            "２０２３-12-05T22:27:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+}

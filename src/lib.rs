@@ -1,0 +1,22 @@
+//! Newswire: a news agency's headlines, politics briefs and a review prompt, embedded on
+//! partner pages with one script tag.
+//!
+//! The crate is layered so that each part can be read, and tested, on its own:
+//! - [`feed`] holds the JSON Feed models and parser; [`news`] turns a feed into what the view
+//!   shows; [`review`] is the review's wire format. All three are plain Rust.
+//! - [`config`] reads the host element's attributes.
+//! - [`state`] is the one reducer; [`components`] are the Yew views, one per file.
+//! - [`services`] does all network I/O; [`platform`] reaches the browser's own APIs.
+//! - `entry` (wasm only) is the thin `#[wasm_bindgen]` surface that the loader calls.
+
+pub mod components;
+pub mod config;
+pub mod feed;
+pub mod news;
+pub mod platform;
+pub mod review;
+pub mod services;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod entry;

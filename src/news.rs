@@ -1,0 +1,281 @@
+//! Turns a [`Feed`] into what the view shows: the lead stories and the briefs.
+//!
+//! Everything here is decided once per fetch, so the components only lay out finished,
+//! safe values: links are checked http(s) URLs, HTML is already text, and long texts are
+//! already shortened.
+
+use crate::feed::{parse_rfc3339, Feed, Item};
+use crate::platform;
+use std::rc::Rc;
+
+/// How many of the newest items fill the strip when the agency flagged none.
+pub const FALLBACK_HEADLINES: usize = 5;
+/// Longest title we show, in characters, before shortening at a word boundary.
+const MAX_TITLE: usize = 200;
+/// Longest brief text we show.
+const MAX_TEXT: usize = 320;
+
+/// A lead story in the headline strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    pub id: String,
+    pub title: String,
+    /// A checked http(s) URL, if the item has one.
+    pub link: Option<String>,
+}
+
+/// A dated politics brief.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brief {
+    pub id: String,
+    pub title: Option<String>,
+    /// `summary`, else `content_text`, else `content_html` as text; may be empty.
+    pub text: String,
+    /// The item's `date_published` as milliseconds since the epoch.
+    pub published: Option<i64>,
+    /// The original timestamp, for `<time datetime>`.
+    pub datetime: Option<String>,
+    pub link: Option<String>,
+}
+
+/// What the widget renders from one fetch of the feed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct News {
+    pub title: String,
+    pub headlines: Rc<[Story]>,
+    pub briefs: Rc<[Brief]>,
+}
+
+/// Selects headlines and briefs from `feed`.
+///
+/// Headlines are the items flagged `_newswire.headline`, newest first; with none flagged,
+/// the newest [`FALLBACK_HEADLINES`] items. Briefs are the items tagged `category`
+/// (case-insensitively) that are not flagged headlines, newest first with undated items
+/// last, at most `max_briefs` of them.
+pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
+    let mut items: Vec<(&Item, Option<i64>)> = feed
+        .items
+        .iter()
+        .map(|item| (item, item.date_published.as_deref().and_then(parse_rfc3339)))
+        .collect();
+    // Stable, so items with equal (or no) dates keep the agency's order.
+    items.sort_by_key(|(_, published)| std::cmp::Reverse(published.unwrap_or(i64::MIN)));
+
+    let flagged = items.iter().filter(|(item, _)| item.newswire.headline);
+    let headlines: Vec<Story> = if items.iter().any(|(item, _)| item.newswire.headline) {
+        flagged.filter_map(|(item, _)| story(item)).collect()
+    } else {
+        items
+            .iter()
+            .filter_map(|(item, _)| story(item))
+            .take(FALLBACK_HEADLINES)
+            .collect()
+    };
+
+    let category = category.to_lowercase();
+    let briefs: Vec<Brief> = items
+        .iter()
+        .filter(|(item, _)| !item.newswire.headline)
+        .filter(|(item, _)| item.tags.iter().any(|t| t.trim().to_lowercase() == category))
+        .filter_map(|(item, published)| brief(item, *published))
+        .take(max_briefs)
+        .collect();
+
+    News {
+        title: shorten(feed.title.trim(), MAX_TITLE),
+        headlines: headlines.into(),
+        briefs: briefs.into(),
+    }
+}
+
+fn story(item: &Item) -> Option<Story> {
+    let title = non_empty(item.title.as_deref())
+        .or_else(|| non_empty(item.summary.as_deref()))
+        .or_else(|| non_empty(item.content_text.as_deref()))?;
+    Some(Story {
+        id: item.id.clone()?,
+        title: shorten(title, MAX_TITLE),
+        link: link(item),
+    })
+}
+
+fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
+    let title = non_empty(item.title.as_deref()).map(|t| shorten(t, MAX_TITLE));
+    let text = non_empty(item.summary.as_deref())
+        .or_else(|| non_empty(item.content_text.as_deref()))
+        .map(|t| shorten(t, MAX_TEXT))
+        .or_else(|| {
+            let html = item.content_html.as_deref()?;
+            let text = platform::html_to_text(html);
+            Some(shorten(&collapse_spaces(&text), MAX_TEXT))
+        })
+        .unwrap_or_default();
+    if title.is_none() && text.is_empty() {
+        return None;
+    }
+    Some(Brief {
+        id: item.id.clone()?,
+        title,
+        text,
+        published,
+        datetime: published.and(item.date_published.clone()),
+        link: link(item),
+    })
+}
+
+/// The item's own page, else the page it links to; only http(s) URLs survive.
+fn link(item: &Item) -> Option<String> {
+    [&item.url, &item.external_url]
+        .into_iter()
+        .flatten()
+        .find_map(|url| platform::http_url(url))
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At most `max` characters, cut at the last word boundary and ended with an ellipsis.
+pub fn shorten(s: &str, max: usize) -> String {
+    let Some((cut, _)) = s.char_indices().nth(max) else {
+        return s.to_owned();
+    };
+    let head = &s[..cut];
+    let head = match head.rfind(char::is_whitespace) {
+        Some(space) if space > cut / 2 => &head[..space],
+        _ => head,
+    };
+    format!("{}…", head.trim_end_matches(|c: char| c.is_whitespace() || ",;:.".contains(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::Extension;
+
+    fn item(id: &str, date: Option<&str>, tags: &[&str], headline: bool) -> Item {
+        Item {
+            id: Some(id.into()),
+            url: Some(format!("https://agency.example/{id}")),
+            title: Some(format!("Title {id}")),
+            date_published: date.map(Into::into),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            newswire: Extension { headline },
+            ..Item::default()
+        }
+    }
+
+    fn ids<T>(list: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
+        list.iter().map(|x| id(x).to_owned()).collect()
+    }
+
+    #[test]
+    fn flagged_headlines_lead_and_are_not_repeated_as_briefs() {
+        // Assemble.
+        let feed = Feed {
+            title: "Agency".into(),
+            items: vec![
+                item("old-lead", Some("2024-03-01T08:00:00Z"), &["Politics"], true),
+                item("new-lead", Some("2024-03-02T08:00:00Z"), &["World"], true),
+                item("p1", Some("2024-03-01T09:00:00Z"), &["politics"], false),
+                item("p2", Some("2024-03-03T09:00:00+05:00"), &["POLITICS"], false),
+                item("p3", Some("2024-03-03T09:00:00Z"), &["Politics", "Economy"], false),
+                item("undated", None, &["Politics"], false),
+                item("bad-date", Some("last Tuesday"), &["Politics"], false),
+                item("sport", Some("2024-03-04T09:00:00Z"), &["Sport"], false),
+            ],
+            ..Feed::default()
+        };
+        // Action.
+        let news = select(&feed, "Politics", 10);
+        // Assert.
+        assert_eq!(ids(&news.headlines, |s| &s.id), ["new-lead", "old-lead"]);
+        assert_eq!(
+            ids(&news.briefs, |b| &b.id),
+            ["p3", "p2", "p1", "undated", "bad-date"]
+        );
+        assert_eq!(news.briefs[3].published, None);
+        assert_eq!(news.briefs[4].datetime, None);
+        assert_eq!(
+            news.briefs[0].datetime.as_deref(),
+            Some("2024-03-03T09:00:00Z")
+        );
+    }
+
+    #[test]
+    fn without_flags_the_newest_five_lead_and_briefs_are_capped() {
+        let items = (0..8)
+            .map(|i| {
+                let date = format!("2024-01-0{}T12:00:00Z", i + 1);
+                item(&format!("i{i}"), Some(&date), &["Politics"], false)
+            })
+            .collect();
+        let feed = Feed {
+            items,
+            ..Feed::default()
+        };
+        let news = select(&feed, "politics", 3);
+        assert_eq!(
+            ids(&news.headlines, |s| &s.id),
+            ["i7", "i6", "i5", "i4", "i3"]
+        );
+        assert_eq!(ids(&news.briefs, |b| &b.id), ["i7", "i6", "i5"]);
+    }
+
+    #[test]
+    fn brief_text_falls_back_from_summary_to_text_to_html() {
+        let base = item("x", None, &["Politics"], false);
+        let with = |f: fn(&mut Item)| {
+            let mut i = base.clone();
+            f(&mut i);
+            let feed = Feed {
+                items: vec![i],
+                ..Feed::default()
+            };
+            select(&feed, "Politics", 5).briefs.first().cloned()
+        };
+        let summary = with(|i| {
+            i.summary = Some("Short.".into());
+            i.content_text = Some("Long.".into());
+        });
+        assert_eq!(summary.unwrap().text, "Short.");
+        let text = with(|i| i.content_text = Some("  Plain text.  ".into()));
+        assert_eq!(text.unwrap().text, "Plain text.");
+        let html = with(|i| i.content_html = Some("<p>Vote  <b>today</b> &amp; tomorrow</p>".into()));
+        assert_eq!(html.unwrap().text, "Vote today & tomorrow");
+        let neither = with(|i| i.title = None);
+        assert_eq!(neither, None, "an item with no title and no text is not a brief");
+    }
+
+    #[test]
+    fn only_http_links_survive() {
+        let mut bad = item("bad", None, &["Politics"], false);
+        bad.url = Some("javascript:alert(1)".into());
+        bad.external_url = Some("https://elsewhere.example/story".into());
+        let mut none = item("none", None, &["Politics"], false);
+        none.url = Some("data:text/html,<script>alert(1)</script>".into());
+        let feed = Feed {
+            items: vec![bad, none],
+            ..Feed::default()
+        };
+        let news = select(&feed, "Politics", 5);
+        assert_eq!(
+            news.briefs[0].link.as_deref(),
+            Some("https://elsewhere.example/story")
+        );
+        assert_eq!(news.briefs[1].link, None);
+    }
+
+    #[test]
+    fn long_texts_are_shortened_at_a_word_boundary() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("one two three four", 10), "one two…");
+        assert_eq!(shorten("unbreakableword", 5), "unbre…");
+        assert_eq!(shorten("ünïcödé wörds hérè", 12), "ünïcödé…");
+        assert_eq!(shorten("first, second", 8), "first…");
+    }
+}

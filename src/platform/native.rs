@@ -1,0 +1,129 @@
+//! The native side of [`crate::platform`], for render tests on the host. It mirrors the
+//! browser's answers for the inputs the tests use; the browser tests cover `web.rs` itself.
+
+/// The `href` of an absolute `http:` or `https:` URL, or `None` for anything else.
+pub fn http_url(raw: &str) -> Option<String> {
+    // Like the URL parser: leading and trailing spaces go, tabs and newlines vanish anywhere.
+    let cleaned: String = raw
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (scheme, rest) = cleaned.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if !matches!(scheme.as_str(), "http" | "https") || rest[..host_end].is_empty() {
+        return None;
+    }
+    let path = if host_end == rest.len() { "/" } else { "" };
+    Some(format!("{scheme}://{rest}{path}"))
+}
+
+/// Resolves `input` against `base`; only absolute URLs and root-relative paths are handled.
+pub fn resolve_url(input: &str, base: &str) -> Option<String> {
+    if let Some(url) = http_url(input) {
+        return Some(url);
+    }
+    let base = http_url(base)?;
+    let (scheme, rest) = base.split_once("://")?;
+    let host = &rest[..rest.find('/').unwrap_or(rest.len())];
+    input
+        .starts_with('/')
+        .then(|| format!("{scheme}://{host}{input}"))
+}
+
+/// The text of an HTML fragment: tags dropped, the common entities decoded.
+pub fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// The date and time in UTC, ISO-style; the browser formats by the reader's locale instead.
+pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, _time_zone: Option<&str>) -> String {
+    let secs = epoch_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A counter, so that native tests get distinct keys without a random source.
+pub fn random_key() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("{:032x}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// There is no page natively.
+pub fn page_url() -> String {
+    String::new()
+}
+
+/// There is no host page natively.
+pub fn host_language() -> Option<String> {
+    None
+}
+
+/// Warnings go to standard error natively.
+pub fn warn(message: &str) {
+    eprintln!("{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_url_keeps_only_web_links() {
+        assert_eq!(
+            http_url("https://example.org/a?b#c").as_deref(),
+            Some("https://example.org/a?b#c")
+        );
+        assert_eq!(
+            http_url(" HTTP://example.org").as_deref(),
+            Some("http://example.org/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,hi",
+            "//example.org/x",
+            "/relative",
+            "ftp://example.org/",
+            "https://",
+        ] {
+            assert_eq!(http_url(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_datetime(1_701_815_220_000, None, None), "2023-12-05 22:27");
+        assert_eq!(format_datetime(0, None, None), "1970-01-01 00:00");
+    }
+}

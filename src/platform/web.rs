@@ -1,0 +1,109 @@
+//! The browser side of [`crate::platform`]: thin calls into web APIs.
+
+use js_sys::{Array, Date, Intl, Object, Reflect};
+use wasm_bindgen::JsValue;
+use web_sys::{DomParser, SupportedType, Url};
+
+/// The normalised `href` of an absolute `http:` or `https:` URL, or `None` for anything else.
+///
+/// The browser's own parser sees through tricks like `java\tscript:` or ` JAVASCRIPT:`,
+/// exactly as it would when following the link.
+pub fn http_url(raw: &str) -> Option<String> {
+    let url = Url::new(raw).ok()?;
+    matches!(url.protocol().as_str(), "http:" | "https:").then(|| url.href())
+}
+
+/// Resolves `input` against `base` (the page's URL); `None` when it is not a URL at all.
+pub fn resolve_url(input: &str, base: &str) -> Option<String> {
+    Url::new_with_base(input, base).ok().map(|url| url.href())
+}
+
+/// The text of an HTML fragment, parsed by the inert `DOMParser`: nothing in it runs or loads.
+pub fn html_to_text(html: &str) -> String {
+    let Ok(parser) = DomParser::new() else {
+        return String::new();
+    };
+    let Ok(doc) = parser.parse_from_string(html, SupportedType::TextHtml) else {
+        return String::new();
+    };
+    // Script and style bodies are text nodes too, but nothing a reader should see.
+    if let Ok(hidden) = doc.query_selector_all("script,style,template,noscript") {
+        for i in 0..hidden.length() {
+            if let Some(node) = hidden.item(i) {
+                if let Some(parent) = node.parent_node() {
+                    let _ = parent.remove_child(&node);
+                }
+            }
+        }
+    }
+    doc.body()
+        .and_then(|body| body.text_content())
+        .unwrap_or_default()
+}
+
+/// A date and time in the reader's locale, date and time joined by a space:
+/// "5 December 2023 22:27" in `en-GB`. `time_zone` is for tests; readers get their own.
+pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str>) -> String {
+    let date = Date::new(&JsValue::from_f64(epoch_ms as f64));
+    let locales = Array::new();
+    if let Some(lang) = lang {
+        locales.push(&JsValue::from_str(lang));
+    }
+    let part = |fields: &[(&str, &str)]| -> String {
+        let options = Object::new();
+        for (key, value) in fields {
+            let _ = Reflect::set(&options, &(*key).into(), &(*value).into());
+        }
+        if let Some(tz) = time_zone {
+            let _ = Reflect::set(&options, &"timeZone".into(), &tz.into());
+        }
+        let format = Intl::DateTimeFormat::new(&locales, &options).format();
+        format
+            .call1(&JsValue::UNDEFINED, &date)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default()
+    };
+    let day = part(&[("day", "numeric"), ("month", "long"), ("year", "numeric")]);
+    let time = part(&[("hour", "2-digit"), ("minute", "2-digit")]);
+    format!("{day} {time}")
+}
+
+/// A fresh random id: 128 bits from `crypto.getRandomValues`, which, unlike
+/// `randomUUID`, also works on partner pages served over plain http.
+pub fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    if bytes == [0; 16] {
+        // No crypto at all: still unique enough to tell two submissions apart.
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The address of the page the widget sits on.
+pub fn page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// The language of the host page (`<html lang>`), else the browser's.
+pub fn host_language() -> Option<String> {
+    let window = web_sys::window()?;
+    let from_html = window
+        .document()
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("lang"))
+        .filter(|lang| !lang.trim().is_empty());
+    from_html.or_else(|| window.navigator().language())
+}
+
+/// A console warning, for partner developers.
+pub fn warn(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}

@@ -1,0 +1,214 @@
+//! The widget's state, changed only through [`Action`]s in one reducer.
+//!
+//! Components dispatch actions and run effects (fetches, submissions); the reducer itself is
+//! pure, so every change of state can be read, and tested natively, in this one file.
+
+use crate::feed::FeedError;
+use crate::news::News;
+use crate::review::{ReviewError, MAX_COMMENT};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Where the feed is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum FeedState {
+    #[default]
+    Loading,
+    Ready(Rc<News>),
+    Failed(FeedError),
+}
+
+/// Where the reader's review is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ReviewStatus {
+    /// Being written.
+    #[default]
+    Editing,
+    /// Posted; waiting for the answer.
+    Sending,
+    /// Stored by the server under this id.
+    Stored(i64),
+    /// Not stored; the draft is kept for a retry.
+    Failed(ReviewError),
+}
+
+/// The reader's review as they write it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReviewDraft {
+    pub rating: Option<u8>,
+    pub comment: String,
+    /// Set on the first send and kept across retries, so the server stores it once.
+    pub key: Option<String>,
+    pub status: ReviewStatus,
+}
+
+/// Everything one widget instance shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WidgetState {
+    pub feed: FeedState,
+    pub ticker_paused: bool,
+    pub review: ReviewDraft,
+}
+
+/// Every change of state, named for what happened or what the reader did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A (re)load of the feed started.
+    LoadFeed,
+    FeedLoaded(Rc<News>),
+    FeedFailed(FeedError),
+    PauseTicker,
+    ResumeTicker,
+    RateReview(u8),
+    EditComment(String),
+    /// The reader pressed send (or retry); `key` is used unless the draft already has one.
+    SubmitReview { key: String },
+    ReviewStored(i64),
+    ReviewFailed(ReviewError),
+    /// After a stored review, start a fresh one.
+    StartNewReview,
+}
+
+impl Reducible for WidgetState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let review = &mut next.review;
+        match action {
+            Action::LoadFeed => {
+                // Keep what is on screen while a refresh runs; show loading only at first.
+                if !matches!(next.feed, FeedState::Ready(_)) {
+                    next.feed = FeedState::Loading;
+                }
+            }
+            Action::FeedLoaded(news) => next.feed = FeedState::Ready(news),
+            Action::FeedFailed(error) => {
+                if !matches!(next.feed, FeedState::Ready(_)) {
+                    next.feed = FeedState::Failed(error);
+                }
+            }
+            Action::PauseTicker => next.ticker_paused = true,
+            Action::ResumeTicker => next.ticker_paused = false,
+            Action::RateReview(stars) if (1..=5).contains(&stars) => {
+                if review.status != ReviewStatus::Sending {
+                    review.rating = Some(stars);
+                    review.status = ReviewStatus::Editing;
+                }
+            }
+            Action::RateReview(_) => return self,
+            Action::EditComment(text) => {
+                if review.status != ReviewStatus::Sending {
+                    review.comment = text.chars().take(MAX_COMMENT).collect();
+                    // A changed review is a new submission: it gets a new key.
+                    review.key = None;
+                    review.status = ReviewStatus::Editing;
+                }
+            }
+            Action::SubmitReview { key } => match (review.rating, &review.status) {
+                (_, ReviewStatus::Sending | ReviewStatus::Stored(_)) => return self,
+                (None, _) => review.status = ReviewStatus::Failed(ReviewError::MissingRating),
+                (Some(_), _) => {
+                    review.key.get_or_insert(key);
+                    review.status = ReviewStatus::Sending;
+                }
+            },
+            Action::ReviewStored(id) => review.status = ReviewStatus::Stored(id),
+            Action::ReviewFailed(error) => review.status = ReviewStatus::Failed(error),
+            Action::StartNewReview => *review = ReviewDraft::default(),
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(actions: impl IntoIterator<Item = Action>) -> Rc<WidgetState> {
+        actions
+            .into_iter()
+            .fold(Rc::new(WidgetState::default()), |s, a| s.reduce(a))
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_news_on_screen() {
+        let news = Rc::new(News::default());
+        let state = run([
+            Action::FeedLoaded(news.clone()),
+            Action::LoadFeed,
+            Action::FeedFailed(FeedError::Timeout),
+        ]);
+        assert_eq!(state.feed, FeedState::Ready(news));
+        let first = run([Action::LoadFeed, Action::FeedFailed(FeedError::Status(500))]);
+        assert_eq!(first.feed, FeedState::Failed(FeedError::Status(500)));
+        let retried = run([Action::FeedFailed(FeedError::Network), Action::LoadFeed]);
+        assert_eq!(retried.feed, FeedState::Loading);
+    }
+
+    #[test]
+    fn the_ticker_pauses_and_resumes() {
+        assert!(run([Action::PauseTicker]).ticker_paused);
+        assert!(!run([Action::PauseTicker, Action::ResumeTicker]).ticker_paused);
+    }
+
+    #[test]
+    fn a_review_without_a_rating_is_not_sent() {
+        let state = run([Action::SubmitReview { key: "k".into() }]);
+        assert_eq!(
+            state.review.status,
+            ReviewStatus::Failed(ReviewError::MissingRating)
+        );
+        assert_eq!(state.review.key, None);
+    }
+
+    #[test]
+    fn a_failed_review_keeps_its_draft_and_key_for_the_retry() {
+        // Assemble.
+        let sent = [
+            Action::RateReview(4),
+            Action::EditComment("Clear and fair.".into()),
+            Action::SubmitReview { key: "first".into() },
+            Action::ReviewFailed(ReviewError::Network),
+        ];
+        // Action.
+        let retried = run(sent
+            .iter()
+            .cloned()
+            .chain([Action::SubmitReview { key: "second".into() }]));
+        // Assert.
+        assert_eq!(retried.review.rating, Some(4));
+        assert_eq!(retried.review.comment, "Clear and fair.");
+        assert_eq!(retried.review.key.as_deref(), Some("first"));
+        assert_eq!(retried.review.status, ReviewStatus::Sending);
+    }
+
+    #[test]
+    fn sending_locks_the_draft_and_a_stored_review_can_be_followed_by_another() {
+        let sending = run([
+            Action::RateReview(5),
+            Action::SubmitReview { key: "a".into() },
+            Action::RateReview(1),
+            Action::EditComment("changed".into()),
+            Action::SubmitReview { key: "b".into() },
+        ]);
+        assert_eq!(sending.review.rating, Some(5));
+        assert_eq!(sending.review.comment, "");
+        assert_eq!(sending.review.key.as_deref(), Some("a"));
+        let again = run([
+            Action::RateReview(5),
+            Action::SubmitReview { key: "a".into() },
+            Action::ReviewStored(7),
+            Action::StartNewReview,
+        ]);
+        assert_eq!(again.review, ReviewDraft::default());
+    }
+
+    #[test]
+    fn ratings_outside_one_to_five_and_overlong_comments_are_refused() {
+        assert_eq!(run([Action::RateReview(0)]).review.rating, None);
+        assert_eq!(run([Action::RateReview(6)]).review.rating, None);
+        let long = run([Action::EditComment("é".repeat(1500))]);
+        assert_eq!(long.review.comment.chars().count(), MAX_COMMENT);
+    }
+}

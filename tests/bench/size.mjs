@@ -1,0 +1,20 @@
+// `make bench`: prints the wire bytes before first render, and writes them as JSON.
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { wireSizes, brotliSize, WIRE_BUDGET_BYTES } from '../wire-size.mjs';
+
+const dir = process.argv[2] || 'dist/newswire';
+const { files, total } = wireSizes(dir);
+const feed = readFileSync('www/sample-feed.json');
+const kb = (n) => (n / 1000).toFixed(1).padStart(7) + ' KB';
+
+console.log('Bytes over the wire before first render');
+console.log('file'.padEnd(20) + 'raw'.padStart(10) + 'brotli'.padStart(11));
+for (const f of files) console.log(f.name.padEnd(20) + kb(f.raw) + ' ' + kb(f.brotli));
+console.log('total'.padEnd(20) + kb(total.raw) + ' ' + kb(total.brotli));
+console.log(`budget${' '.repeat(25)}${kb(WIRE_BUDGET_BYTES)}`);
+console.log('sample feed'.padEnd(20) + kb(feed.length) + ' ' + kb(brotliSize(feed)));
+
+mkdirSync('target/bench', { recursive: true });
+const report = { files, total, budget: WIRE_BUDGET_BYTES, feed: { raw: feed.length, brotli: brotliSize(feed) } };
+writeFileSync('target/bench/size.json', JSON.stringify(report, null, 2) + '\n');
+console.log('written to target/bench/size.json');

@@ -1,0 +1,206 @@
+//! Native render tests: each component rendered to HTML by yew's server renderer.
+#![cfg(not(target_arch = "wasm32"))]
+
+use newswire::components::brief_list::BriefListProps;
+use newswire::components::headline_strip::HeadlineStripProps;
+use newswire::components::review_prompt::ReviewPromptProps;
+use newswire::components::widget::WidgetProps;
+use newswire::components::{BriefList, HeadlineStrip, ReviewPrompt, Widget};
+use newswire::config::Config;
+use newswire::news::{Brief, Story};
+use newswire::review::ReviewError;
+use newswire::state::{ReviewDraft, ReviewStatus};
+use std::rc::Rc;
+use yew::{BaseComponent, Callback, LocalServerRenderer};
+
+fn render<C: BaseComponent>(props: C::Properties) -> String {
+    futures::executor::block_on(
+        LocalServerRenderer::<C>::with_props(props)
+            .hydratable(false)
+            .render(),
+    )
+}
+
+fn story(id: &str, title: &str, link: Option<&str>) -> Story {
+    Story {
+        id: id.into(),
+        title: title.into(),
+        link: link.map(Into::into),
+    }
+}
+
+fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief {
+    Brief {
+        id: id.into(),
+        title: title.map(Into::into),
+        text: text.into(),
+        published: Some(1_701_815_220_000),
+        datetime: Some("2023-12-05T22:27:00Z".into()),
+        link: link.map(Into::into),
+    }
+}
+
+#[test]
+fn headline_strip_lists_each_story_once_for_readers() {
+    // Assemble.
+    let headlines: Rc<[Story]> = vec![
+        story("a", "Assembly backs the rail line", Some("https://agency.example/a")),
+        story("b", "No link here", None),
+    ]
+    .into();
+    // Action.
+    let html = render::<HeadlineStrip>(HeadlineStripProps {
+        headlines,
+        paused: false,
+        on_toggle: Callback::noop(),
+    });
+    // Assert.
+    assert_eq!(html.matches(r#"part="headline""#).count(), 2, "{html}");
+    assert!(html.contains(r#"part="headlines""#));
+    assert!(html.contains(r#"aria-label="Pause headlines""#));
+    assert!(html.contains(r#"aria-hidden="true""#), "the copy is hidden: {html}");
+    assert!(html.contains("inert"));
+    assert!(html.contains(r#"href="https://agency.example/a""#));
+    assert!(html.contains(r#"rel="noopener noreferrer""#));
+    assert_eq!(html.matches("Assembly backs the rail line").count(), 2);
+}
+
+#[test]
+fn a_paused_strip_offers_to_play_and_an_empty_one_renders_nothing() {
+    let one: Rc<[Story]> = vec![story("a", "Lead", None)].into();
+    let paused = render::<HeadlineStrip>(HeadlineStripProps {
+        headlines: one,
+        paused: true,
+        on_toggle: Callback::noop(),
+    });
+    assert!(paused.contains(r#"aria-label="Play headlines""#));
+    assert!(paused.contains("is-paused"));
+    let empty = render::<HeadlineStrip>(HeadlineStripProps {
+        headlines: Rc::from(Vec::new()),
+        paused: false,
+        on_toggle: Callback::noop(),
+    });
+    assert_eq!(empty.trim(), "");
+}
+
+#[test]
+fn brief_list_shows_dated_linked_briefs_as_text() {
+    let briefs: Rc<[Brief]> = vec![
+        brief(
+            "one",
+            Some("<script>alert(1)</script> Budget vote"),
+            "Members agreed.",
+            Some("https://agency.example/one"),
+        ),
+        brief("two", None, "A hearing drew a crowd.", Some("https://agency.example/two")),
+        brief("three", Some("Plain"), "", None),
+    ]
+    .into();
+    let html = render::<BriefList>(BriefListProps {
+        briefs,
+        category: "Politics".into(),
+        lang: None,
+    });
+    assert_eq!(html.matches(r#"part="brief""#).count(), 3);
+    assert!(html.contains(r#"part="briefs""#));
+    assert!(html.contains("Latest in Politics"));
+    assert!(
+        html.contains(r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27</time>"#),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "feed text is escaped: {html}");
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(html.contains("Read the full story"));
+    assert_eq!(html.matches("<a ").count(), 2, "no link without a URL");
+}
+
+#[test]
+fn an_empty_brief_list_says_so() {
+    let html = render::<BriefList>(BriefListProps {
+        briefs: Rc::from(Vec::new()),
+        category: "Economy".into(),
+        lang: None,
+    });
+    assert!(html.contains("No briefs in Economy right now."));
+    assert!(!html.contains("<ol"));
+}
+
+fn prompt(draft: ReviewDraft) -> String {
+    render::<ReviewPrompt>(ReviewPromptProps {
+        draft,
+        on_rate: Callback::noop(),
+        on_comment: Callback::noop(),
+        on_submit: Callback::noop(),
+        on_restart: Callback::noop(),
+    })
+}
+
+#[test]
+fn review_prompt_is_a_labelled_star_radio_group() {
+    let html = prompt(ReviewDraft {
+        rating: Some(4),
+        ..ReviewDraft::default()
+    });
+    assert!(html.contains("Leave a review"));
+    assert_eq!(html.matches(r#"type="radio""#).count(), 5);
+    assert!(html.contains(r#"aria-label="1 star out of 5""#));
+    assert!(html.contains(r#"aria-label="4 stars out of 5""#));
+    assert_eq!(html.matches("is-lit").count(), 4);
+    assert!(html.contains(r#"maxlength="1000""#));
+    for part in ["review", "stars", "comment", "submit", "status"] {
+        assert!(html.contains(&format!(r#"part="{part}""#)), "part {part}");
+    }
+}
+
+#[test]
+fn review_prompt_shows_sending_thanks_and_errors() {
+    let sending = prompt(ReviewDraft {
+        rating: Some(5),
+        status: ReviewStatus::Sending,
+        ..ReviewDraft::default()
+    });
+    assert!(sending.contains("Sending your review…"));
+    assert!(sending.contains("disabled"));
+
+    let thanks = prompt(ReviewDraft {
+        rating: Some(5),
+        status: ReviewStatus::Stored(12),
+        ..ReviewDraft::default()
+    });
+    assert!(thanks.contains("Thank you! Your review was sent."));
+    assert!(!thanks.contains("<form"));
+
+    let failed = prompt(ReviewDraft {
+        rating: Some(2),
+        comment: "Keep this text".into(),
+        status: ReviewStatus::Failed(ReviewError::Network),
+        ..ReviewDraft::default()
+    });
+    assert!(failed.contains("could not be sent"));
+    assert!(failed.contains(">Retry</button>"));
+    assert!(failed.contains("Keep this text"), "the draft stays: {failed}");
+
+    let unrated = prompt(ReviewDraft {
+        status: ReviewStatus::Failed(ReviewError::MissingRating),
+        ..ReviewDraft::default()
+    });
+    assert!(unrated.contains("Choose a rating"));
+    assert!(!unrated.contains(">Retry</button>"));
+}
+
+#[test]
+fn the_widget_starts_in_a_labelled_loading_state() {
+    let (config, _) = Config::from_attributes(
+        |name| (name == "feed").then(|| "https://agency.example/feed.json".to_owned()),
+        |url| Some(url.to_owned()),
+    )
+    .unwrap();
+    let html = render::<Widget>(WidgetProps {
+        config: Rc::new(config),
+        on_state: Callback::noop(),
+    });
+    assert!(html.contains(r#"aria-label="Latest news""#), "{html}");
+    assert!(html.contains("theme-auto"));
+    assert!(html.contains(r#"role="status""#));
+    assert!(html.contains("Loading the latest news…"));
+}

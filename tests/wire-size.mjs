@@ -1,0 +1,26 @@
+// What a partner page downloads before the widget's first render: the loader, the
+// wasm-bindgen glue, the wasm and the stylesheet, raw and brotli-compressed (quality 11,
+// as a server would precompress them). Shared by `make bench` and the size test.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
+
+/// The budget the size test holds us to, in brotli bytes. Lower it as the widget shrinks.
+export const WIRE_BUDGET_BYTES = 100 * 1000;
+
+export const FIRST_RENDER_FILES = ['embed.js', 'newswire.js', 'newswire_bg.wasm', 'newswire.css'];
+
+export function brotliSize(bytes) {
+  return brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }).length;
+}
+
+export function wireSizes(dir) {
+  const files = FIRST_RENDER_FILES.map((name) => {
+    const bytes = readFileSync(join(dir, name));
+    return { name, raw: bytes.length, brotli: brotliSize(bytes) };
+  });
+  const total = files.reduce((t, f) => ({ raw: t.raw + f.raw, brotli: t.brotli + f.brotli }), { raw: 0, brotli: 0 });
+  return { files, total };
+}
