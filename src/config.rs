@@ -183,12 +183,10 @@ impl Config {
                 6 | 8 => digits[2 * i] * 16 + digits[2 * i + 1],
                 _ => 0,
             };
+            // c^2.25 is close enough to the sRGB curve for a black-or-white choice,
+            // and needs only square roots, not a pow routine in the wasm.
             let c = f64::from(value) / 255.0;
-            if c <= 0.04045 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
+            c * c * c.sqrt().sqrt()
         };
         let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
         // White wins when (1.05)/(L+0.05) > (L+0.05)/(0.05), i.e. below L ≈ 0.179.

@@ -1,16 +1,16 @@
-//! JSON Feed 1.1 models (version 1 is accepted too) and the one parser the widget ships.
+//! JSON Feed 1.1 models (version 1 is accepted too) and the mapping from parsed JSON.
 //!
-//! The models follow the spec's field names, with `#[serde(default)]` on everything the spec
-//! calls optional. Items are parsed one at a time from raw slices, so one malformed item is
-//! dropped on its own instead of failing the whole feed.
+//! The text is parsed by the platform ([`Json`]: the browser's `JSON.parse` in the wasm,
+//! serde_json natively), so no JSON parser ships in the wasm. The mapping here is lenient
+//! per field, as the spec asks of readers: a field of the wrong type counts as absent, and
+//! a malformed item is dropped on its own instead of failing the whole feed.
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::fmt;
+use crate::platform::Json;
 
 /// The version URLs we accept; `https://jsonfeed.org/version/1.1` and `.../version/1`.
 const VERSION_PREFIX: &str = "https://jsonfeed.org/version/1";
+/// Only this many items are considered; a feed of 20,000 must not freeze a reader's tab.
+pub const MAX_ITEMS: usize = 500;
 
 /// What can go wrong between asking for a feed and holding a usable one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,115 +41,99 @@ pub struct Feed {
     pub title: String,
     pub home_page_url: Option<String>,
     pub language: Option<String>,
-    /// Items that parsed and carry an id, in feed order.
+    /// Items that are objects and carry an id, in feed order.
     pub items: Vec<Item>,
 }
 
-/// One feed item. Fields the widget does not read are ignored.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+/// One feed item, with the spec's field names. Fields the widget does not read are ignored.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {
-    /// Required by the spec; numbers are coerced to strings, as the spec asks of readers.
-    #[serde(default, deserialize_with = "string_or_number")]
+    /// Required by the spec; whole numbers are coerced to strings, as the spec asks.
     pub id: Option<String>,
-    #[serde(default)]
     pub url: Option<String>,
-    #[serde(default)]
     pub external_url: Option<String>,
-    #[serde(default)]
     pub title: Option<String>,
-    #[serde(default)]
     pub summary: Option<String>,
-    #[serde(default)]
     pub content_text: Option<String>,
-    #[serde(default)]
     pub content_html: Option<String>,
     /// RFC 3339, as the spec requires; anything else counts as "no date".
-    #[serde(default)]
     pub date_published: Option<String>,
-    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
     pub language: Option<String>,
     /// Our extension object; the spec reserves keys starting with `_` for extensions.
-    #[serde(default, rename = "_newswire")]
     pub newswire: Extension,
 }
 
 /// The `_newswire` extension: editorial flags the agency sets per item.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Extension {
     /// A lead story for the headline strip.
-    #[serde(default)]
     pub headline: bool,
 }
 
-/// The top level as it arrives: items stay raw so that each parses on its own.
-#[derive(Deserialize)]
-struct RawFeed<'a> {
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    home_page_url: Option<String>,
-    #[serde(default)]
-    language: Option<String>,
-    #[serde(borrow)]
-    items: Option<Vec<&'a RawValue>>,
-}
-
-/// Parses a JSON Feed body. Items without an id, and items that are malformed, are dropped.
+/// Parses a JSON Feed body. Items without an id, and items that are not objects, are dropped.
 pub fn parse(body: &str) -> Result<Feed, FeedError> {
-    let raw: RawFeed = serde_json::from_str(body).map_err(|err| {
-        if err.is_data() {
-            FeedError::NotAFeed("its fields have the wrong types")
-        } else {
-            FeedError::InvalidJson
-        }
-    })?;
-    match raw.version.as_deref() {
+    let doc = Json::parse(body).ok_or(FeedError::InvalidJson)?;
+    if !doc.is_object() {
+        return Err(FeedError::NotAFeed("it is not a JSON object"));
+    }
+    match doc.get("version").and_then(|v| v.as_string()) {
         Some(v) if v.starts_with(VERSION_PREFIX) => {}
         Some(_) => return Err(FeedError::NotAFeed("its version is not JSON Feed 1")),
         None => return Err(FeedError::NotAFeed("it has no version")),
     }
-    let items = raw.items.ok_or(FeedError::NotAFeed("it has no items"))?;
-    let items = items
-        .into_iter()
-        .filter_map(|item| serde_json::from_str::<Item>(item.get()).ok())
-        .filter(|item| item.id.as_deref().is_some_and(|id| !id.trim().is_empty()))
-        .collect();
+    let items = doc
+        .get("items")
+        .and_then(|items| items.elements(MAX_ITEMS))
+        .ok_or(FeedError::NotAFeed("it has no list of items"))?;
     Ok(Feed {
-        title: raw.title.unwrap_or_default(),
-        home_page_url: raw.home_page_url,
-        language: raw.language,
-        items,
+        title: string(&doc, "title").unwrap_or_default(),
+        home_page_url: string(&doc, "home_page_url"),
+        language: string(&doc, "language"),
+        items: items.iter().filter_map(item).collect(),
     })
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct Id;
-    impl Visitor<'_> for Id {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string or a number")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
+fn item(json: &Json) -> Option<Item> {
+    if !json.is_object() {
+        return None;
     }
-    d.deserialize_any(Id)
+    let id = json.get("id").and_then(|id| {
+        id.as_string().or_else(|| {
+            // Whole numbers only: formatting arbitrary floats would ship float printing.
+            let n = id.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)?;
+            Some((n as i64).to_string())
+        })
+    });
+    let id = id.filter(|id| !id.trim().is_empty())?;
+    let tags = json
+        .get("tags")
+        .and_then(|tags| tags.elements(64))
+        .map(|tags| tags.iter().filter_map(Json::as_string).collect())
+        .unwrap_or_default();
+    let headline = json
+        .get("_newswire")
+        .and_then(|ext| ext.get("headline"))
+        .and_then(|flag| flag.as_bool())
+        .unwrap_or(false);
+    Some(Item {
+        id: Some(id),
+        url: string(json, "url"),
+        external_url: string(json, "external_url"),
+        title: string(json, "title"),
+        summary: string(json, "summary"),
+        content_text: string(json, "content_text"),
+        content_html: string(json, "content_html"),
+        date_published: string(json, "date_published"),
+        tags,
+        language: string(json, "language"),
+        newswire: Extension { headline },
+    })
+}
+
+/// A string field; absent, null and wrong types are all `None`.
+fn string(json: &Json, key: &str) -> Option<String> {
+    json.get(key).and_then(|v| v.as_string())
 }
 
 /// Milliseconds since the Unix epoch for an RFC 3339 timestamp, or `None` when it is not one.
@@ -253,8 +237,10 @@ mod tests {
                 {"title": "No id"},
                 {"id": "", "title": "Empty id"},
                 {"id": 42, "content_text": "Numeric id"},
-                {"id": "b", "title": 7},
-                "not an object"
+                {"id": 7.5, "content_text": "Fractional id"},
+                {"id": "b", "title": 7, "tags": ["Politics", 3, null], "_newswire": "yes"},
+                "not an object",
+                null
             ]
         }"#;
         // Action.
@@ -262,9 +248,12 @@ mod tests {
         // Assert.
         assert_eq!(feed.title, "Agency");
         let ids: Vec<_> = feed.items.iter().map(|i| i.id.clone().unwrap()).collect();
-        assert_eq!(ids, ["a", "42"]);
+        assert_eq!(ids, ["a", "42", "b"]);
         assert!(feed.items[0].newswire.headline);
         assert!(!feed.items[1].newswire.headline);
+        assert_eq!(feed.items[2].title, None, "a wrong type counts as absent");
+        assert_eq!(feed.items[2].tags, ["Politics"]);
+        assert!(!feed.items[2].newswire.headline);
     }
 
     #[test]
@@ -287,6 +276,18 @@ mod tests {
             parse(r#"{"version": "https://jsonfeed.org/version/1.1", "items": 5}"#),
             Err(FeedError::NotAFeed(_))
         ));
+    }
+
+    #[test]
+    fn only_the_first_items_are_considered() {
+        let items: Vec<String> = (0..MAX_ITEMS + 20)
+            .map(|i| format!(r#"{{"id": "{i}"}}"#))
+            .collect();
+        let body = format!(
+            r#"{{"version": "https://jsonfeed.org/version/1.1", "items": [{}]}}"#,
+            items.join(",")
+        );
+        assert_eq!(parse(&body).unwrap().items.len(), MAX_ITEMS);
     }
 
     #[test]

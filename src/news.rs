@@ -72,11 +72,15 @@ pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
             .collect()
     };
 
-    let category = category.to_lowercase();
+    let category = platform::lowercase(category.trim());
     let briefs: Vec<Brief> = items
         .iter()
         .filter(|(item, _)| !item.newswire.headline)
-        .filter(|(item, _)| item.tags.iter().any(|t| t.trim().to_lowercase() == category))
+        .filter(|(item, _)| {
+            item.tags
+                .iter()
+                .any(|t| platform::lowercase(t.trim()) == category)
+        })
         .filter_map(|(item, published)| brief(item, *published))
         .take(max_briefs)
         .collect();

@@ -215,6 +215,6 @@ fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
     chars
         .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
         .unwrap_or_default()
 }

@@ -1,6 +1,47 @@
 //! The native side of [`crate::platform`], for render tests on the host. It mirrors the
 //! browser's answers for the inputs the tests use; the browser tests cover `web.rs` itself.
 
+/// A parsed JSON document: serde_json natively, the browser's `JSON.parse` in the wasm.
+#[derive(Debug, Clone)]
+pub struct Json(serde_json::Value);
+
+impl Json {
+    /// Parses `text`; `None` when it is not JSON.
+    pub fn parse(text: &str) -> Option<Json> {
+        serde_json::from_str(text).ok().map(Json)
+    }
+
+    /// The field `key` of an object; `None` for anything else, or a missing or null field.
+    pub fn get(&self, key: &str) -> Option<Json> {
+        self.0
+            .get(key)
+            .filter(|v| !v.is_null())
+            .map(|v| Json(v.clone()))
+    }
+
+    pub fn is_object(&self) -> bool {
+        self.0.is_object()
+    }
+
+    pub fn as_string(&self) -> Option<String> {
+        self.0.as_str().map(str::to_owned)
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+
+    /// The first `max` elements of an array; `None` for anything else.
+    pub fn elements(&self, max: usize) -> Option<Vec<Json>> {
+        let list = self.0.as_array()?;
+        Some(list.iter().take(max).cloned().map(Json).collect())
+    }
+}
+
 /// The `href` of an absolute `http:` or `https:` URL, or `None` for anything else.
 pub fn http_url(raw: &str) -> Option<String> {
     // Like the URL parser: leading and trailing spaces go, tabs and newlines vanish anywhere.
@@ -87,6 +128,11 @@ pub fn page_url() -> String {
 /// There is no host page natively.
 pub fn host_language() -> Option<String> {
     None
+}
+
+/// Unicode lower case.
+pub fn lowercase(s: &str) -> String {
+    s.to_lowercase()
 }
 
 /// Warnings go to standard error natively.

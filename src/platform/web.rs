@@ -1,8 +1,63 @@
 //! The browser side of [`crate::platform`]: thin calls into web APIs.
 
 use js_sys::{Array, Date, Intl, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomParser, SupportedType, Url};
+
+/// A parsed JSON document, read through the browser: `JSON.parse` and property reads, so
+/// no JSON parser is compiled into the wasm.
+#[derive(Debug, Clone)]
+pub struct Json(JsValue);
+
+impl Json {
+    /// Parses `text`; `None` when it is not JSON.
+    pub fn parse(text: &str) -> Option<Json> {
+        js_sys::JSON::parse(text).ok().map(Json)
+    }
+
+    /// The field `key` of an object; `None` for anything else, or a missing or null field.
+    pub fn get(&self, key: &str) -> Option<Json> {
+        if !self.is_object() {
+            return None;
+        }
+        // Own properties only: a feed cannot reach `__proto__` or `constructor` this way.
+        let key = JsValue::from_str(key);
+        let object: &Object = self.0.unchecked_ref();
+        if !Object::has_own(object, &key) {
+            return None;
+        }
+        Reflect::get(&self.0, &key)
+            .ok()
+            .filter(|v| !v.is_null() && !v.is_undefined())
+            .map(Json)
+    }
+
+    pub fn is_object(&self) -> bool {
+        self.0.is_object() && !Array::is_array(&self.0)
+    }
+
+    pub fn as_string(&self) -> Option<String> {
+        self.0.as_string()
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+
+    /// The first `max` elements of an array; `None` for anything else.
+    pub fn elements(&self, max: usize) -> Option<Vec<Json>> {
+        if !Array::is_array(&self.0) {
+            return None;
+        }
+        let list: &Array = self.0.unchecked_ref();
+        let len = (list.length() as usize).min(max);
+        Some((0..len as u32).map(|i| Json(list.get(i))).collect())
+    }
+}
 
 /// The normalised `href` of an absolute `http:` or `https:` URL, or `None` for anything else.
 ///
@@ -101,6 +156,11 @@ pub fn host_language() -> Option<String> {
         .and_then(|html| html.get_attribute("lang"))
         .filter(|lang| !lang.trim().is_empty());
     from_html.or_else(|| window.navigator().language())
+}
+
+/// Unicode lower case by the browser, which already carries the case tables.
+pub fn lowercase(s: &str) -> String {
+    String::from(js_sys::JsString::from(s).to_lower_case())
 }
 
 /// A console warning, for partner developers.

@@ -1,7 +1,8 @@
 //! Posts a reader's review to the publisher.
 
 use super::Deadline;
-use crate::review::{ReviewError, ReviewPayload, ReviewReceipt, ReviewRejection};
+use crate::platform::Json;
+use crate::review::{ReviewError, ReviewPayload};
 use gloo_net::http::Request;
 use web_sys::RequestCredentials;
 
@@ -23,30 +24,27 @@ pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i6
     let response = Request::post(endpoint)
         .credentials(RequestCredentials::Omit)
         .abort_signal(Some(&signal))
-        .json(payload)
+        .header("Content-Type", "application/json")
+        .body(payload.to_json())
         .map_err(|_| ReviewError::Network)?
         .send()
         .await
         .map_err(failed)?;
     let status = response.status();
+    // Success is `{"id": n}`; a refusal is `{"error": "..."}`.
+    let body = response.text().await.ok().and_then(|text| Json::parse(&text));
+    let field = |name: &str| body.as_ref().and_then(|json| json.get(name));
     match status {
-        200..=299 => response
-            .json::<ReviewReceipt>()
-            .await
-            .map(|receipt| receipt.id)
-            .map_err(|_| ReviewError::Server(status)),
-        400..=499 => {
-            let reason = response
-                .json::<ReviewRejection>()
-                .await
-                .map(|r| r.error)
-                .unwrap_or_default();
-            Err(ReviewError::Rejected(if reason.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                reason
-            }))
-        }
+        200..=299 => field("id")
+            .and_then(|id| id.as_f64())
+            .map(|id| id as i64)
+            .ok_or(ReviewError::Server(status)),
+        400..=499 => Err(ReviewError::Rejected(
+            field("error")
+                .and_then(|e| e.as_string())
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| format!("HTTP {status}")),
+        )),
         _ => Err(ReviewError::Server(status)),
     }
 }
