@@ -190,7 +190,11 @@ impl Config {
         };
         let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
         // White wins when (1.05)/(L+0.05) > (L+0.05)/(0.05), i.e. below L ≈ 0.179.
-        Some(if luminance < 0.179 { "#ffffff" } else { "#000000" })
+        Some(if luminance < 0.179 {
+            "#ffffff"
+        } else {
+            "#000000"
+        })
     }
 }
 
@@ -210,7 +214,9 @@ fn is_css_colour(v: &str) -> bool {
         return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit());
     }
     if let Some((name, args)) = v.split_once('(') {
-        let functions = ["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch"];
+        let functions = [
+            "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch",
+        ];
         return functions.contains(&name.to_ascii_lowercase().as_str())
             && args.ends_with(')')
             && args[..args.len() - 1]
@@ -226,7 +232,8 @@ fn is_language_tag(v: &str) -> bool {
     let first_ok = parts
         .next()
         .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -303,7 +310,14 @@ mod tests {
             .collect();
         assert_eq!(
             named,
-            ["theme", "accent", "category", "max-briefs", "lang", "review-endpoint"]
+            [
+                "theme",
+                "accent",
+                "category",
+                "max-briefs",
+                "lang",
+                "review-endpoint"
+            ]
         );
         assert!(warnings[0].to_string().contains("`theme`=\"neon\""));
         assert_eq!(config.theme, Theme::Auto);
@@ -333,10 +347,26 @@ mod tests {
 
     #[test]
     fn colours_are_checked_and_get_readable_text() {
-        for good in ["#fff", "#0b57d0", "#0b57d0cc", "rebeccapurple", "rgb(10 20 30 / 50%)", "oklch(0.6 0.2 250)"] {
+        for good in [
+            "#fff",
+            "#0b57d0",
+            "#0b57d0cc",
+            "rebeccapurple",
+            "rgb(10 20 30 / 50%)",
+            "oklch(0.6 0.2 250)",
+        ] {
             assert!(is_css_colour(good), "{good}");
         }
-        for bad in ["", "#ggg", "#12345", "url(x)", "rgb(1,2,3", "red;", "var(--x)", "expression(alert(1))"] {
+        for bad in [
+            "",
+            "#ggg",
+            "#12345",
+            "url(x)",
+            "rgb(1,2,3",
+            "red;",
+            "var(--x)",
+            "expression(alert(1))",
+        ] {
             assert!(!is_css_colour(bad), "{bad}");
         }
         let with_accent = |a: &str| {

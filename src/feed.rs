@@ -101,7 +101,9 @@ fn item(json: &Json) -> Option<Item> {
     let id = json.get("id").and_then(|id| {
         id.as_string().or_else(|| {
             // Whole numbers only: formatting arbitrary floats would ship float printing.
-            let n = id.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)?;
+            let n = id
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15)?;
             Some((n as i64).to_string())
         })
     });
@@ -262,7 +264,10 @@ mod tests {
         assert!(parse(v1).is_ok());
         assert_eq!(parse("<html>502</html>"), Err(FeedError::InvalidJson));
         assert_eq!(parse(""), Err(FeedError::InvalidJson));
-        assert!(matches!(parse(r#"{"items": []}"#), Err(FeedError::NotAFeed(_))));
+        assert!(matches!(
+            parse(r#"{"items": []}"#),
+            Err(FeedError::NotAFeed(_))
+        ));
         assert!(matches!(
             parse(r#"{"version": "https://example.com/rss", "items": []}"#),
             Err(FeedError::NotAFeed(_))

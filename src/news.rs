@@ -153,7 +153,10 @@ pub fn shorten(s: &str, max: usize) -> String {
         Some(space) if space > cut / 2 => &head[..space],
         _ => head,
     };
-    format!("{}…", head.trim_end_matches(|c: char| c.is_whitespace() || ",;:.".contains(c)))
+    format!(
+        "{}…",
+        head.trim_end_matches(|c: char| c.is_whitespace() || ",;:.".contains(c))
+    )
 }
 
 #[cfg(test)]
@@ -183,11 +186,26 @@ mod tests {
         let feed = Feed {
             title: "Agency".into(),
             items: vec![
-                item("old-lead", Some("2024-03-01T08:00:00Z"), &["Politics"], true),
+                item(
+                    "old-lead",
+                    Some("2024-03-01T08:00:00Z"),
+                    &["Politics"],
+                    true,
+                ),
                 item("new-lead", Some("2024-03-02T08:00:00Z"), &["World"], true),
                 item("p1", Some("2024-03-01T09:00:00Z"), &["politics"], false),
-                item("p2", Some("2024-03-03T09:00:00+05:00"), &["POLITICS"], false),
-                item("p3", Some("2024-03-03T09:00:00Z"), &["Politics", "Economy"], false),
+                item(
+                    "p2",
+                    Some("2024-03-03T09:00:00+05:00"),
+                    &["POLITICS"],
+                    false,
+                ),
+                item(
+                    "p3",
+                    Some("2024-03-03T09:00:00Z"),
+                    &["Politics", "Economy"],
+                    false,
+                ),
                 item("undated", None, &["Politics"], false),
                 item("bad-date", Some("last Tuesday"), &["Politics"], false),
                 item("sport", Some("2024-03-04T09:00:00Z"), &["Sport"], false),
@@ -249,10 +267,14 @@ mod tests {
         assert_eq!(summary.unwrap().text, "Short.");
         let text = with(|i| i.content_text = Some("  Plain text.  ".into()));
         assert_eq!(text.unwrap().text, "Plain text.");
-        let html = with(|i| i.content_html = Some("<p>Vote  <b>today</b> &amp; tomorrow</p>".into()));
+        let html =
+            with(|i| i.content_html = Some("<p>Vote  <b>today</b> &amp; tomorrow</p>".into()));
         assert_eq!(html.unwrap().text, "Vote today & tomorrow");
         let neither = with(|i| i.title = None);
-        assert_eq!(neither, None, "an item with no title and no text is not a brief");
+        assert_eq!(
+            neither, None,
+            "an item with no title and no text is not a brief"
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub enum Action {
     RateReview(u8),
     EditComment(String),
     /// The reader pressed send (or retry); `key` is used unless the draft already has one.
-    SubmitReview { key: String },
+    SubmitReview {
+        key: String,
+    },
     ReviewStored(i64),
     ReviewFailed(ReviewError),
     /// After a stored review, start a fresh one.
@@ -168,14 +170,15 @@ mod tests {
         let sent = [
             Action::RateReview(4),
             Action::EditComment("Clear and fair.".into()),
-            Action::SubmitReview { key: "first".into() },
+            Action::SubmitReview {
+                key: "first".into(),
+            },
             Action::ReviewFailed(ReviewError::Network),
         ];
         // Action.
-        let retried = run(sent
-            .iter()
-            .cloned()
-            .chain([Action::SubmitReview { key: "second".into() }]));
+        let retried = run(sent.iter().cloned().chain([Action::SubmitReview {
+            key: "second".into(),
+        }]));
         // Assert.
         assert_eq!(retried.review.rating, Some(4));
         assert_eq!(retried.review.comment, "Clear and fair.");

@@ -44,7 +44,11 @@ fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief
 fn headline_strip_lists_each_story_once_for_readers() {
     // Assemble.
     let headlines: Rc<[Story]> = vec![
-        story("a", "Assembly backs the rail line", Some("https://agency.example/a")),
+        story(
+            "a",
+            "Assembly backs the rail line",
+            Some("https://agency.example/a"),
+        ),
         story("b", "No link here", None),
     ]
     .into();
@@ -58,7 +62,10 @@ fn headline_strip_lists_each_story_once_for_readers() {
     assert_eq!(html.matches(r#"part="headline""#).count(), 2, "{html}");
     assert!(html.contains(r#"part="headlines""#));
     assert!(html.contains(r#"aria-label="Pause headlines""#));
-    assert!(html.contains(r#"aria-hidden="true""#), "the copy is hidden: {html}");
+    assert!(
+        html.contains(r#"aria-hidden="true""#),
+        "the copy is hidden: {html}"
+    );
     assert!(html.contains("inert"));
     assert!(html.contains(r#"href="https://agency.example/a""#));
     assert!(html.contains(r#"rel="noopener noreferrer""#));
@@ -92,7 +99,12 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
             "Members agreed.",
             Some("https://agency.example/one"),
         ),
-        brief("two", None, "A hearing drew a crowd.", Some("https://agency.example/two")),
+        brief(
+            "two",
+            None,
+            "A hearing drew a crowd.",
+            Some("https://agency.example/two"),
+        ),
         brief("three", Some("Plain"), "", None),
     ]
     .into();
@@ -105,7 +117,9 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
     assert!(html.contains(r#"part="briefs""#));
     assert!(html.contains("Latest in Politics"));
     assert!(
-        html.contains(r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27</time>"#),
+        html.contains(
+            r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27</time>"#
+        ),
         "{html}"
     );
     assert!(!html.contains("<script>"), "feed text is escaped: {html}");
@@ -178,7 +192,10 @@ fn review_prompt_shows_sending_thanks_and_errors() {
     });
     assert!(failed.contains("could not be sent"));
     assert!(failed.contains(">Retry</button>"));
-    assert!(failed.contains("Keep this text"), "the draft stays: {failed}");
+    assert!(
+        failed.contains("Keep this text"),
+        "the draft stays: {failed}"
+    );
 
     let unrated = prompt(ReviewDraft {
         status: ReviewStatus::Failed(ReviewError::MissingRating),

@@ -80,7 +80,13 @@ mod tests {
     #[test]
     fn reads_every_flag_in_both_forms() {
         let o = Options::parse(args(&[
-            "--addr", "127.0.0.1:0", "--feed=f.json", "--db", "x.db", "--www", "site",
+            "--addr",
+            "127.0.0.1:0",
+            "--feed=f.json",
+            "--db",
+            "x.db",
+            "--www",
+            "site",
         ]))
         .unwrap();
         assert_eq!(o.addr.port(), 0);
@@ -91,8 +97,14 @@ mod tests {
 
     #[test]
     fn bad_input_is_explained() {
-        assert!(Options::parse(args(&["--addr", "nowhere"])).unwrap_err().contains("--addr"));
-        assert!(Options::parse(args(&["--db"])).unwrap_err().contains("needs a value"));
-        assert!(Options::parse(args(&["--colour", "x"])).unwrap_err().contains("unknown"));
+        assert!(Options::parse(args(&["--addr", "nowhere"]))
+            .unwrap_err()
+            .contains("--addr"));
+        assert!(Options::parse(args(&["--db"]))
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(Options::parse(args(&["--colour", "x"]))
+            .unwrap_err()
+            .contains("unknown"));
     }
 }

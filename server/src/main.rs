@@ -22,7 +22,10 @@ async fn main() -> ExitCode {
     let store = match Store::open(&options.db) {
         Ok(store) => store,
         Err(err) => {
-            eprintln!("newswire-server: cannot open {}: {err}", options.db.display());
+            eprintln!(
+                "newswire-server: cannot open {}: {err}",
+                options.db.display()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -35,7 +38,10 @@ async fn main() -> ExitCode {
     };
     let addr = listener.local_addr().unwrap_or(options.addr);
     if !options.feed.is_file() {
-        eprintln!("newswire-server: warning: no feed at {}", options.feed.display());
+        eprintln!(
+            "newswire-server: warning: no feed at {}",
+            options.feed.display()
+        );
     }
     // Tests and scripts read this line to learn the port.
     println!("newswire-server listening on http://{addr}");

@@ -86,7 +86,11 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bod
     }
 }
 
-async fn store_review(state: AppState, headers: &HeaderMap, body: Body) -> Result<i64, ReviewError> {
+async fn store_review(
+    state: AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<i64, ReviewError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

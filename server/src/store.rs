@@ -65,7 +65,10 @@ impl Store {
     /// Stores `review` and returns its id. A key seen before returns the earlier id when
     /// the content matches, and [`StoreError::KeyReused`] when it does not.
     pub fn insert(&self, review: &NewReview) -> Result<i64, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -105,7 +108,10 @@ impl Store {
 
     /// The number of reviews and their average rating.
     pub fn summary(&self) -> Result<Summary, StoreError> {
-        let conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let summary = conn.query_row("SELECT COUNT(*), AVG(rating) FROM reviews", [], |row| {
             Ok(Summary {
                 count: row.get(0)?,

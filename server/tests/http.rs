@@ -24,8 +24,16 @@ impl Server {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("www/newswire")).unwrap();
         std::fs::write(dir.join("feed.json"), FEED).unwrap();
-        std::fs::write(dir.join("www/index.html"), "<!doctype html><title>demo</title>").unwrap();
-        std::fs::write(dir.join("www/newswire/newswire_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(
+            dir.join("www/index.html"),
+            "<!doctype html><title>demo</title>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("www/newswire/newswire_bg.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .unwrap();
         std::fs::write(dir.join("secret.txt"), "outside www").unwrap();
         let store = Store::open(&dir.join("reviews.db")).unwrap();
         let state = AppState {
@@ -46,9 +54,18 @@ impl Server {
         }
     }
 
-    async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -64,7 +81,10 @@ impl Server {
         self.request(
             "POST",
             "/api/reviews",
-            &[("Content-Type", "application/json"), ("Origin", "http://partner.example")],
+            &[
+                ("Content-Type", "application/json"),
+                ("Origin", "http://partner.example"),
+            ],
             body.as_bytes(),
         )
         .await
@@ -93,7 +113,14 @@ impl Reply {
         let text = String::from_utf8_lossy(raw);
         let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
         let mut lines = head.lines();
-        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
         let headers = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -174,9 +201,14 @@ async fn a_valid_review_is_stored_and_answered_with_its_id() {
         [(id, 4, "Clear briefs.".to_owned(), Some("k1".to_owned()))]
     );
 
-    let summary = server.request("GET", "/api/reviews/summary", &[], b"").await;
+    let summary = server
+        .request("GET", "/api/reviews/summary", &[], b"")
+        .await;
     assert_eq!(summary.status, 200);
-    assert_eq!(summary.json(), serde_json::json!({"count": 1, "average": 4.0}));
+    assert_eq!(
+        summary.json(),
+        serde_json::json!({"count": 1, "average": 4.0})
+    );
 }
 
 #[tokio::test]
@@ -211,15 +243,32 @@ async fn bad_reviews_get_clear_errors_and_nothing_is_stored() {
     let big = format!(r#"{{"rating": 5, "comment": "{}"}}"#, "x".repeat(9000));
     server.post_review(&big).await.assert_error(413);
     server.post_review("{not json").await.assert_error(400);
-    server.post_review(r#"{"rating": 0}"#).await.assert_error(422);
-    server.post_review(r#"{"rating": 6}"#).await.assert_error(422);
-    server.post_review(r#"{"rating": "5"}"#).await.assert_error(422);
-    server.post_review(r#"{"comment": "no rating"}"#).await.assert_error(422);
+    server
+        .post_review(r#"{"rating": 0}"#)
+        .await
+        .assert_error(422);
+    server
+        .post_review(r#"{"rating": 6}"#)
+        .await
+        .assert_error(422);
+    server
+        .post_review(r#"{"rating": "5"}"#)
+        .await
+        .assert_error(422);
+    server
+        .post_review(r#"{"comment": "no rating"}"#)
+        .await
+        .assert_error(422);
     let long = format!(r#"{{"rating": 3, "comment": "{}"}}"#, "é".repeat(1001));
     server.post_review(&long).await.assert_error(422);
     assert!(server.rows().is_empty());
-    let summary = server.request("GET", "/api/reviews/summary", &[], b"").await;
-    assert_eq!(summary.json(), serde_json::json!({"count": 0, "average": null}));
+    let summary = server
+        .request("GET", "/api/reviews/summary", &[], b"")
+        .await;
+    assert_eq!(
+        summary.json(),
+        serde_json::json!({"count": 0, "average": null})
+    );
 }
 
 #[tokio::test]
@@ -239,7 +288,10 @@ async fn cross_origin_posts_pass_the_preflight() {
         .await;
     assert_eq!(reply.status, 204);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
-    assert!(reply.header("access-control-allow-methods").unwrap().contains("POST"));
+    assert!(reply
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
     assert!(reply
         .header("access-control-allow-headers")
         .unwrap()
@@ -258,9 +310,17 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
     assert_eq!(wasm.header("access-control-allow-origin"), Some("*"));
     let page = server.request("GET", "/", &[], b"").await;
     assert_eq!(page.status, 200);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
     assert!(page.body.contains("demo"));
-    for path in ["/newswire/missing.js", "/../secret.txt", "/newswire/..%2f..%2fsecret.txt", "/.hidden"] {
+    for path in [
+        "/newswire/missing.js",
+        "/../secret.txt",
+        "/newswire/..%2f..%2fsecret.txt",
+        "/.hidden",
+    ] {
         let reply = server.request("GET", path, &[], b"").await;
         assert_eq!(reply.status, 404, "{path}");
         assert!(!reply.body.contains("outside www"));

@@ -25,7 +25,11 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
     let track = use_node_ref();
     // The scroll speed depends on how much text there is; set it through the CSSOM,
     // which a partner's strict style-src allows, unlike a `style` attribute.
-    let chars: usize = props.headlines.iter().map(|s| s.title.chars().count() + 4).sum();
+    let chars: usize = props
+        .headlines
+        .iter()
+        .map(|s| s.title.chars().count() + 4)
+        .sum();
     {
         let track = track.clone();
         use_effect_with(chars, move |chars| {

@@ -49,9 +49,9 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
             on_submit.emit(());
         }
     };
-    let oninput = props.on_comment.reform(|e: InputEvent| {
-        e.target_unchecked_into::<HtmlTextAreaElement>().value()
-    });
+    let oninput = props
+        .on_comment
+        .reform(|e: InputEvent| e.target_unchecked_into::<HtmlTextAreaElement>().value());
     let stars = (1..=5u8).map(|n| {
         let onchange = props.on_rate.reform(move |_: Event| n);
         let label = if n == 1 {

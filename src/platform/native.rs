@@ -98,7 +98,11 @@ pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, _time_zone: Option<&s
     let secs = epoch_ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, rem % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
@@ -169,7 +173,10 @@ mod tests {
 
     #[test]
     fn formats_utc_dates() {
-        assert_eq!(format_datetime(1_701_815_220_000, None, None), "2023-12-05 22:27");
+        assert_eq!(
+            format_datetime(1_701_815_220_000, None, None),
+            "2023-12-05 22:27"
+        );
         assert_eq!(format_datetime(0, None, None), "1970-01-01 00:00");
     }
 }

@@ -32,7 +32,11 @@ pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i6
         .map_err(failed)?;
     let status = response.status();
     // Success is `{"id": n}`; a refusal is `{"error": "..."}`.
-    let body = response.text().await.ok().and_then(|text| Json::parse(&text));
+    let body = response
+        .text()
+        .await
+        .ok()
+        .and_then(|text| Json::parse(&text));
     let field = |name: &str| body.as_ref().and_then(|json| json.get(name));
     match status {
         200..=299 => field("id")

@@ -1,0 +1,301 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the components mounted into a
+//! real DOM, and the platform layer against the browser's own URL, DOMParser and Intl.
+#![cfg(target_arch = "wasm32")]
+
+use newswire::components::brief_list::BriefListProps;
+use newswire::components::headline_strip::HeadlineStripProps;
+use newswire::components::review_prompt::ReviewPromptProps;
+use newswire::components::widget::{LoadState, WidgetProps};
+use newswire::components::{BriefList, HeadlineStrip, ReviewPrompt, Widget};
+use newswire::config::Config;
+use newswire::news::{Brief, Story};
+use newswire::platform;
+use newswire::state::ReviewDraft;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+use yew::{Callback, Renderer};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount_point() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().dyn_into().unwrap())
+        .collect()
+}
+
+fn one(root: &Element, selector: &str) -> HtmlElement {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .dyn_into()
+        .unwrap()
+}
+
+/// Records what a callback was called with.
+fn recorder<T: 'static>() -> (Callback<T>, Rc<RefCell<Vec<T>>>) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    (Callback::from(move |v| sink.borrow_mut().push(v)), seen)
+}
+
+#[wasm_bindgen_test]
+fn only_http_links_pass_the_browsers_url_parser() {
+    assert_eq!(
+        platform::http_url("https://agency.example/a b").as_deref(),
+        Some("https://agency.example/a%20b")
+    );
+    assert_eq!(
+        platform::http_url("  HTTP://Agency.Example").as_deref(),
+        Some("http://agency.example/")
+    );
+    for bad in [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "\u{1}javascript:alert(1)",
+        "javascript&colon;alert(1)",
+        "vbscript:msgbox(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/x",
+        "/relative",
+        "",
+    ] {
+        assert_eq!(platform::http_url(bad), None, "{bad:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn html_becomes_text_without_running_or_loading_anything() {
+    let text = platform::html_to_text(
+        "<p>Vote <b>today</b><script>window.__nwRan = 1</script>\
+         <img src=x onerror=\"window.__nwRan = 1\"><style>p{}</style> &amp; tomorrow</p>",
+    );
+    assert_eq!(text, "Vote today & tomorrow");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let ran = js_sys::Reflect::get(&js_sys::global(), &"__nwRan".into()).unwrap();
+    assert!(ran.is_undefined(), "nothing in the HTML ran");
+}
+
+#[wasm_bindgen_test]
+fn dates_follow_the_readers_locale() {
+    let ms = 1_701_815_220_000; // 2023-12-05T22:27:00Z
+    assert_eq!(
+        platform::format_datetime(ms, Some("en-GB"), Some("UTC")),
+        "5 December 2023 22:27"
+    );
+    assert_eq!(
+        platform::format_datetime(ms, Some("en-GB"), Some("Asia/Baku")),
+        "6 December 2023 02:27"
+    );
+    assert!(platform::format_datetime(ms, Some("ru"), Some("UTC")).contains("декабря"));
+}
+
+#[wasm_bindgen_test]
+fn the_browser_json_reader_maps_feeds_like_the_native_one() {
+    let body = r#"{
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Agency",
+        "items": [
+            {"id": "a", "title": "First", "_newswire": {"headline": true}},
+            {"title": "No id"},
+            {"id": 42, "tags": ["Politics", 3]},
+            {"id": 7.5},
+            {"id": "b", "title": 7, "__proto__": {"headline": true}},
+            "not an object", null, [1]
+        ]
+    }"#;
+    let feed = newswire::feed::parse(body).unwrap();
+    let ids: Vec<_> = feed.items.iter().map(|i| i.id.clone().unwrap()).collect();
+    assert_eq!(ids, ["a", "42", "b"]);
+    assert!(feed.items[0].newswire.headline);
+    assert_eq!(feed.items[1].tags, ["Politics"]);
+    assert_eq!(feed.items[2].title, None);
+    assert_eq!(
+        newswire::feed::parse("<html>"),
+        Err(newswire::feed::FeedError::InvalidJson)
+    );
+    assert!(newswire::feed::parse("[]").is_err());
+}
+
+#[wasm_bindgen_test]
+async fn the_headline_strip_pauses_and_keeps_its_copy_out_of_reach() {
+    // Assemble.
+    let root = mount_point();
+    let (on_toggle, toggles) = recorder::<()>();
+    let headlines: Rc<[Story]> = vec![
+        Story {
+            id: "a".into(),
+            title: "Lead one".into(),
+            link: Some("https://agency.example/a".into()),
+        },
+        Story {
+            id: "b".into(),
+            title: "Lead two".into(),
+            link: Some("https://agency.example/b".into()),
+        },
+    ]
+    .into();
+    Renderer::<HeadlineStrip>::with_root_and_props(
+        root.clone(),
+        HeadlineStripProps {
+            headlines,
+            paused: false,
+            on_toggle,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    // Action.
+    one(&root, "button").click();
+    // Assert.
+    assert_eq!(toggles.borrow().len(), 1);
+    assert_eq!(
+        one(&root, "button").get_attribute("aria-label").as_deref(),
+        Some("Pause headlines")
+    );
+    assert_eq!(all(&root, "[part=headline]").len(), 2);
+    let copy = one(&root, ".nw-copy");
+    assert_eq!(copy.get_attribute("aria-hidden").as_deref(), Some("true"));
+    assert!(copy.has_attribute("inert"));
+    for link in all(&copy, "a") {
+        assert_eq!(link.get_attribute("tabindex").as_deref(), Some("-1"));
+    }
+    let duration = one(&root, ".nw-track")
+        .style()
+        .get_property_value("animation-duration");
+    assert_eq!(
+        duration.unwrap(),
+        "12s",
+        "short headlines scroll at the slowest speed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn briefs_render_dated_and_linked() {
+    let root = mount_point();
+    let briefs: Rc<[Brief]> = vec![Brief {
+        id: "one".into(),
+        title: Some("<b>Budget</b> vote".into()),
+        text: "Members agreed.".into(),
+        published: Some(1_701_815_220_000),
+        datetime: Some("2023-12-05T22:27:00Z".into()),
+        link: Some("https://agency.example/one".into()),
+    }]
+    .into();
+    Renderer::<BriefList>::with_root_and_props(
+        root.clone(),
+        BriefListProps {
+            briefs,
+            category: "Politics".into(),
+            lang: Some("en-GB".into()),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let time = one(&root, "time");
+    assert_eq!(
+        time.get_attribute("datetime").as_deref(),
+        Some("2023-12-05T22:27:00Z")
+    );
+    assert!(time.text_content().unwrap().contains("December 2023"));
+    let link = one(&root, "[part=brief] a");
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    assert_eq!(link.text_content().as_deref(), Some("<b>Budget</b> vote"));
+    assert!(
+        root.query_selector("b").unwrap().is_none(),
+        "feed text is never markup"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_review_prompt_reports_stars_comments_and_sends() {
+    // Assemble.
+    let root = mount_point();
+    let (on_rate, rates) = recorder::<u8>();
+    let (on_comment, comments) = recorder::<String>();
+    let (on_submit, submits) = recorder::<()>();
+    Renderer::<ReviewPrompt>::with_root_and_props(
+        root.clone(),
+        ReviewPromptProps {
+            draft: ReviewDraft::default(),
+            on_rate,
+            on_comment,
+            on_submit,
+            on_restart: Callback::noop(),
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    // Action.
+    one(&root, "input[aria-label='3 stars out of 5']").click();
+    let textarea: web_sys::HtmlTextAreaElement = one(&root, "textarea").unchecked_into();
+    textarea.set_value("Fair and short.");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let input =
+        web_sys::InputEvent::new_with_event_init_dict("input", &init.unchecked_into()).unwrap();
+    textarea.dispatch_event(&input).unwrap();
+    one(&root, "button[type=submit]").click();
+    // Assert.
+    assert_eq!(*rates.borrow(), [3]);
+    assert_eq!(*comments.borrow(), ["Fair and short."]);
+    assert_eq!(submits.borrow().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
+    // Assemble: port 9 on loopback refuses connections at once.
+    let root = mount_point();
+    let (config, _) = Config::from_attributes(
+        |name| (name == "feed").then(|| "http://127.0.0.1:9/feed.json".to_owned()),
+        |url| Some(url.to_owned()),
+    )
+    .unwrap();
+    let (on_state, states) = recorder::<LoadState>();
+    // Action.
+    Renderer::<Widget>::with_root_and_props(
+        root.clone(),
+        WidgetProps {
+            config: Rc::new(config),
+            on_state,
+        },
+    )
+    .render();
+    for _ in 0..200 {
+        yew::scheduler::flush().await;
+        if states.borrow().last() == Some(&LoadState::Error) {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    // Assert.
+    assert_eq!(*states.borrow(), [LoadState::Loading, LoadState::Error]);
+    let alert = one(&root, "[role=alert]");
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("can't be shown right now"));
+    assert!(alert
+        .text_content()
+        .unwrap()
+        .contains("could not be reached"));
+    assert_eq!(
+        one(&root, "[role=alert] button").text_content().as_deref(),
+        Some("Try again")
+    );
+}

@@ -1,0 +1,258 @@
+// The widget end to end: a partner page on its own origin, carrying only the script tag,
+// loads the real widget from the real newswire-server in real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, startPartner, launch, open, page, tag, fixture, serve } from './harness.mjs';
+
+let server;
+let partner;
+let browser;
+// Reviews posted to the partner's flaky endpoint: the first attempt fails, the next succeeds.
+let flakyCalls = 0;
+
+before(async () => {
+  server = await startServer();
+  partner = await startPartner({
+    '/one.html': page(tag(server)),
+    '/two.html': page(
+      tag(server) +
+        `<newswire-widget id="second" feed="${server.url}/feed.json" max-briefs="2" theme="dark"></newswire-widget>`,
+    ),
+    '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3"')),
+    '/bad-attrs.html': page(
+      tag(server) +
+        `<newswire-widget id="odd" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="red;}"></newswire-widget>`,
+    ),
+    '/no-feed.html': page(`<script async src="${server.url}/newswire/embed.js"></script><newswire-widget></newswire-widget>`),
+    '/html-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/error-page')),
+    '/rss-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/not-a-feed')),
+    '/down-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/down')),
+    '/flaky-review.html': page(tag(server, 'data-review-endpoint="/flaky-reviews"')),
+    '/feeds/error-page': serve(fixture('error-page.html'), 200, 'text/html'),
+    '/feeds/not-a-feed': serve(fixture('not-a-feed.json')),
+    '/feeds/down': serve('{"error": "down"}', 404, 'application/json'),
+    '/flaky-reviews': (req, res) => {
+      flakyCalls += 1;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(flakyCalls === 1 ? 503 : 201, { 'content-type': 'application/json' });
+        res.end(flakyCalls === 1 ? '{"error": "busy"}' : '{"id": 99}');
+      });
+    },
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await partner?.close();
+  await server?.stop();
+});
+
+const ready = (tab, selector = 'newswire-widget') =>
+  tab.waitForSelector(`${selector}[state="ready"]`, { state: 'attached', timeout: 15000 });
+
+test('one script tag on a partner page renders headlines, briefs and the review prompt', async () => {
+  const { context, tab, errors, console } = await open(browser, `${partner.url}/one.html`);
+  await ready(tab);
+
+  const host = tab.locator('newswire-widget');
+  assert.equal(await host.count(), 1);
+  assert.equal(await host.evaluate((el) => el.shadowRoot?.mode), 'open');
+  assert.equal(await host.evaluate((el) => el.previousElementSibling?.tagName), 'SCRIPT', 'placed where the tag stands');
+
+  const headlines = tab.locator('[part="headline"]');
+  assert.equal(await headlines.count(), 1);
+  assert.match(await headlines.first().innerText(), /Lead story: the assembly sits through the night/);
+  assert.ok(await tab.locator('[part="headlines"] button[aria-label="Pause headlines"]').isVisible());
+
+  const briefs = tab.locator('[part="brief"]');
+  assert.equal(await briefs.count(), 5);
+  const titles = await tab.locator('[part="brief"] h4').allInnerTexts();
+  assert.deepEqual(titles, [
+    'Committee backs the budget timetable',
+    'Second brief',
+    'Third brief',
+    'A brief whose link is not a web link',
+    'Fifth brief',
+  ]);
+  const first = await briefs.first().innerText();
+  assert.match(first, /5 December 2023 22:27/);
+  assert.match(first, /The vote was unanimous\./);
+  assert.match(await briefs.nth(2).innerText(), /Turnout was higher & steady\./);
+  assert.equal(await briefs.nth(3).locator('a').count(), 0, 'a javascript: URL is not a link');
+  assert.equal(
+    await briefs.first().locator('time').getAttribute('datetime'),
+    '2023-12-05T22:27:00Z',
+  );
+
+  const hrefs = await tab.locator('newswire-widget a').evaluateAll((links) => links.map((a) => a.href));
+  assert.ok(hrefs.length >= 5);
+  for (const href of hrefs) assert.match(href, /^https?:\/\//);
+
+  const review = tab.locator('[part="review"]');
+  assert.ok(await review.isVisible());
+  assert.match(await review.innerText(), /Leave a review/i);
+
+  assert.equal(await tab.evaluate(() => window.__nwRan), undefined, 'no feed script ran');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(console.filter((m) => m.type === 'error' || m.type === 'warning'), []);
+  await context.close();
+});
+
+test('a review written with the keyboard lands as a row in SQLite', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/one.html`);
+  await ready(tab);
+
+  await tab.focus('input[aria-label="1 star out of 5"]');
+  await tab.keyboard.press('ArrowRight');
+  await tab.keyboard.press('ArrowRight');
+  await tab.keyboard.press('ArrowRight');
+  assert.ok(await tab.locator('input[aria-label="4 stars out of 5"]').isChecked());
+  await tab.keyboard.press('Tab');
+  await tab.keyboard.type('Clear and short — thank you.');
+  await tab.keyboard.press('Tab');
+  await tab.keyboard.press('Enter');
+
+  await tab.locator('[part="status"]', { hasText: 'Thank you! Your review was sent.' }).waitFor();
+  const rows = server.reviews();
+  assert.equal(rows.length, 1);
+  const [rating, comment, subject, pageUrl, key] = rows[0];
+  assert.equal(rating, 4);
+  assert.equal(comment, 'Clear and short — thank you.');
+  assert.equal(subject, 'lead-1');
+  assert.equal(pageUrl, `${partner.url}/one.html`);
+  assert.match(key, /^[0-9a-f]{32}$/);
+
+  const summary = await (await fetch(`${server.url}/api/reviews/summary`)).json();
+  assert.deepEqual(summary, { count: 1, average: 4 });
+  assert.deepEqual(await context.cookies(), [], 'no cookies');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a failed review keeps the draft and the retry stores it', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/flaky-review.html`);
+  await ready(tab);
+  await tab.locator('input[aria-label="2 stars out of 5"]').check();
+  await tab.locator('textarea').fill('Please keep this text.');
+  await tab.locator('[part="submit"]').click();
+
+  const status = tab.locator('[part="status"]');
+  await status.filter({ hasText: 'The review service had a problem (HTTP 503)' }).waitFor();
+  assert.equal(await tab.locator('textarea').inputValue(), 'Please keep this text.');
+  assert.ok(await tab.locator('input[aria-label="2 stars out of 5"]').isChecked());
+
+  await status.getByRole('button', { name: 'Retry' }).click();
+  await status.filter({ hasText: 'Thank you!' }).waitFor();
+  assert.equal(flakyCalls, 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('two widgets on one page both render, each with its own attributes', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/two.html`);
+  await ready(tab, 'newswire-widget:not(#second)');
+  await ready(tab, '#second');
+  assert.equal(await tab.locator('newswire-widget').count(), 2);
+  assert.equal(await tab.locator('#second [part="brief"]').count(), 2);
+  assert.equal(await tab.locator('newswire-widget:not(#second) [part="brief"]').count(), 5);
+  const backgrounds = await tab
+    .locator('newswire-widget .nw')
+    .evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+  assert.notEqual(backgrounds[0], backgrounds[1], 'the second is dark');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a page with the tag twice loads the wasm once and shows two widgets', async () => {
+  const { context, tab, errors } = await open(browser);
+  const fetched = [];
+  tab.on('request', (req) => fetched.push(new URL(req.url()).pathname));
+  await tab.goto(`${partner.url}/twice.html`);
+  await tab.waitForFunction(
+    () => [...document.querySelectorAll('newswire-widget')].filter((w) => w.getAttribute('state') === 'ready').length === 2,
+  );
+  const count = (path) => fetched.filter((p) => p === path).length;
+  assert.equal(count('/newswire/newswire_bg.wasm'), 1);
+  assert.equal(count('/newswire/newswire.js'), 1);
+  assert.equal(count('/newswire/newswire.css'), 1);
+  const briefCounts = await tab
+    .locator('newswire-widget')
+    .evaluateAll((els) => els.map((el) => el.shadowRoot.querySelectorAll('[part="brief"]').length));
+  assert.deepEqual(briefCounts.sort(), [3, 5]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('space is reserved before the wasm arrives, so nothing on the page moves', async () => {
+  const { context, tab, errors } = await open(browser);
+  // Hold the wasm back so that the loading state can be measured.
+  await tab.route('**/newswire_bg.wasm', async (route) => {
+    await new Promise((r) => setTimeout(r, 400));
+    await route.continue();
+  });
+  await tab.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__shifts.push({ value: e.value, time: e.startTime });
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await tab.goto(`${partner.url}/one.html`);
+  await tab.waitForSelector('newswire-widget[state="loading"]', { state: 'attached' });
+  const placed = await tab.evaluate(() => performance.now());
+  const box = async () =>
+    tab.evaluate(() => ({
+      after: document.getElementById('after').getBoundingClientRect().top,
+      height: document.querySelector('newswire-widget').getBoundingClientRect().height,
+    }));
+  const loading = await box();
+  assert.ok(loading.height > 300, `reserved ${loading.height}px`);
+  await ready(tab);
+  await tab.waitForTimeout(100);
+  const shown = await box();
+  assert.deepEqual(shown, loading);
+  const shifts = await tab.evaluate((t) => window.__shifts.filter((s) => s.time > t), placed);
+  assert.deepEqual(shifts, [], 'no layout shift once the widget is placed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('invalid attributes warn by name and fall back to their defaults', async () => {
+  const { context, tab, errors, console } = await open(browser, `${partner.url}/bad-attrs.html`);
+  await ready(tab, '#odd');
+  const warnings = console.filter((m) => m.type === 'warning').map((m) => m.text);
+  for (const name of ['theme', 'max-briefs', 'accent']) {
+    assert.ok(warnings.some((w) => w.includes(`\`${name}\``)), `a warning names ${name}: ${warnings}`);
+  }
+  assert.equal(await tab.locator('#odd [part="brief"]').count(), 5);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const [name, path, detail] of [
+  ['an HTML error page', '/html-feed.html', /not valid JSON/],
+  ['JSON that is not a JSON Feed', '/rss-feed.html', /not a JSON Feed/],
+  ['a 404 from the feed', '/down-feed.html', /HTTP status 404/],
+]) {
+  test(`${name} puts the widget in a readable error state`, async () => {
+    const { context, tab, errors } = await open(browser, `${partner.url}${path}`);
+    await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
+    const alert = tab.locator('newswire-widget [role="alert"]');
+    const text = await alert.innerText();
+    assert.match(text, /The news can't be shown right now\./);
+    assert.match(text, detail);
+    assert.ok(await alert.getByRole('button', { name: 'Try again' }).isVisible());
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+test('a widget without a feed explains itself instead of staying blank', async () => {
+  const { context, tab, errors, console } = await open(browser, `${partner.url}/no-feed.html`);
+  await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
+  assert.match(await tab.locator('newswire-widget .nw-root').innerText(), /not set up correctly/);
+  assert.ok(console.some((m) => m.type === 'error' && m.text.includes('`feed` attribute is required')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
