@@ -40,7 +40,7 @@
     var RESERVE =
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
-      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 104px + 380px))!important}' +
+      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + 400px))!important}' +
       '.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-items:center;padding:16px;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
       'border:1px solid #d5d8de;border-radius:var(--newswire-radius,10px)}' +

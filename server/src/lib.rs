@@ -31,7 +31,9 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route(
             "/api/reviews",
-            post(reviews::create).options(reviews::preflight),
+            post(reviews::create)
+                .options(reviews::preflight)
+                .fallback(reviews::method_not_allowed),
         )
         .route("/api/reviews/summary", get(reviews::summary))
         .layer(axum::middleware::map_response(reviews::allow_any_origin));

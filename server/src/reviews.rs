@@ -188,6 +188,18 @@ pub async fn preflight() -> Response {
         .into_response()
 }
 
+/// Any other method on `/api/reviews`: still a readable JSON answer.
+pub async fn method_not_allowed() -> Response {
+    let mut response = json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "reviews are sent with POST as application/json",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    response
+}
+
 /// `GET /api/reviews/summary`.
 pub async fn summary(State(state): State<AppState>) -> Response {
     let store = state.store.clone();

@@ -238,6 +238,9 @@ async fn bad_reviews_get_clear_errors_and_nothing_is_stored() {
         )
         .await;
     not_json.assert_error(415);
+    let get = server.request("GET", "/api/reviews", &[], b"").await;
+    get.assert_error(405);
+    assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
     let no_type = server.request("POST", "/api/reviews", &[], b"{}").await;
     no_type.assert_error(415);
     let big = format!(r#"{{"rating": 5, "comment": "{}"}}"#, "x".repeat(9000));

@@ -1,9 +1,8 @@
 //! Fetches and parses the feed: a timeout per attempt and a bounded, jittered retry.
 
-use super::Deadline;
+use super::{exchange, Failure};
 use crate::feed::{self, Feed, FeedError};
 use gloo_net::http::Request;
-use web_sys::RequestCredentials;
 
 /// How long one attempt may take.
 const TIMEOUT_MS: u32 = 8_000;
@@ -34,34 +33,15 @@ pub async fn fetch_feed(url: &str) -> Result<Feed, FeedError> {
 }
 
 async fn fetch_once(url: &str) -> Result<Feed, FeedError> {
-    let deadline = Deadline::after(TIMEOUT_MS).ok_or(FeedError::Network)?;
-    let signal = deadline.signal();
-    let failed = |_| {
-        if deadline.expired() {
-            FeedError::Timeout
-        } else {
-            FeedError::Network
-        }
-    };
-    let response = Request::get(url)
-        .credentials(RequestCredentials::Omit)
-        .abort_signal(Some(&signal))
-        .send()
+    let reply = exchange(Request::get(url), None, TIMEOUT_MS, MAX_BODY)
         .await
-        .map_err(failed)?;
-    if !response.ok() {
-        return Err(FeedError::Status(response.status()));
+        .map_err(|failure| match failure {
+            Failure::Network => FeedError::Network,
+            Failure::Timeout => FeedError::Timeout,
+            Failure::TooLarge(size) => FeedError::TooLarge(size),
+        })?;
+    if !(200..=299).contains(&reply.status) {
+        return Err(FeedError::Status(reply.status));
     }
-    let declared = response
-        .headers()
-        .get("content-length")
-        .and_then(|len| len.parse::<usize>().ok());
-    if let Some(len) = declared.filter(|len| *len > MAX_BODY) {
-        return Err(FeedError::TooLarge(len));
-    }
-    let body = response.text().await.map_err(failed)?;
-    if body.len() > MAX_BODY {
-        return Err(FeedError::TooLarge(body.len()));
-    }
-    feed::parse(&body)
+    feed::parse(&reply.body)
 }

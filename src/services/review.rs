@@ -1,43 +1,29 @@
 //! Posts a reader's review to the publisher.
 
-use super::Deadline;
+use super::{exchange, Failure};
 use crate::platform::Json;
 use crate::review::{ReviewError, ReviewPayload};
 use gloo_net::http::Request;
-use web_sys::RequestCredentials;
 
 /// How long a submission may take before the reader is offered a retry.
 const TIMEOUT_MS: u32 = 10_000;
+/// The server answers with a few dozen bytes; anything much larger is not its answer.
+const MAX_REPLY: usize = 16 * 1024;
 
 /// Sends `payload` to `endpoint`. Not retried here: the reader retries with the same key,
 /// which the server answers with the id it already stored.
 pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i64, ReviewError> {
-    let deadline = Deadline::after(TIMEOUT_MS).ok_or(ReviewError::Network)?;
-    let signal = deadline.signal();
-    let failed = |_| {
-        if deadline.expired() {
-            ReviewError::Timeout
-        } else {
-            ReviewError::Network
-        }
-    };
-    let response = Request::post(endpoint)
-        .credentials(RequestCredentials::Omit)
-        .abort_signal(Some(&signal))
-        .header("Content-Type", "application/json")
-        .body(payload.to_json())
-        .map_err(|_| ReviewError::Network)?
-        .send()
+    let request = Request::post(endpoint).header("Content-Type", "application/json");
+    let reply = exchange(request, Some(payload.to_json()), TIMEOUT_MS, MAX_REPLY)
         .await
-        .map_err(failed)?;
-    let status = response.status();
+        .map_err(|failure| match failure {
+            Failure::Timeout => ReviewError::Timeout,
+            Failure::Network | Failure::TooLarge(_) => ReviewError::Network,
+        })?;
     // Success is `{"id": n}`; a refusal is `{"error": "..."}`.
-    let body = response
-        .text()
-        .await
-        .ok()
-        .and_then(|text| Json::parse(&text));
-    let field = |name: &str| body.as_ref().and_then(|json| json.get(name));
+    let status = reply.status;
+    let json = Json::parse(&reply.body);
+    let field = |name: &str| json.as_ref().and_then(|json| json.get(name));
     match status {
         200..=299 => field("id")
             .and_then(|id| id.as_f64())
