@@ -57,10 +57,11 @@ pub enum ConfigError {
     #[error("Newswire: the `feed` attribute is required")]
     MissingFeed,
     /// The `feed` value is not an http(s) URL.
-    #[error("Newswire: `feed` is not an http(s) URL: {0:?}")]
+    #[error("Newswire: `feed` is not an http(s) URL: \"{0}\"")]
     InvalidFeed(String),
     /// Any other attribute with a value we cannot use; the default applies.
-    #[error("Newswire: ignoring `{attribute}`={value:?}; expected {expected}")]
+    // Plain `{value}` in quotes: `{:?}` would ship Debug's escaping tables in the wasm.
+    #[error("Newswire: ignoring `{attribute}`=\"{value}\"; expected {expected}")]
     InvalidValue {
         attribute: &'static str,
         value: String,

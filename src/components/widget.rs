@@ -105,21 +105,23 @@ pub fn Widget(props: &WidgetProps) -> Html {
         FeedState::Ready(news) => Some(news.clone()),
         _ => None,
     };
-    let outgoing = (state.review.status == ReviewStatus::Sending).then(|| ReviewPayload {
-        rating: state.review.rating.unwrap_or_default(),
-        comment: state.review.comment.trim().to_owned(),
-        subject: news
+    let sending = (state.review.status == ReviewStatus::Sending).then(|| state.review.key.clone());
+    {
+        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
+        let subject = news
             .as_ref()
             .and_then(|n| n.headlines.first())
             .map(|s| s.id.clone())
-            .unwrap_or_default(),
-        page: platform::page_url(),
-        key: state.review.key.clone().unwrap_or_default(),
-    });
-    {
-        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
-        use_effect_with(outgoing, move |outgoing| {
-            if let Some(payload) = outgoing.clone() {
+            .unwrap_or_default();
+        use_effect_with(sending, move |sending| {
+            if let Some(key) = sending {
+                let payload = ReviewPayload {
+                    rating: state.review.rating.unwrap_or_default(),
+                    comment: state.review.comment.trim().to_owned(),
+                    subject,
+                    page: platform::page_url(),
+                    key: key.clone().unwrap_or_default(),
+                };
                 spawn_local(async move {
                     match services::review::submit_review(&endpoint, &payload).await {
                         Ok(id) => state.dispatch(Action::ReviewStored(id)),

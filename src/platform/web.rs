@@ -137,7 +137,12 @@ pub fn random_key() -> String {
             *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
         }
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
+        .map(char::from)
+        .collect()
 }
 
 /// The address of the page the widget sits on.
