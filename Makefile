@@ -5,6 +5,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
+# A recipe that fails (say, wasm-opt) leaves no half-made target behind to look up to date.
+.DELETE_ON_ERROR:
 
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
@@ -57,29 +59,43 @@ tool-chromium:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 # playwright-core drives /usr/bin/chromium and never downloads a browser;
-# binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm).
+# binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm); terser minifies the loader.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
 # ---------------------------------------------------------------- build
 
-build: $(DIST)/newswire/newswire_bg.wasm $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css \
-	$(patsubst www/%,$(DIST)/%,$(PAGES))
+ASSETS := $(DIST)/newswire/newswire_bg.wasm $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css
+
+build: $(DIST)/newswire/.precompressed $(patsubst www/%,$(DIST)/%,$(PAGES))
 
 # wasm-pack builds with the size-tuned release profile; wasm-opt -Oz then shrinks it
 # (wasm-pack's own wasm-opt step is off, so it never tries to download one).
 $(PKG)/newswire_bg.wasm: $(WIDGET_SOURCES) | tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed
 	wasm-pack --quiet build --release --target web --out-dir $(PKG) --out-name newswire --no-typescript --no-pack
-	wasm-opt -Oz --strip-debug --strip-producers $@ -o $@
+	wasm-opt -Oz --strip-debug --strip-producers $@ -o $@.opt
+	mv $@.opt $@
 
-$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm
+# The wasm-bindgen glue is minified like the loader (terser keeps its export names).
+$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm node_modules/.installed
 	@mkdir -p $(@D)
-	cp $(PKG)/newswire_bg.wasm $(PKG)/newswire.js $(@D)/
+	terser $(PKG)/newswire.js --module --compress --mangle --comments false --output $(@D)/newswire.js
+	cp $(PKG)/newswire_bg.wasm $@
+
+# The loader ships minified; its readable source stays in www/embed.js.
+$(DIST)/newswire/embed.js: www/embed.js node_modules/.installed
+	@mkdir -p $(@D)
+	terser $< --compress --mangle --comments false --output $@
 
 $(DIST)/newswire/%: www/%
 	@mkdir -p $(@D)
 	cp $< $@
+
+# NAME.br and NAME.gz beside each asset; the server picks one by Accept-Encoding.
+$(DIST)/newswire/.precompressed: $(ASSETS) scripts/precompress.mjs scripts/wire-size.mjs
+	node scripts/precompress.mjs $(DIST)/newswire
+	@touch $@
 
 $(DIST)/%: www/%
 	@mkdir -p $(@D)
@@ -90,7 +106,8 @@ $(SERVER): $(SERVER_SOURCES)
 
 # ---------------------------------------------------------------- demo
 
-demo: tools build $(SERVER)
+# The demo needs the build tools, not the browser the tests drive.
+demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed build $(SERVER)
 	$(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json --db newswire.db --www $(DIST)
 
 dev: tools

@@ -149,7 +149,8 @@ impl Config {
         let default_endpoint = || format!("{}/api/reviews", origin(&feed));
         let review_endpoint = match attr("review-endpoint") {
             None => default_endpoint(),
-            Some(v) => match resolve(v.trim()) {
+            // An empty value would resolve to the partner's own page.
+            Some(v) => match resolve(v.trim()).filter(|_| !v.trim().is_empty()) {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => url,
                 _ => {
                     invalid("review-endpoint", v, "an http(s) URL");
@@ -208,9 +209,14 @@ fn origin(url: &str) -> &str {
     &url[..end]
 }
 
-/// A conservative CSS colour check: hex, a colour function, or a keyword. It also keeps
-/// anything that could break out of a declaration (`;`, braces, quotes) away from the CSS.
+/// A colour the browser accepts (`CSS.supports`), in a form that cannot break out of a
+/// declaration: no `;`, braces, quotes, `var()` or `url()`.
 fn is_css_colour(v: &str) -> bool {
+    has_colour_shape(v) && crate::platform::supports_colour(v)
+}
+
+/// Hex, a colour function, or a keyword.
+fn has_colour_shape(v: &str) -> bool {
     if let Some(hex) = v.strip_prefix('#') {
         return matches!(hex.len(), 3 | 4 | 6 | 8) && hex.chars().all(|c| c.is_ascii_hexdigit());
     }
@@ -227,14 +233,15 @@ fn is_css_colour(v: &str) -> bool {
     !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphabetic())
 }
 
-/// A BCP 47-shaped tag: `en`, `en-GB`, `az-Latn-AZ`.
-fn is_language_tag(v: &str) -> bool {
+/// A BCP 47-shaped tag (`en`, `en-GB`, `az-Latn-AZ`) that the browser's `Intl` also accepts.
+pub fn is_language_tag(v: &str) -> bool {
     let mut parts = v.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    first_ok
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    let language = parts.next().is_some_and(|p| {
+        matches!(p.len(), 2 | 3 | 5..=8) && p.chars().all(|c| c.is_ascii_alphabetic())
+    });
+    language
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        && crate::platform::supports_language(v)
 }
 
 #[cfg(test)]
@@ -298,7 +305,7 @@ mod tests {
             ("accent", "red;} body{display:none"),
             ("category", "  "),
             ("max-briefs", "0"),
-            ("lang", "not a language"),
+            ("lang", "en_US"),
             ("review-endpoint", "javascript:alert(1)"),
         ])
         .unwrap();
@@ -329,6 +336,25 @@ mod tests {
             config.review_endpoint,
             "https://agency.example:8443/api/reviews"
         );
+        let (config, warnings) =
+            parse(&[("feed", "https://a.example/f"), ("review-endpoint", " ")]).unwrap();
+        assert_eq!(config.review_endpoint, "https://a.example/api/reviews");
+        assert_eq!(warnings.len(), 1);
+        for tag in ["en", "en-GB", "az-Latn-AZ", "ast"] {
+            assert!(is_language_tag(tag), "{tag}");
+        }
+        for tag in [
+            "",
+            "e",
+            "en_US",
+            "abcd",
+            "en-a",
+            "en--GB",
+            "en-GB-",
+            "english language",
+        ] {
+            assert!(!is_language_tag(tag), "{tag}");
+        }
         for bad in ["51", "-1", "five", "2.5"] {
             let (config, warnings) =
                 parse(&[("feed", "https://a.example/f"), ("max-briefs", bad)]).unwrap();

@@ -1,12 +1,12 @@
 //! The wasm entry: the loader (`www/embed.js`) calls [`mount`] once per `<newswire-widget>`
-//! element, with the shadow root it has already attached and styled.
+//! element, with the container it made in the element's shadow root, already styled.
 
 use crate::components::widget::{LoadState, Widget, WidgetProps};
 use crate::config::Config;
 use crate::platform;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot};
+use web_sys::{Element, HtmlElement};
 use yew::{AppHandle, Callback, Renderer};
 
 /// A mounted widget; the loader keeps it to unmount when the element leaves the page.
@@ -25,10 +25,10 @@ impl Mounted {
     }
 }
 
-/// Reads `host`'s attributes and renders the widget into `shadow`, replacing its placeholder.
+/// Reads `host`'s attributes and renders the widget into `root`, replacing its placeholder.
 /// Invalid attributes are reported as console warnings; a missing feed is an error state.
 #[wasm_bindgen]
-pub fn mount(host: HtmlElement, shadow: ShadowRoot) -> Result<Mounted, JsValue> {
+pub fn mount(host: HtmlElement, root: Element) -> Result<Mounted, JsValue> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("Newswire: no document"))?;
@@ -38,9 +38,7 @@ pub fn mount(host: HtmlElement, shadow: ShadowRoot) -> Result<Mounted, JsValue> 
         |input| platform::resolve_url(input, &base),
     );
 
-    let root = document.create_element("div")?;
-    root.set_class_name("nw-root");
-    shadow.replace_children_with_node_1(&root);
+    root.replace_children_with_node_0();
 
     let (mut config, warnings) = match parsed {
         Ok(parsed) => parsed,

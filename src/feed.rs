@@ -39,9 +39,7 @@ pub enum FeedError {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Feed {
     pub title: String,
-    pub home_page_url: Option<String>,
-    pub language: Option<String>,
-    /// Items that are objects and carry an id, in feed order.
+    /// Items that are objects and carry an id, in feed order, each id once.
     pub items: Vec<Item>,
 }
 
@@ -49,9 +47,8 @@ pub struct Feed {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {
     /// Required by the spec; whole numbers are coerced to strings, as the spec asks.
-    pub id: Option<String>,
+    pub id: String,
     pub url: Option<String>,
-    pub external_url: Option<String>,
     pub title: Option<String>,
     pub summary: Option<String>,
     pub content_text: Option<String>,
@@ -59,7 +56,6 @@ pub struct Item {
     /// RFC 3339, as the spec requires; anything else counts as "no date".
     pub date_published: Option<String>,
     pub tags: Vec<String>,
-    pub language: Option<String>,
     /// Our extension object; the spec reserves keys starting with `_` for extensions.
     pub newswire: Extension,
 }
@@ -71,7 +67,8 @@ pub struct Extension {
     pub headline: bool,
 }
 
-/// Parses a JSON Feed body. Items without an id, and items that are not objects, are dropped.
+/// Parses a JSON Feed body. Items without an id, items that are not objects, and items
+/// that repeat an earlier item's id are dropped.
 pub fn parse(body: &str) -> Result<Feed, FeedError> {
     let doc = Json::parse(body).ok_or(FeedError::InvalidJson)?;
     if !doc.is_object() {
@@ -86,11 +83,23 @@ pub fn parse(body: &str) -> Result<Feed, FeedError> {
         .get("items")
         .and_then(|items| items.elements(MAX_ITEMS))
         .ok_or(FeedError::NotAFeed("it has no list of items"))?;
+    let mut items: Vec<Item> = items.iter().filter_map(item).collect();
+    // Ids key the rendered lists, so each may appear once. A linear scan over at most
+    // MAX_ITEMS is quick, and ships less code than a set.
+    let mut kept = 0;
+    for i in 0..items.len() {
+        if !items[..kept]
+            .iter()
+            .any(|earlier| earlier.id == items[i].id)
+        {
+            items.swap(kept, i);
+            kept += 1;
+        }
+    }
+    items.truncate(kept);
     Ok(Feed {
         title: string(&doc, "title").unwrap_or_default(),
-        home_page_url: string(&doc, "home_page_url"),
-        language: string(&doc, "language"),
-        items: items.iter().filter_map(item).collect(),
+        items,
     })
 }
 
@@ -119,16 +128,14 @@ fn item(json: &Json) -> Option<Item> {
         .and_then(|flag| flag.as_bool())
         .unwrap_or(false);
     Some(Item {
-        id: Some(id),
+        id,
         url: string(json, "url"),
-        external_url: string(json, "external_url"),
         title: string(json, "title"),
         summary: string(json, "summary"),
         content_text: string(json, "content_text"),
         content_html: string(json, "content_html"),
         date_published: string(json, "date_published"),
         tags,
-        language: string(json, "language"),
         newswire: Extension { headline },
     })
 }
@@ -242,14 +249,20 @@ mod tests {
                 {"id": 7.5, "content_text": "Fractional id"},
                 {"id": "b", "title": 7, "tags": ["Politics", 3, null], "_newswire": "yes"},
                 "not an object",
-                null
+                null,
+                {"id": "a", "title": "A repeated id"}
             ]
         }"#;
         // Action.
         let feed = parse(body).expect("a valid feed");
         // Assert.
         assert_eq!(feed.title, "Agency");
-        let ids: Vec<_> = feed.items.iter().map(|i| i.id.clone().unwrap()).collect();
+        assert_eq!(
+            feed.items[0].title.as_deref(),
+            Some("First"),
+            "the first of a repeated id wins"
+        );
+        let ids: Vec<_> = feed.items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["a", "42", "b"]);
         assert!(feed.items[0].newswire.headline);
         assert!(!feed.items[1].newswire.headline);

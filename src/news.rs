@@ -97,7 +97,7 @@ fn story(item: &Item) -> Option<Story> {
         .or_else(|| non_empty(item.summary.as_deref()))
         .or_else(|| non_empty(item.content_text.as_deref()))?;
     Some(Story {
-        id: item.id.clone()?,
+        id: item.id.clone(),
         title: shorten(title, MAX_TITLE),
         link: link(item),
     })
@@ -118,7 +118,7 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
         return None;
     }
     Some(Brief {
-        id: item.id.clone()?,
+        id: item.id.clone(),
         title,
         text,
         published,
@@ -127,12 +127,9 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
     })
 }
 
-/// The item's own page, else the page it links to; only http(s) URLs survive.
+/// The item's page (`url`), when it is an http(s) URL.
 fn link(item: &Item) -> Option<String> {
-    [&item.url, &item.external_url]
-        .into_iter()
-        .flatten()
-        .find_map(|url| platform::http_url(url))
+    item.url.as_deref().and_then(platform::http_url)
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -166,7 +163,7 @@ mod tests {
 
     fn item(id: &str, date: Option<&str>, tags: &[&str], headline: bool) -> Item {
         Item {
-            id: Some(id.into()),
+            id: id.into(),
             url: Some(format!("https://agency.example/{id}")),
             title: Some(format!("Title {id}")),
             date_published: date.map(Into::into),
@@ -210,7 +207,6 @@ mod tests {
                 item("bad-date", Some("last Tuesday"), &["Politics"], false),
                 item("sport", Some("2024-03-04T09:00:00Z"), &["Sport"], false),
             ],
-            ..Feed::default()
         };
         // Action.
         let news = select(&feed, "Politics", 10);
@@ -279,21 +275,23 @@ mod tests {
 
     #[test]
     fn only_http_links_survive() {
+        let good = item("good", None, &["Politics"], false);
         let mut bad = item("bad", None, &["Politics"], false);
         bad.url = Some("javascript:alert(1)".into());
-        bad.external_url = Some("https://elsewhere.example/story".into());
+        let mut data = item("data", None, &["Politics"], false);
+        data.url = Some("data:text/html,<script>alert(1)</script>".into());
         let mut none = item("none", None, &["Politics"], false);
-        none.url = Some("data:text/html,<script>alert(1)</script>".into());
+        none.url = None;
         let feed = Feed {
-            items: vec![bad, none],
+            items: vec![good, bad, data, none],
             ..Feed::default()
         };
         let news = select(&feed, "Politics", 5);
+        let links: Vec<_> = news.briefs.iter().map(|b| b.link.as_deref()).collect();
         assert_eq!(
-            news.briefs[0].link.as_deref(),
-            Some("https://elsewhere.example/story")
+            links,
+            [Some("https://agency.example/good"), None, None, None]
         );
-        assert_eq!(news.briefs[1].link, None);
     }
 
     #[test]

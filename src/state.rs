@@ -94,6 +94,10 @@ impl Reducible for WidgetState {
             Action::ResumeTicker => next.ticker_paused = false,
             Action::RateReview(stars) if (1..=5).contains(&stars) => {
                 if review.status != ReviewStatus::Sending {
+                    if review.rating != Some(stars) {
+                        // A changed review is a new submission: it gets a new key.
+                        review.key = None;
+                    }
                     review.rating = Some(stars);
                     review.status = ReviewStatus::Editing;
                 }
@@ -184,6 +188,38 @@ mod tests {
         assert_eq!(retried.review.comment, "Clear and fair.");
         assert_eq!(retried.review.key.as_deref(), Some("first"));
         assert_eq!(retried.review.status, ReviewStatus::Sending);
+    }
+
+    #[test]
+    fn a_changed_rating_or_comment_after_a_failure_is_a_new_submission() {
+        let failed = [
+            Action::RateReview(4),
+            Action::SubmitReview {
+                key: "first".into(),
+            },
+            Action::ReviewFailed(ReviewError::Timeout),
+        ];
+        let same = run(failed.iter().cloned().chain([
+            Action::RateReview(4),
+            Action::SubmitReview {
+                key: "second".into(),
+            },
+        ]));
+        assert_eq!(same.review.key.as_deref(), Some("first"));
+        let rerated = run(failed.iter().cloned().chain([
+            Action::RateReview(5),
+            Action::SubmitReview {
+                key: "second".into(),
+            },
+        ]));
+        assert_eq!(rerated.review.key.as_deref(), Some("second"));
+        let edited = run(failed.iter().cloned().chain([
+            Action::EditComment("more".into()),
+            Action::SubmitReview {
+                key: "third".into(),
+            },
+        ]));
+        assert_eq!(edited.review.key.as_deref(), Some("third"));
     }
 
     #[test]

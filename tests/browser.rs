@@ -82,10 +82,35 @@ async fn html_becomes_text_without_running_or_loading_anything() {
         "<p>Vote <b>today</b><script>window.__nwRan = 1</script>\
          <img src=x onerror=\"window.__nwRan = 1\"><style>p{}</style> &amp; tomorrow</p>",
     );
-    assert_eq!(text, "Vote today & tomorrow");
+    assert_eq!(
+        text.split_whitespace().collect::<Vec<_>>(),
+        ["Vote", "today", "&", "tomorrow"]
+    );
+    let blocks = platform::html_to_text(
+        "<p>One.</p><p>Two.<br>Three.</p><ul><li>Four</li><li>Five</li></ul>",
+    );
+    assert_eq!(
+        blocks.split_whitespace().collect::<Vec<_>>(),
+        ["One.", "Two.", "Three.", "Four", "Five"]
+    );
     gloo_timers::future::TimeoutFuture::new(50).await;
     let ran = js_sys::Reflect::get(&js_sys::global(), &"__nwRan".into()).unwrap();
     assert!(ran.is_undefined(), "nothing in the HTML ran");
+}
+
+#[wasm_bindgen_test]
+fn languages_and_colours_are_checked_by_the_browser() {
+    assert!(platform::supports_language("az-Latn-AZ"));
+    assert!(!platform::supports_language("en_US"));
+    assert!(newswire::config::is_language_tag("en-GB"));
+    assert!(!newswire::config::is_language_tag("en_US"));
+    assert!(platform::supports_colour("rebeccapurple"));
+    assert!(platform::supports_colour("rgb(10 20 30 / 50%)"));
+    assert!(!platform::supports_colour("banana"));
+    assert!(!platform::supports_colour("rgb(x y z)"));
+    // A bad zone (or locale) never throws out of the wasm: it falls back to ISO text.
+    let fallback = platform::format_datetime(0, Some("en-GB"), Some("Mars/Olympus"));
+    assert_eq!(fallback, "1970-01-01T00:00:00.000Z");
 }
 
 #[wasm_bindgen_test]
@@ -117,7 +142,7 @@ fn the_browser_json_reader_maps_feeds_like_the_native_one() {
         ]
     }"#;
     let feed = newswire::feed::parse(body).unwrap();
-    let ids: Vec<_> = feed.items.iter().map(|i| i.id.clone().unwrap()).collect();
+    let ids: Vec<_> = feed.items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["a", "42", "b"]);
     assert!(feed.items[0].newswire.headline);
     assert_eq!(feed.items[1].tags, ["Politics"]);

@@ -41,7 +41,7 @@
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
       'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + 400px))!important}' +
-      '.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-items:center;padding:16px;' +
+      '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-items:center;padding:16px;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
       'border:1px solid #d5d8de;border-radius:var(--newswire-radius,10px)}' +
       '.nw-boot a{color:inherit}';
@@ -73,32 +73,57 @@
       }
     }
 
-    // The glue, the wasm and the stylesheet, fetched in parallel, once.
+    // The glue, the wasm and the stylesheet, fetched in parallel, once per page; after a
+    // failure the next widget tries again.
     function load() {
       if (!loading) {
         var css = fetch(cssUrl, { credentials: 'omit' })
           .then(function (r) {
-            return r.ok ? r.text() : '';
+            if (!r.ok) throw new Error('HTTP ' + r.status);
+            return r.text();
           })
           .then(function (text) {
             main = sheet(text);
           })
-          .catch(function () {});
+          .catch(function (err) {
+            // The widget still works, unstyled, in its reserved space.
+            if (window.console) console.warn('Newswire: the stylesheet could not be loaded:', err);
+          });
         var wasm = import(glueUrl).then(function (glue) {
           return glue.default({ module_or_path: wasmUrl }).then(function () {
             return glue;
           });
         });
-        loading = Promise.all([wasm, css]).then(function (done) {
-          return done[0];
-        });
+        loading = Promise.all([wasm, css]).then(
+          function (done) {
+            return done[0];
+          },
+          function (err) {
+            loading = null;
+            throw err;
+          }
+        );
       }
       return loading;
     }
 
+    // The same rule as the widget's own parsing: a whole number from 1 to 50, else 5.
     function rows(el) {
-      var n = parseInt(el.getAttribute('max-briefs') || '', 10);
+      var value = (el.getAttribute('max-briefs') || '').trim();
+      var n = /^[0-9]+$/.test(value) ? parseInt(value, 10) : 0;
       return n >= 1 && n <= 50 ? n : 5;
+    }
+
+    // What the widget renders into. Styles (adopted, or <style> elements in old engines)
+    // live beside it, so replacing its children never drops them.
+    function frame(root) {
+      for (var i = 0; i < root.children.length; i++) {
+        if (root.children[i].classList.contains('nw-root')) return root.children[i];
+      }
+      var div = document.createElement('div');
+      div.className = 'nw-root';
+      root.appendChild(div);
+      return div;
     }
 
     function sheetsFor(el) {
@@ -106,7 +131,7 @@
       return main ? [shared, own, main] : [shared, own];
     }
 
-    function message(root, text, href) {
+    function message(container, text, href) {
       var box = document.createElement('div');
       box.className = 'nw-boot';
       box.setAttribute('role', 'status');
@@ -117,7 +142,7 @@
         a.textContent = ' Read the news on the publisher\u2019s site.';
         box.appendChild(a);
       }
-      root.replaceChildren(box);
+      container.replaceChildren(box);
     }
 
     function home(el) {
@@ -136,20 +161,21 @@
         var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
         style(root, sheetsFor(el));
         el.setAttribute('state', 'loading');
-        message(root, 'Loading the latest news\u2026');
+        var container = frame(root);
+        message(container, 'Loading the latest news\u2026');
         el._nwPending = true;
         load()
           .then(function (glue) {
             el._nwPending = false;
             if (!el.isConnected) return;
             style(root, sheetsFor(el));
-            el._nwMounted = glue.mount(el, root);
+            el._nwMounted = glue.mount(el, container);
           })
           .catch(function (err) {
             el._nwPending = false;
             report(err);
             el.setAttribute('state', 'error');
-            message(root, 'The news could not be loaded here.', home(el));
+            message(container, 'The news could not be loaded here.', home(el));
           });
       }
 

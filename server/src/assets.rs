@@ -1,50 +1,87 @@
 //! Static files: the built widget under `/newswire/` (CORS for every origin, since partner
 //! pages load it cross-origin) and the demo pages from the root of the www folder.
+//!
+//! Files are revalidated by ETag. Where the build wrote `NAME.br` or `NAME.gz` beside a file,
+//! the smallest encoding the browser accepts is sent instead.
 
+use crate::http::{accepts_encoding, allow_any_origin, etag, if_none_match};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use std::path::PathBuf;
 
 /// `GET /newswire/{path}`.
-pub async fn widget_asset(State(state): State<AppState>, Path(path): Path<String>) -> Response {
-    let mut response = file(state.www.join("newswire"), &path).await;
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+pub async fn widget_asset(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut response = file(state.www.join("newswire"), &path, &headers).await;
+    allow_any_origin(response.headers_mut());
     response
 }
 
 /// Everything else: `/` is the demo partner page, other paths are files in the www folder.
-pub async fn page(State(state): State<AppState>, uri: Uri) -> Response {
+pub async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
-    file(state.www.as_ref().clone(), path).await
+    file(state.www.as_ref().clone(), path, &headers).await
 }
 
-async fn file(dir: PathBuf, path: &str) -> Response {
+async fn file(dir: PathBuf, path: &str, request: &HeaderMap) -> Response {
     // Only plain names: no parent steps, no hidden files, no absolute paths.
     let safe = !path.is_empty()
         && path
             .split('/')
             .all(|part| !part.is_empty() && !part.starts_with('.') && !part.contains('\\'));
     if !safe {
-        return StatusCode::NOT_FOUND.into_response();
+        return not_found();
     }
     let full = dir.join(path);
-    match tokio::fs::read(&full).await {
-        Ok(body) => {
-            let headers = [
-                (header::CONTENT_TYPE, content_type(path)),
-                (header::CACHE_CONTROL, "no-cache"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ];
-            (headers, body).into_response()
+    let mut encoding = None;
+    let mut body = None;
+    for coding in ["br", "gzip"] {
+        let suffix = if coding == "br" { "br" } else { "gz" };
+        if accepts_encoding(request, coding) {
+            if let Ok(bytes) = tokio::fs::read(format!("{}.{suffix}", full.display())).await {
+                encoding = Some(coding);
+                body = Some(bytes);
+                break;
+            }
         }
-        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+    let body = match body {
+        Some(body) => body,
+        None => match tokio::fs::read(&full).await {
+            Ok(body) => body,
+            Err(_) => return not_found(),
+        },
+    };
+    let tag = etag(&body);
+    let mut response = if if_none_match(request, &tag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type(path))], body).into_response()
+    };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(tag) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, tag);
+    }
+    if let Some(coding) = encoding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    response
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -57,7 +94,6 @@ fn content_type(path: &str) -> &'static str {
         Some("svg") => "image/svg+xml",
         Some("png") => "image/png",
         Some("ico") => "image/x-icon",
-        Some("ts") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }

@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod cli;
 pub mod feed;
+pub mod http;
 pub mod reviews;
 pub mod store;
 
@@ -51,8 +52,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -124,7 +124,7 @@ async fn store_review(
     match stored {
         Ok(id) => Ok(id),
         Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
-        Err(StoreError::Sqlite(err)) => {
+        Err(err) => {
             eprintln!("newswire-server: storing a review failed: {err}");
             Err(ReviewError::Storage)
         }
@@ -152,11 +152,13 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
             "comment must be at most {MAX_COMMENT} characters"
         )));
     }
-    let subject = clean(input.subject, false);
-    let page = clean(input.page, false);
-    if subject.chars().count() > MAX_SUBJECT || page.chars().count() > MAX_PAGE {
-        return Err(ReviewError::Invalid("subject or page is too long".into()));
-    }
+    // Context, not the reader's words: cut to length rather than refuse the review
+    // (a page address with long tracking parameters must not block it).
+    let subject: String = clean(input.subject, false)
+        .chars()
+        .take(MAX_SUBJECT)
+        .collect();
+    let page: String = clean(input.page, false).chars().take(MAX_PAGE).collect();
     let key = match clean(input.key, false) {
         key if key.is_empty() => None,
         key if key.chars().count() > MAX_KEY => {
@@ -215,10 +217,7 @@ pub async fn summary(State(state): State<AppState>) -> Response {
 
 /// Partner pages on any origin may post reviews; no credentials are ever accepted.
 pub async fn allow_any_origin(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    crate::http::allow_any_origin(response.headers_mut());
     response
 }
 
@@ -242,6 +241,16 @@ mod tests {
         assert_eq!(review.comment, "Good work\nthanks");
         assert_eq!(review.subject, "lead-1");
         assert_eq!(review.rating, 4);
+    }
+
+    #[test]
+    fn long_context_is_cut_not_refused() {
+        let mut long = input(3, "ok");
+        long.page = Some(format!("https://partner.example/?{}", "x".repeat(5000)));
+        long.subject = Some("s".repeat(500));
+        let review = validate(long).unwrap();
+        assert_eq!(review.page.chars().count(), MAX_PAGE);
+        assert_eq!(review.subject.chars().count(), MAX_SUBJECT);
     }
 
     #[test]

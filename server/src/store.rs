@@ -11,6 +11,9 @@ use std::sync::Mutex;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// SQLite would not switch to WAL (the file system may not support it).
+    #[error("the database would not use WAL (journal mode {0})")]
+    NotDurable(String),
     /// The key was used before for a review with different content.
     #[error("this key was already used for a different review")]
     KeyReused,
@@ -43,7 +46,12 @@ impl Store {
     /// Opens (or creates) the database at `path` and makes sure the schema exists.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Durability is the point of this store: refuse to run without WAL.
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NotDurable(mode));
+        }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(

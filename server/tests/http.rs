@@ -311,6 +311,17 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
     assert_eq!(wasm.status, 200);
     assert_eq!(wasm.header("content-type"), Some("application/wasm"));
     assert_eq!(wasm.header("access-control-allow-origin"), Some("*"));
+    let etag = wasm.header("etag").expect("an etag").to_owned();
+    let again = server
+        .request(
+            "GET",
+            "/newswire/newswire_bg.wasm",
+            &[("If-None-Match", &etag)],
+            b"",
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    assert_eq!(wasm.header("vary"), Some("Accept-Encoding"));
     let page = server.request("GET", "/", &[], b"").await;
     assert_eq!(page.status, 200);
     assert!(page
@@ -328,6 +339,47 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
         assert_eq!(reply.status, 404, "{path}");
         assert!(!reply.body.contains("outside www"));
     }
+}
+
+#[tokio::test]
+async fn precompressed_assets_go_out_in_the_encoding_the_browser_accepts() {
+    let server = Server::start("encoding").await;
+    let dir = server.dir.join("www/newswire");
+    std::fs::write(dir.join("embed.js"), "plain").unwrap();
+    std::fs::write(dir.join("embed.js.br"), "brotli bytes").unwrap();
+    std::fs::write(dir.join("embed.js.gz"), "gzip bytes").unwrap();
+    let get = |accept: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .request(
+                    "GET",
+                    "/newswire/embed.js",
+                    &[("Accept-Encoding", accept)],
+                    b"",
+                )
+                .await
+        }
+    };
+    let br = get("gzip, deflate, br").await;
+    assert_eq!(
+        (br.header("content-encoding"), br.body.as_str()),
+        (Some("br"), "brotli bytes")
+    );
+    assert!(br
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    let gz = get("gzip").await;
+    assert_eq!(
+        (gz.header("content-encoding"), gz.body.as_str()),
+        (Some("gzip"), "gzip bytes")
+    );
+    let plain = get("identity").await;
+    assert_eq!(
+        (plain.header("content-encoding"), plain.body.as_str()),
+        (None, "plain")
+    );
 }
 
 #[tokio::test]

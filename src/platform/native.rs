@@ -93,6 +93,16 @@ pub fn html_to_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Natively every well-formed tag counts as supported; the browser checks for real.
+pub fn supports_language(_tag: &str) -> bool {
+    true
+}
+
+/// Natively the shape check in `config` is all there is; the browser asks `CSS.supports`.
+pub fn supports_colour(_value: &str) -> bool {
+    true
+}
+
 /// The date and time in UTC, ISO-style; the browser formats by the reader's locale instead.
 pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, _time_zone: Option<&str>) -> String {
     let secs = epoch_ms.div_euclid(1000);

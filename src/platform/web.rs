@@ -1,8 +1,8 @@
 //! The browser side of [`crate::platform`]: thin calls into web APIs.
 
-use js_sys::{Array, Date, Intl, Object, Reflect};
+use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{DomParser, SupportedType, Url};
+use web_sys::{DomParser, Element, SupportedType, Url};
 
 /// A parsed JSON document, read through the browser: `JSON.parse` and property reads, so
 /// no JSON parser is compiled into the wasm.
@@ -21,9 +21,11 @@ impl Json {
             return None;
         }
         // Own properties only: a feed cannot reach `__proto__` or `constructor` this way.
+        // (getOwnPropertyDescriptor rather than Object.hasOwn, which older Safari lacks.)
         let key = JsValue::from_str(key);
         let object: &Object = self.0.unchecked_ref();
-        if !Object::has_own(object, &key) {
+        let own = Reflect::get_own_property_descriptor(object, &key);
+        if !own.is_ok_and(|descriptor| !descriptor.is_undefined()) {
             return None;
         }
         Reflect::get(&self.0, &key)
@@ -81,47 +83,77 @@ pub fn html_to_text(html: &str) -> String {
     let Ok(doc) = parser.parse_from_string(html, SupportedType::TextHtml) else {
         return String::new();
     };
-    // Script and style bodies are text nodes too, but nothing a reader should see.
-    if let Ok(hidden) = doc.query_selector_all("script,style,template,noscript") {
-        for i in 0..hidden.length() {
-            if let Some(node) = hidden.item(i) {
-                if let Some(parent) = node.parent_node() {
-                    let _ = parent.remove_child(&node);
+    let each = |selector: &str, f: &dyn Fn(Element)| {
+        if let Ok(list) = doc.query_selector_all(selector) {
+            for i in 0..list.length() {
+                if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    f(el);
                 }
             }
         }
-    }
+    };
+    // Script and style bodies are text nodes too, but nothing a reader should see.
+    each("script,style,template,noscript", &|el| el.remove());
+    // Blocks and line breaks end words: "<p>One.</p><p>Two.</p>" is "One. Two.".
+    each(
+        "address,article,blockquote,br,dd,div,dt,figcaption,footer,h1,h2,h3,h4,h5,h6,header,hr,li,p,pre,section,td,th,tr",
+        &|el| {
+            let _ = el.after_with_str_1(" ");
+        },
+    );
     doc.body()
         .and_then(|body| body.text_content())
         .unwrap_or_default()
+}
+
+/// The browser's `Intl` object, for calls that must not throw into the wasm.
+fn intl(name: &str) -> Option<(JsValue, Function)> {
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let member = Reflect::get(&intl, &name.into()).ok()?.dyn_into().ok()?;
+    Some((intl, member))
+}
+
+/// Whether `Intl` accepts `tag`; `Intl` throws a RangeError for tags like `en_US`.
+pub fn supports_language(tag: &str) -> bool {
+    intl("getCanonicalLocales").is_some_and(|(intl, get)| get.call1(&intl, &tag.into()).is_ok())
+}
+
+/// Whether the browser accepts `value` as a CSS colour.
+pub fn supports_colour(value: &str) -> bool {
+    web_sys::css::supports_with_value("color", value).unwrap_or(false)
 }
 
 /// A date and time in the reader's locale, date and time joined by a space:
 /// "5 December 2023 22:27" in `en-GB`. `time_zone` is for tests; readers get their own.
 pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str>) -> String {
     let date = Date::new(&JsValue::from_f64(epoch_ms as f64));
-    let locales = Array::new();
-    if let Some(lang) = lang {
-        locales.push(&JsValue::from_str(lang));
-    }
-    let part = |fields: &[(&str, &str)]| -> String {
+    let part = |fields: &[(&str, &str)]| -> Option<String> {
         let options = Object::new();
         for (key, value) in fields {
-            let _ = Reflect::set(&options, &(*key).into(), &(*value).into());
+            Reflect::set(&options, &(*key).into(), &(*value).into()).ok()?;
         }
         if let Some(tz) = time_zone {
-            let _ = Reflect::set(&options, &"timeZone".into(), &tz.into());
+            Reflect::set(&options, &"timeZone".into(), &tz.into()).ok()?;
         }
-        let format = Intl::DateTimeFormat::new(&locales, &options).format();
+        let (_, constructor) = intl("DateTimeFormat")?;
+        let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
+        // Constructed through Reflect so that a bad locale or zone is an Err, not a throw.
+        let format: Intl::DateTimeFormat =
+            Reflect::construct(&constructor, &Array::of2(&locales, &options))
+                .ok()?
+                .unchecked_into();
         format
+            .format()
             .call1(&JsValue::UNDEFINED, &date)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default()
+            .ok()?
+            .as_string()
     };
     let day = part(&[("day", "numeric"), ("month", "long"), ("year", "numeric")]);
     let time = part(&[("hour", "2-digit"), ("minute", "2-digit")]);
-    format!("{day} {time}")
+    match (day, time) {
+        (Some(day), Some(time)) => format!("{day} {time}"),
+        _ => date.to_iso_string().into(),
+    }
 }
 
 /// A fresh random id: 128 bits from `crypto.getRandomValues`, which, unlike
@@ -152,15 +184,19 @@ pub fn page_url() -> String {
         .unwrap_or_default()
 }
 
-/// The language of the host page (`<html lang>`), else the browser's.
+/// The language of the host page (`<html lang>`), else the browser's; only tags that
+/// `Intl` accepts, since real pages carry values like `en_US`.
 pub fn host_language() -> Option<String> {
     let window = web_sys::window()?;
     let from_html = window
         .document()
         .and_then(|d| d.document_element())
         .and_then(|html| html.get_attribute("lang"))
-        .filter(|lang| !lang.trim().is_empty());
-    from_html.or_else(|| window.navigator().language())
+        .map(|lang| lang.trim().to_owned());
+    from_html
+        .into_iter()
+        .chain(window.navigator().language())
+        .find(|lang| crate::config::is_language_tag(lang))
 }
 
 /// Unicode lower case by the browser, which already carries the case tables.

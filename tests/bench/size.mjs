@@ -1,6 +1,6 @@
 // `make bench`: prints the wire bytes before first render, and writes them as JSON.
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { wireSizes, brotliSize, WIRE_BUDGET_BYTES } from '../wire-size.mjs';
+import { wireSizes, brotliSize, WIRE_BUDGET_BYTES } from '../../scripts/wire-size.mjs';
 
 const dir = process.argv[2] || 'dist/newswire';
 const { files, total } = wireSizes(dir);

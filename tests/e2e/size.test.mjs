@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { wireSizes, WIRE_BUDGET_BYTES } from '../wire-size.mjs';
+import { wireSizes, WIRE_BUDGET_BYTES } from '../../scripts/wire-size.mjs';
 import { DIST } from './harness.mjs';
 
 test(`the widget's first-render bytes stay within ${WIRE_BUDGET_BYTES / 1000} KB brotli`, () => {

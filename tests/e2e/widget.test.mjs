@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, startPartner, launch, open, page, tag, fixture, serve } from './harness.mjs';
+import { WIRE_BUDGET_BYTES, FIRST_RENDER_FILES } from '../../scripts/wire-size.mjs';
 
 let server;
 let partner;
@@ -21,13 +22,15 @@ before(async () => {
     '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3"')),
     '/bad-attrs.html': page(
       tag(server) +
-        `<newswire-widget id="odd" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="red;}"></newswire-widget>`,
+        `<newswire-widget id="odd" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana"></newswire-widget>`,
     ),
     '/no-feed.html': page(`<script async src="${server.url}/newswire/embed.js"></script><newswire-widget></newswire-widget>`),
     '/html-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/error-page')),
     '/rss-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/not-a-feed')),
     '/down-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/down')),
     '/flaky-review.html': page(tag(server, 'data-review-endpoint="/flaky-reviews"')),
+    // Real pages carry language values that Intl rejects; the widget must not choke on them.
+    '/odd-lang.html': page(tag(server)).replace('lang="en-GB"', 'lang="en_US"'),
     '/feeds/error-page': serve(fixture('error-page.html'), 200, 'text/html'),
     '/feeds/not-a-feed': serve(fixture('not-a-feed.json')),
     '/feeds/down': serve('{"error": "down"}', 404, 'application/json'),
@@ -214,6 +217,66 @@ test('space is reserved before the wasm arrives, so nothing on the page moves', 
   assert.deepEqual(shown, loading);
   const shifts = await tab.evaluate((t) => window.__shifts.filter((s) => s.time > t), placed);
   assert.deepEqual(shifts, [], 'no layout shift once the widget is placed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the assets go out brotli-encoded, within the wire budget', async () => {
+  const { context, tab, errors } = await open(browser);
+  const responses = [];
+  tab.on('response', (r) => responses.push(r));
+  await tab.goto(`${partner.url}/one.html`);
+  await ready(tab);
+  let total = 0;
+  for (const name of FIRST_RENDER_FILES) {
+    const response = responses.find((r) => new URL(r.url()).pathname === `/newswire/${name}`);
+    assert.ok(response, `${name} was fetched`);
+    assert.equal(response.headers()['content-encoding'], 'br', name);
+    total += (await response.request().sizes()).responseBodySize;
+  }
+  assert.ok(total <= WIRE_BUDGET_BYTES, `${total} bytes over the wire`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('under reduced motion the headline strip does not move', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/one.html`, { reducedMotion: 'reduce' });
+  await ready(tab);
+  const motion = await tab.locator('newswire-widget .nw-track').evaluate((el) => ({
+    animation: getComputedStyle(el).animationName,
+    running: el.getAnimations().length,
+    copy: getComputedStyle(el.querySelector('.nw-copy')).display,
+  }));
+  assert.deepEqual(motion, { animation: 'none', running: 0, copy: 'none' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the ticker scrolls otherwise, and its button pauses it', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/one.html`, { reducedMotion: 'no-preference' });
+  await ready(tab);
+  const track = tab.locator('newswire-widget .nw-track');
+  const state = () => track.evaluate((el) => getComputedStyle(el).animationPlayState);
+  assert.equal(await track.evaluate((el) => getComputedStyle(el).animationName), 'nw-scroll');
+  assert.equal(await state(), 'running');
+  const button = tab.locator('[part="ticker-control"]');
+  await button.click();
+  await tab.mouse.move(0, 0);
+  assert.equal(await button.getAttribute('aria-label'), 'Play headlines');
+  await tab.locator('body').click({ position: { x: 1, y: 1 } });
+  assert.equal(await state(), 'paused');
+  await button.click();
+  await tab.locator('body').click({ position: { x: 1, y: 1 } });
+  assert.equal(await button.getAttribute('aria-label'), 'Pause headlines');
+  assert.equal(await state(), 'running');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a host page whose lang Intl rejects still gets dated briefs', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/odd-lang.html`);
+  await ready(tab);
+  assert.match(await tab.locator('[part="brief"] time').first().innerText(), /2023/);
   assert.deepEqual(errors, []);
   await context.close();
 });

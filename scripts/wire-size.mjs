@@ -3,17 +3,25 @@
 // as a server would precompress them). Shared by `make bench` and the size test.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync, constants } from 'node:zlib';
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 
 /// The budget the size test holds us to, in brotli bytes. Lower it as the widget shrinks.
 export const WIRE_BUDGET_BYTES = 100 * 1000;
 
 export const FIRST_RENDER_FILES = ['embed.js', 'newswire.js', 'newswire_bg.wasm', 'newswire.css'];
 
-export function brotliSize(bytes) {
+export function brotli(bytes) {
   return brotliCompressSync(bytes, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-  }).length;
+  });
+}
+
+export function gzip(bytes) {
+  return gzipSync(bytes, { level: 9 });
+}
+
+export function brotliSize(bytes) {
+  return brotli(bytes).length;
 }
 
 export function wireSizes(dir) {

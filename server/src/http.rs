@@ -1,0 +1,86 @@
+//! Small HTTP helpers shared by the routes: CORS for public resources and content ETags.
+
+use axum::http::{header, HeaderMap, HeaderValue};
+
+/// Public resources (the feed, the widget, the review API) may be read from any origin;
+/// credentials are never allowed.
+pub fn allow_any_origin(headers: &mut HeaderMap) {
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+}
+
+/// A strong ETag for `bytes`: FNV-1a, stable across restarts (no need for a cryptographic hash).
+pub fn etag(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("\"{hash:016x}\"")
+}
+
+/// Whether `If-None-Match` names `etag` (weak or strong), or is `*`.
+pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
+}
+
+/// Whether the client accepts `coding` (`br`, `gzip`) by `Accept-Encoding`, with q > 0.
+pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|entry| {
+            let mut parts = entry.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            name.eq_ignore_ascii_case(coding) && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_static(value));
+        h
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_its_weights() {
+        let h = headers(header::ACCEPT_ENCODING, "gzip, deflate, br;q=0.9");
+        assert!(accepts_encoding(&h, "br"));
+        assert!(accepts_encoding(&h, "gzip"));
+        let h = headers(header::ACCEPT_ENCODING, "gzip, br;q=0");
+        assert!(!accepts_encoding(&h, "br"));
+        assert!(!accepts_encoding(&HeaderMap::new(), "gzip"));
+    }
+
+    #[test]
+    fn etags_match_weak_strong_and_star() {
+        let tag = etag(b"feed");
+        assert_eq!(tag, etag(b"feed"));
+        assert_ne!(tag, etag(b"feed!"));
+        let weak: &'static str = Box::leak(format!("\"x\", W/{tag}").into_boxed_str());
+        assert!(if_none_match(&headers(header::IF_NONE_MATCH, weak), &tag));
+        assert!(if_none_match(&headers(header::IF_NONE_MATCH, "*"), &tag));
+        assert!(!if_none_match(
+            &headers(header::IF_NONE_MATCH, "\"x\""),
+            &tag
+        ));
+    }
+}
