@@ -45,10 +45,14 @@ pub fn mount(host: HtmlElement, root: Element) -> Result<Mounted, JsValue> {
         Err(error) => {
             let message = error.to_string();
             web_sys::console::error_1(&JsValue::from_str(&message));
-            root.set_class_name("nw-root nw-fatal");
-            root.set_text_content(Some(
+            // The loader's own message box, already styled by its reserve sheet.
+            let note = document.create_element("div")?;
+            note.set_class_name("nw-boot");
+            note.set_attribute("role", "status")?;
+            note.set_text_content(Some(
                 "This news widget is not set up correctly, so it cannot show the news.",
             ));
+            root.append_child(&note)?;
             host.set_attribute("state", "error")?;
             return Ok(Mounted { app: None });
         }

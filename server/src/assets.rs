@@ -41,8 +41,7 @@ async fn file(dir: PathBuf, path: &str, request: &HeaderMap) -> Response {
     let full = dir.join(path);
     let mut encoding = None;
     let mut body = None;
-    for coding in ["br", "gzip"] {
-        let suffix = if coding == "br" { "br" } else { "gz" };
+    for (coding, suffix) in [("br", "br"), ("gzip", "gz")] {
         if accepts_encoding(request, coding) {
             if let Ok(bytes) = tokio::fs::read(format!("{}.{suffix}", full.display())).await {
                 encoding = Some(coding);

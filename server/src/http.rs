@@ -19,35 +19,36 @@ pub fn etag(bytes: &[u8]) -> String {
     format!("\"{hash:016x}\"")
 }
 
-/// Whether `If-None-Match` names `etag` (weak or strong), or is `*`.
-pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+/// The comma-separated entries of every `name` header, trimmed.
+fn list(headers: &HeaderMap, name: header::HeaderName) -> impl Iterator<Item = &str> {
     headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
+        .get_all(name)
+        .into_iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .map(str::trim)
+}
+
+/// Whether `If-None-Match` names `etag` (weak or strong), or is `*`.
+pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    list(headers, header::IF_NONE_MATCH)
+        .map(|tag| tag.trim_start_matches("W/"))
         .any(|tag| tag == etag || tag == "*")
 }
 
 /// Whether the client accepts `coding` (`br`, `gzip`) by `Accept-Encoding`, with q > 0.
 pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|entry| {
-            let mut parts = entry.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    == Some(0.0)
-            });
-            name.eq_ignore_ascii_case(coding) && !refused
-        })
+    list(headers, header::ACCEPT_ENCODING).any(|entry| {
+        let mut parts = entry.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                == Some(0.0)
+        });
+        name.eq_ignore_ascii_case(coding) && !refused
+    })
 }
 
 #[cfg(test)]

@@ -105,7 +105,9 @@ pub fn Widget(props: &WidgetProps) -> Html {
         FeedState::Ready(news) => Some(news.clone()),
         _ => None,
     };
-    let sending = (state.review.status == ReviewStatus::Sending).then(|| state.review.key.clone());
+    // The draft always has its key once it is sending.
+    let sending =
+        (state.review.key.clone()).filter(|_| state.review.status == ReviewStatus::Sending);
     {
         let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
         let subject = news
@@ -120,7 +122,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
                     comment: state.review.comment.trim().to_owned(),
                     subject,
                     page: platform::page_url(),
-                    key: key.clone().unwrap_or_default(),
+                    key: key.clone(),
                 };
                 spawn_local(async move {
                     match services::review::submit_review(&endpoint, &payload).await {
