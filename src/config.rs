@@ -11,6 +11,10 @@ pub const DEFAULT_CATEGORY: &str = "Politics";
 pub const DEFAULT_MAX_BRIEFS: usize = 5;
 /// The largest `max-briefs` we accept; more would not fit the reserved space usefully.
 pub const MAX_BRIEFS_LIMIT: usize = 50;
+/// Seconds between refreshes of the feed by default.
+pub const DEFAULT_REFRESH: u32 = 300;
+/// The shortest refresh we accept; anything faster would only load the agency's server.
+pub const MIN_REFRESH: u32 = 10;
 
 /// The colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,6 +52,8 @@ pub struct Config {
     pub lang: Option<String>,
     /// The absolute URL reviews are posted to.
     pub review_endpoint: String,
+    /// Seconds between refreshes of the feed; `0` turns refreshing off.
+    pub refresh: u32,
 }
 
 /// A problem with one attribute.
@@ -159,6 +165,17 @@ impl Config {
             },
         };
 
+        let refresh = match attr("refresh") {
+            None => DEFAULT_REFRESH,
+            Some(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n == 0 || (MIN_REFRESH..=86_400).contains(&n) => n,
+                _ => {
+                    invalid("refresh", v, "0 (off) or seconds from 10 to 86400");
+                    DEFAULT_REFRESH
+                }
+            },
+        };
+
         let config = Config {
             feed,
             theme,
@@ -167,6 +184,7 @@ impl Config {
             max_briefs,
             lang,
             review_endpoint,
+            refresh,
         };
         Ok((config, warnings))
     }
@@ -273,6 +291,22 @@ mod tests {
         assert_eq!(config.max_briefs, 5);
         assert_eq!(config.lang, None);
         assert_eq!(config.review_endpoint, "https://agency.example/api/reviews");
+        assert_eq!(config.refresh, 300);
+    }
+
+    #[test]
+    fn refresh_is_off_at_zero_and_bounded_otherwise() {
+        let refresh = |v: &str| {
+            let (config, warnings) =
+                parse(&[("feed", "https://a.example/f"), ("refresh", v)]).unwrap();
+            (config.refresh, warnings.len())
+        };
+        assert_eq!(refresh("0"), (0, 0));
+        assert_eq!(refresh(" 60 "), (60, 0));
+        assert_eq!(refresh("86400"), (86_400, 0));
+        for bad in ["5", "-1", "1.5", "soon", "86401", ""] {
+            assert_eq!(refresh(bad), (300, 1), "{bad}");
+        }
     }
 
     #[test]

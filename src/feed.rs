@@ -49,6 +49,8 @@ pub struct Item {
     /// Required by the spec; whole numbers are coerced to strings, as the spec asks.
     pub id: String,
     pub url: Option<String>,
+    /// The page an item is about, when it is not the item's own page.
+    pub external_url: Option<String>,
     pub title: Option<String>,
     pub summary: Option<String>,
     pub content_text: Option<String>,
@@ -130,6 +132,7 @@ fn item(json: &Json) -> Option<Item> {
     Some(Item {
         id,
         url: string(json, "url"),
+        external_url: string(json, "external_url"),
         title: string(json, "title"),
         summary: string(json, "summary"),
         content_text: string(json, "content_text"),

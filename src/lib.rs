@@ -20,3 +20,9 @@ pub mod state;
 
 #[cfg(target_arch = "wasm32")]
 mod entry;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+// SAFETY: the widget's wasm runs on the page's one thread only.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -22,6 +22,8 @@ pub struct Story {
     pub title: String,
     /// A checked http(s) URL, if the item has one.
     pub link: Option<String>,
+    /// In the feed now but not at the previous fetch.
+    pub new: bool,
 }
 
 /// A dated politics brief.
@@ -36,6 +38,8 @@ pub struct Brief {
     /// The original timestamp, for `<time datetime>`.
     pub datetime: Option<String>,
     pub link: Option<String>,
+    /// In the feed now but not at the previous fetch.
+    pub new: bool,
 }
 
 /// What the widget renders from one fetch of the feed.
@@ -44,6 +48,35 @@ pub struct News {
     pub title: String,
     pub headlines: Rc<[Story]>,
     pub briefs: Rc<[Brief]>,
+    /// Every item id in the feed, to tell what a later fetch adds.
+    pub ids: Rc<[String]>,
+}
+
+impl News {
+    /// Marks the stories and briefs whose items were not in `previous`'s feed as new.
+    pub fn marked_new_since(mut self, previous: &News) -> News {
+        // At most 500 ids against the few dozen items shown: a scan ships less than a sort.
+        let new = |id: &String| !previous.ids.contains(id);
+        self.headlines = self
+            .headlines
+            .iter()
+            .cloned()
+            .map(|s| Story {
+                new: new(&s.id),
+                ..s
+            })
+            .collect();
+        self.briefs = self
+            .briefs
+            .iter()
+            .cloned()
+            .map(|b| Brief {
+                new: new(&b.id),
+                ..b
+            })
+            .collect();
+        self
+    }
 }
 
 /// Selects headlines and briefs from `feed`.
@@ -85,10 +118,12 @@ pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
         .take(max_briefs)
         .collect();
 
+    let ids: Vec<String> = feed.items.iter().map(|item| item.id.clone()).collect();
     News {
         title: shorten(feed.title.trim(), MAX_TITLE),
         headlines: headlines.into(),
         briefs: briefs.into(),
+        ids: ids.into(),
     }
 }
 
@@ -100,6 +135,7 @@ fn story(item: &Item) -> Option<Story> {
         id: item.id.clone(),
         title: shorten(title, MAX_TITLE),
         link: link(item),
+        new: false,
     })
 }
 
@@ -124,12 +160,16 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
         published,
         datetime: published.and(item.date_published.clone()),
         link: link(item),
+        new: false,
     })
 }
 
-/// The item's page (`url`), when it is an http(s) URL.
+/// The item's page (`url`, else `external_url`), when it is an http(s) URL. Any other
+/// scheme (`javascript:`, `data:`, ...) leaves the item as plain text.
 fn link(item: &Item) -> Option<String> {
-    item.url.as_deref().and_then(platform::http_url)
+    [&item.url, &item.external_url]
+        .into_iter()
+        .find_map(|url| url.as_deref().and_then(platform::http_url))
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {

@@ -46,6 +46,12 @@ pub struct ReviewDraft {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetState {
     pub feed: FeedState,
+    /// Counts requested fetches; each new value starts one (the first load is 0).
+    pub fetches: u32,
+    /// When the feed on screen was last confirmed current, in ms since the epoch.
+    pub updated_at: f64,
+    /// The latest refresh failed, so what is on screen may be out of date.
+    pub stale: bool,
     pub ticker_paused: bool,
     pub review: ReviewDraft,
 }
@@ -53,9 +59,19 @@ pub struct WidgetState {
 /// Every change of state, named for what happened or what the reader did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
+    /// Ask for a fetch: the refresh timer, or the reader's retry.
+    RefreshFeed,
     /// A (re)load of the feed started.
     LoadFeed,
-    FeedLoaded(Rc<News>),
+    /// A new copy of the feed arrived at `at` (ms since the epoch).
+    FeedLoaded {
+        news: Rc<News>,
+        at: f64,
+    },
+    /// The server confirmed at `at` that the feed on screen is current.
+    FeedUnchanged {
+        at: f64,
+    },
     FeedFailed(FeedError),
     PauseTicker,
     ResumeTicker,
@@ -78,15 +94,31 @@ impl Reducible for WidgetState {
         let mut next = (*self).clone();
         let review = &mut next.review;
         match action {
+            Action::RefreshFeed => next.fetches = next.fetches.wrapping_add(1),
             Action::LoadFeed => {
                 // Keep what is on screen while a refresh runs; show loading only at first.
                 if !matches!(next.feed, FeedState::Ready(_)) {
                     next.feed = FeedState::Loading;
                 }
             }
-            Action::FeedLoaded(news) => next.feed = FeedState::Ready(news),
+            Action::FeedLoaded { news, at } => {
+                // Only a refresh has something to compare with; the first load marks nothing.
+                let news = match &next.feed {
+                    FeedState::Ready(old) => Rc::new((*news).clone().marked_new_since(old)),
+                    _ => news,
+                };
+                next.feed = FeedState::Ready(news);
+                next.updated_at = at;
+                next.stale = false;
+            }
+            Action::FeedUnchanged { at } => {
+                next.updated_at = at;
+                next.stale = false;
+            }
             Action::FeedFailed(error) => {
-                if !matches!(next.feed, FeedState::Ready(_)) {
+                if matches!(next.feed, FeedState::Ready(_)) {
+                    next.stale = true;
+                } else {
                     next.feed = FeedState::Failed(error);
                 }
             }
@@ -137,19 +169,78 @@ mod tests {
             .fold(Rc::new(WidgetState::default()), |s, a| s.reduce(a))
     }
 
+    fn loaded(news: &Rc<News>, at: f64) -> Action {
+        Action::FeedLoaded {
+            news: news.clone(),
+            at,
+        }
+    }
+
     #[test]
-    fn a_failed_refresh_keeps_the_news_on_screen() {
+    fn a_failed_refresh_keeps_the_news_on_screen_and_marks_it_stale() {
         let news = Rc::new(News::default());
         let state = run([
-            Action::FeedLoaded(news.clone()),
+            loaded(&news, 1000.0),
             Action::LoadFeed,
             Action::FeedFailed(FeedError::Timeout),
         ]);
-        assert_eq!(state.feed, FeedState::Ready(news));
+        assert_eq!(state.feed, FeedState::Ready(news.clone()));
+        assert!(state.stale);
+        assert_eq!(state.updated_at, 1000.0);
+        let recovered = run([
+            loaded(&news, 1000.0),
+            Action::FeedFailed(FeedError::Timeout),
+            Action::FeedUnchanged { at: 5000.0 },
+        ]);
+        assert!(!recovered.stale);
+        assert_eq!(recovered.updated_at, 5000.0);
         let first = run([Action::LoadFeed, Action::FeedFailed(FeedError::Status(500))]);
         assert_eq!(first.feed, FeedState::Failed(FeedError::Status(500)));
         let retried = run([Action::FeedFailed(FeedError::Network), Action::LoadFeed]);
         assert_eq!(retried.feed, FeedState::Loading);
+    }
+
+    #[test]
+    fn a_refresh_marks_only_the_items_it_adds_as_new() {
+        use crate::news::Brief;
+        let brief = |id: &str| Brief {
+            id: id.into(),
+            title: Some(id.into()),
+            text: String::new(),
+            published: None,
+            datetime: None,
+            link: None,
+            new: false,
+        };
+        let news = |ids: &[&str]| {
+            Rc::new(News {
+                briefs: ids.iter().map(|id| brief(id)).collect(),
+                ids: ids.iter().map(|id| id.to_string()).collect(),
+                ..News::default()
+            })
+        };
+        let first = run([loaded(&news(&["a", "b"]), 1.0)]);
+        let FeedState::Ready(shown) = &first.feed else {
+            panic!("not ready")
+        };
+        assert!(
+            shown.briefs.iter().all(|b| !b.new),
+            "a first load marks nothing"
+        );
+        let refreshed = run([
+            loaded(&news(&["a", "b"]), 1.0),
+            loaded(&news(&["c", "a"]), 2.0),
+        ]);
+        let FeedState::Ready(shown) = &refreshed.feed else {
+            panic!("not ready")
+        };
+        let marks: Vec<_> = shown
+            .briefs
+            .iter()
+            .map(|b| (b.id.as_str(), b.new))
+            .collect();
+        assert_eq!(marks, [("c", true), ("a", false)]);
+        assert_eq!(run([Action::RefreshFeed, Action::RefreshFeed]).fetches, 2);
     }
 
     #[test]

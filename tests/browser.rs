@@ -164,11 +164,13 @@ async fn the_headline_strip_pauses_and_keeps_its_copy_out_of_reach() {
             id: "a".into(),
             title: "Lead one".into(),
             link: Some("https://agency.example/a".into()),
+            new: false,
         },
         Story {
             id: "b".into(),
             title: "Lead two".into(),
             link: Some("https://agency.example/b".into()),
+            new: true,
         },
     ]
     .into();
@@ -217,6 +219,7 @@ async fn briefs_render_dated_and_linked() {
         published: Some(1_701_815_220_000),
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: Some("https://agency.example/one".into()),
+        new: true,
     }]
     .into();
     Renderer::<BriefList>::with_root_and_props(

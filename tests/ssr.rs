@@ -26,6 +26,7 @@ fn story(id: &str, title: &str, link: Option<&str>) -> Story {
         id: id.into(),
         title: title.into(),
         link: link.map(Into::into),
+        new: false,
     }
 }
 
@@ -37,6 +38,7 @@ fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief
         published: Some(1_701_815_220_000),
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: link.map(Into::into),
+        new: false,
     }
 }
 
@@ -105,7 +107,10 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
             "A hearing drew a crowd.",
             Some("https://agency.example/two"),
         ),
-        brief("three", Some("Plain"), "", None),
+        Brief {
+            new: true,
+            ..brief("three", Some("Plain"), "", None)
+        },
     ]
     .into();
     let html = render::<BriefList>(BriefListProps {
@@ -114,6 +119,12 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
         lang: None,
     });
     assert_eq!(html.matches(r#"part="brief""#).count(), 3);
+    assert_eq!(
+        html.matches(r#"<span part="new" class="nw-new">New</span>"#)
+            .count(),
+        1,
+        "only the brief a refresh added is marked: {html}"
+    );
     assert!(html.contains(r#"part="briefs""#));
     assert!(html.contains("Latest in Politics"));
     assert!(

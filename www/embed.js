@@ -3,10 +3,11 @@
  *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json"></script>
  *
  * It defines <newswire-widget>, puts one where the tag stands (its data-* attributes become
- * the widget's attributes), and mounts every <newswire-widget> on the page. The wasm glue,
- * the wasm and the stylesheet are fetched once per page however many tags or widgets there
- * are. Space is reserved in each widget's shadow root before the wasm arrives, so nothing
- * on the host page moves when the news appears. Nothing here throws into the host page.
+ * the widget's attributes), and mounts every <newswire-widget> on the page. The wasm is
+ * fetched and compiled once per page, the stylesheet fetched once. Each mounted widget runs
+ * in its own instance of that module, so a widget that fails cannot take the others down.
+ * Space is reserved in each widget's shadow root before the wasm arrives, so nothing on the
+ * host page moves when the news appears. Nothing here throws into the host page.
  */
 (function () {
   'use strict';
@@ -34,6 +35,8 @@
     var wasmUrl = new URL('newswire_bg.wasm', src).href;
     var cssUrl = new URL('newswire.css', src).href;
     var canAdopt = 'adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype;
+    // Errors that come from a widget that has already stopped; they are reported once, by us.
+    var HALTED = '__newswireHalted';
 
     // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
     // The height follows max-briefs; partners may set --newswire-height instead.
@@ -41,14 +44,27 @@
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
       'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + 400px))!important}' +
-      '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-items:center;padding:16px;' +
+      '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-content:center;' +
+      'gap:8px;padding:16px;text-align:center;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
       'border:1px solid #d5d8de;border-radius:var(--newswire-radius,10px)}' +
-      '.nw-boot a{color:inherit}';
+      '.nw-boot strong{font-size:18px;color:var(--newswire-fg,#1b1c1f)}.nw-boot a{color:inherit}';
 
     var shared = sheet(RESERVE);
     var main = null;
-    var loading = null;
+    var styled = null;
+    var compiled = null;
+    // Healthy instances that no widget uses right now, and how many were ever made.
+    var spare = [];
+    var made = 0;
+
+    // A stopped widget's errors have been reported already; keep them off the console.
+    window.addEventListener('error', function (e) {
+      if (e.error && e.error[HALTED]) e.preventDefault();
+    });
+    window.addEventListener('unhandledrejection', function (e) {
+      if (e.reason && e.reason[HALTED]) e.preventDefault();
+    });
 
     function sheet(text) {
       if (!canAdopt) return text;
@@ -73,38 +89,103 @@
       }
     }
 
-    // The glue, the wasm and the stylesheet, fetched in parallel, once per page; after a
-    // failure the next widget tries again.
-    function load() {
-      if (!loading) {
-        var css = fetch(cssUrl, { credentials: 'omit' })
+    // The stylesheet, once per page. Without it the widget still works, unstyled.
+    function stylesheet() {
+      if (!styled) {
+        styled = fetch(cssUrl, { credentials: 'omit' })
           .then(function (r) {
             if (!r.ok) throw new Error('HTTP ' + r.status);
             return r.text();
           })
-          .then(function (text) {
-            main = sheet(text);
-          })
-          .catch(function (err) {
-            // The widget still works, unstyled, in its reserved space.
-            if (window.console) console.warn('Newswire: the stylesheet could not be loaded:', err);
-          });
-        var wasm = import(glueUrl).then(function (glue) {
-          return glue.default({ module_or_path: wasmUrl }).then(function () {
-            return glue;
+          .then(
+            function (text) {
+              main = sheet(text);
+            },
+            function (err) {
+              if (window.console) console.warn('Newswire: the stylesheet could not be loaded:', err);
+            }
+          );
+      }
+      return styled;
+    }
+
+    // The wasm, fetched and compiled once per page (streaming, where the browser can);
+    // after a failure the next widget tries again.
+    function compile() {
+      if (!compiled) {
+        compiled = fetch(wasmUrl, { credentials: 'omit' }).then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + wasmUrl);
+          var streaming = WebAssembly.compileStreaming && /^application\/wasm/.test(r.headers.get('content-type'));
+          return streaming ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then(WebAssembly.compile);
+        });
+        compiled.catch(function () {
+          compiled = null;
+        });
+      }
+      return compiled;
+    }
+
+    // An instance for one widget: a spare one, or a new one from the compiled module. Each
+    // instance needs its own copy of the glue module, so after the first the glue is
+    // imported again under a fragment, which the browser's cache answers.
+    function instance() {
+      if (spare.length) return Promise.resolve(spare.pop());
+      return Promise.all([compile(), stylesheet()]).then(function (done) {
+        var n = made++;
+        return import(glueUrl + (n ? '#' + n : '')).then(function (glue) {
+          var inst = { glue: glue, dead: false, host: null };
+          if (glue.__nwGuard) glue.__nwGuard(guard(inst));
+          return glue.default({ module_or_path: done[0] }).then(function () {
+            return inst;
           });
         });
-        loading = Promise.all([wasm, css]).then(
-          function (done) {
-            return done[0];
-          },
-          function (err) {
-            loading = null;
-            throw err;
-          }
-        );
+      });
+    }
+
+    // Wraps the instance's exports: a trap (a Rust panic, say) stops this instance for
+    // good, and no export of a stopped instance runs again.
+    function guard(inst) {
+      return function (exports) {
+        var safe = {};
+        Object.keys(exports).forEach(function (name) {
+          var f = exports[name];
+          safe[name] =
+            typeof f !== 'function'
+              ? f
+              : function () {
+                  if (inst.dead) throw halted(new Error('Newswire: this widget has stopped'));
+                  try {
+                    return f.apply(null, arguments);
+                  } catch (err) {
+                    if (err instanceof WebAssembly.RuntimeError) stop(inst, err);
+                    throw err;
+                  }
+                };
+        });
+        return safe;
+      };
+    }
+
+    function halted(err) {
+      try {
+        err[HALTED] = true;
+      } catch (e) {
+        /* a primitive: nothing to mark */
       }
-      return loading;
+      return err;
+    }
+
+    // The one report of a stopped widget; it then shows its fallback.
+    function stop(inst, err) {
+      halted(err);
+      if (inst.dead) return;
+      inst.dead = true;
+      report(err);
+      var el = inst.host;
+      if (el) {
+        el._nwMounted = null;
+        fallback(el);
+      }
     }
 
     // The same rule as the widget's own parsing: a whole number from 1 to 50, else 5.
@@ -114,15 +195,14 @@
       return n >= 1 && n <= 50 ? n : 5;
     }
 
-    // What the widget renders into. Styles (adopted, or <style> elements in old engines)
-    // live beside it, so replacing its children never drops them.
+    // What the widget renders into, replacing any earlier one (and with it every listener
+    // the widget had there). Styles live beside it, so they stay.
     function frame(root) {
-      for (var i = 0; i < root.children.length; i++) {
-        if (root.children[i].classList.contains('nw-root')) return root.children[i];
-      }
+      var old = root.querySelector('.nw-root');
       var div = document.createElement('div');
       div.className = 'nw-root';
-      root.appendChild(div);
+      if (old) old.replaceWith(div);
+      else root.appendChild(div);
       return div;
     }
 
@@ -131,27 +211,70 @@
       return main ? [shared, own, main] : [shared, own];
     }
 
-    function message(container, text, href) {
+    function message(container, text, title, href) {
       var box = document.createElement('div');
       box.className = 'nw-boot';
       box.setAttribute('role', 'status');
-      box.textContent = text;
+      if (title) {
+        var strong = document.createElement('strong');
+        strong.textContent = title;
+        box.appendChild(strong);
+      }
+      var p = document.createElement('p');
+      p.textContent = text;
+      box.appendChild(p);
       if (href) {
         var a = document.createElement('a');
         a.href = href;
-        a.textContent = ' Read the news on the publisher\u2019s site.';
+        a.rel = 'noopener noreferrer';
+        a.textContent = 'Read the latest news on the publisher\u2019s site';
         box.appendChild(a);
       }
       container.replaceChildren(box);
     }
 
-    function home(el) {
+    function httpUrl(value, base) {
       try {
-        var url = new URL(el.getAttribute('feed') || '', document.baseURI);
-        return /^https?:$/.test(url.protocol) ? url.origin + '/' : null;
+        var url = new URL(String(value || '').trim(), base || document.baseURI);
+        return /^https?:$/.test(url.protocol) && url.href !== document.baseURI ? url : null;
       } catch (e) {
         return null;
       }
+    }
+
+    // When the widget cannot run: the feed's title and a plain link to the publisher's
+    // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin.
+    function fallback(el) {
+      el.setAttribute('state', 'error');
+      var container = frame(el.shadowRoot);
+      message(container, 'Loading the latest news\u2026');
+      var feed = httpUrl(el.getAttribute('feed'));
+      var chosen = httpUrl(el.getAttribute('fallback-url'));
+      var show = function (title, home) {
+        var link = chosen || home || (feed && httpUrl(feed.origin + '/'));
+        message(container, 'The news widget cannot run in this browser.', title, link && link.href);
+      };
+      if (!feed) return show(null, null);
+      var abort = window.AbortController ? new AbortController() : null;
+      var timer = setTimeout(function () {
+        if (abort) abort.abort();
+      }, 8000);
+      fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal })
+        .then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          return r.text();
+        })
+        .then(function (text) {
+          var doc = text.length <= 2097152 ? JSON.parse(text) : null;
+          var title = doc && typeof doc.title === 'string' ? doc.title.trim().slice(0, 200) : null;
+          show(title || null, doc && httpUrl(doc.home_page_url, feed.href));
+        })
+        .catch(function () {
+          show(null, null);
+        })
+        .then(function () {
+          clearTimeout(timer);
+        });
     }
 
     class NewswireWidget extends HTMLElement {
@@ -161,31 +284,39 @@
         var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
         style(root, sheetsFor(el));
         el.setAttribute('state', 'loading');
-        var container = frame(root);
-        message(container, 'Loading the latest news\u2026');
+        message(frame(root), 'Loading the latest news\u2026');
+        if (typeof WebAssembly !== 'object') return fallback(el);
         el._nwPending = true;
-        load()
-          .then(function (glue) {
+        instance()
+          .then(function (inst) {
             el._nwPending = false;
-            if (!el.isConnected) return;
+            if (!el.isConnected) return spare.push(inst);
             style(root, sheetsFor(el));
-            el._nwMounted = glue.mount(el, container);
+            inst.host = el;
+            el._nwInstance = inst;
+            try {
+              el._nwMounted = inst.glue.mount(el, frame(root));
+            } catch (err) {
+              if (!inst.dead) throw err;
+            }
           })
           .catch(function (err) {
             el._nwPending = false;
-            report(err);
-            el.setAttribute('state', 'error');
-            message(container, 'The news could not be loaded here.', home(el));
+            if (!err || !err[HALTED]) report(err);
+            fallback(el);
           });
       }
 
       disconnectedCallback() {
         var mounted = this._nwMounted;
-        this._nwMounted = null;
-        if (!mounted) return;
+        var inst = this._nwInstance;
+        this._nwMounted = this._nwInstance = null;
+        if (!mounted || !inst || inst.dead) return;
         try {
           mounted.unmount();
           mounted.free();
+          inst.host = null;
+          spare.push(inst);
         } catch (err) {
           report(err);
         }

@@ -1,5 +1,7 @@
 //! `GET /feed.json`: the feed file with an ETag, a max-age and CORS for every origin, so
-//! any partner page may read it and a reader's browser revalidates cheaply.
+//! any partner page may read it and a reader's browser revalidates cheaply. The widget
+//! refreshes with `If-None-Match`; a cross-origin page may send that header only after a
+//! preflight, and may read the `ETag` only because it is exposed.
 
 use crate::http::{allow_any_origin, etag, if_none_match};
 use crate::AppState;
@@ -7,8 +9,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// How long browsers may reuse the feed without asking again.
-pub const CACHE_CONTROL: &str = "public, max-age=60";
+/// How long browsers may reuse the feed without asking again, and how much longer a cache
+/// may serve it while it revalidates in the background.
+pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut response = match tokio::fs::read(state.feed.as_path()).await {
@@ -35,6 +38,25 @@ pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Resp
             "the feed is not available right now",
         ),
     };
+    allow_any_origin(response.headers_mut());
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("etag"),
+    );
+    response
+}
+
+/// `OPTIONS /feed.json`: lets any origin refresh conditionally, and caches that answer for a day.
+pub async fn preflight() -> Response {
+    let mut response = (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "if-none-match"),
+            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+        ],
+    )
+        .into_response();
     allow_any_origin(response.headers_mut());
     response
 }

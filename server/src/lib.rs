@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reviews/summary", get(reviews::summary))
         .layer(axum::middleware::map_response(reviews::allow_any_origin));
     Router::new()
-        .route("/feed.json", get(feed::get_feed))
+        .route("/feed.json", get(feed::get_feed).options(feed::preflight))
         .route("/newswire/{*path}", get(assets::widget_asset))
         .merge(api)
         .fallback(get(assets::page))

@@ -165,8 +165,30 @@ async fn the_feed_is_served_with_etag_cache_and_cors() {
         Some("application/feed+json; charset=utf-8")
     );
     assert_eq!(first.header("access-control-allow-origin"), Some("*"));
-    assert!(first.header("cache-control").unwrap().contains("max-age="));
+    let cache = first.header("cache-control").unwrap();
+    assert!(cache.contains("max-age=") && cache.contains("stale-while-revalidate="));
+    assert_eq!(first.header("access-control-expose-headers"), Some("etag"));
     let etag = first.header("etag").expect("an etag").to_owned();
+
+    // A partner page may refresh conditionally: the preflight allows If-None-Match.
+    let preflight = server
+        .request(
+            "OPTIONS",
+            "/feed.json",
+            &[
+                ("Origin", "http://partner.example"),
+                ("Access-Control-Request-Method", "GET"),
+                ("Access-Control-Request-Headers", "if-none-match"),
+            ],
+            b"",
+        )
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("if-none-match")
+    );
 
     let again = server
         .request("GET", "/feed.json", &[("If-None-Match", &etag)], b"")

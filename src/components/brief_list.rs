@@ -46,6 +46,7 @@ pub fn BriefList(props: &BriefListProps) -> Html {
         };
         html! {
             <li key={brief.id.clone()} class="nw-brief" part="brief">
+                if brief.new { <span class="nw-new" part="new">{ "New" }</span> }
                 { title }
                 if !brief.text.is_empty() {
                     <p class="nw-brief-text">{ &brief.text }</p>

@@ -56,7 +56,12 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
             .headlines
             .iter()
             .map(|story| {
-                let text = html! { <span class="nw-headline-text">{ &story.title }</span> };
+                let text = html! {
+                    <span class="nw-headline-text">
+                        if story.new { <span class="nw-new">{ "New" }</span>{ " " } }
+                        { &story.title }
+                    </span>
+                };
                 let body = match &story.link {
                     Some(href) => html! {
                         <a href={href.clone()} target="_blank" rel="noopener noreferrer"

@@ -7,6 +7,7 @@ use crate::news::{self, News};
 use crate::platform;
 use crate::review::ReviewPayload;
 use crate::services;
+use crate::services::feed::Fetched;
 use crate::state::{Action, FeedState, ReviewStatus, WidgetState};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -42,32 +43,58 @@ pub struct WidgetProps {
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
     let state = use_reducer(WidgetState::default);
-    // Bumped by the retry button; each value is one load of the feed.
-    let generation = use_state(|| 0u32);
+    // The last feed's ETag, so a refresh of an unchanged feed is a bodiless 304.
+    let etag = use_mut_ref(|| None::<String>);
     let root = use_node_ref();
     let config = &props.config;
 
     {
         let (state, config) = (state.clone(), config.clone());
-        use_effect_with(*generation, move |_| {
-            // A load that finishes after the widget is gone must not touch it.
+        use_effect_with(state.fetches, move |_| {
+            // A load that finishes after the widget is gone (or after a newer one started)
+            // must not touch it.
             let live = Rc::new(Cell::new(true));
             let still_live = live.clone();
             state.dispatch(Action::LoadFeed);
             spawn_local(async move {
-                let result = services::feed::fetch_feed(&config.feed).await;
+                let sent = etag.borrow().clone();
+                let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
                 if !still_live.get() {
                     return;
                 }
+                let at = platform::now_ms();
                 match result {
-                    Ok(feed) => {
+                    Ok(Fetched::Fresh { feed, etag: fresh }) => {
+                        *etag.borrow_mut() = fresh;
                         let news = news::select(&feed, &config.category, config.max_briefs);
-                        state.dispatch(Action::FeedLoaded(Rc::new(news)));
+                        state.dispatch(Action::FeedLoaded {
+                            news: Rc::new(news),
+                            at,
+                        });
                     }
+                    Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
                     Err(error) => state.dispatch(Action::FeedFailed(error)),
                 }
             });
             move || live.set(false)
+        });
+    }
+
+    // Refreshes every `refresh` seconds while the page is visible.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with(config.refresh, move |&seconds| {
+            let mut repeat = (seconds > 0)
+                .then(|| {
+                    platform::every_visible_period(seconds.saturating_mul(1000), move || {
+                        dispatcher.dispatch(Action::RefreshFeed)
+                    })
+                })
+                .flatten();
+            // Stops the timer and the visibility listener.
+            move || {
+                repeat.take();
+            }
         });
     }
 
@@ -143,8 +170,8 @@ pub fn Widget(props: &WidgetProps) -> Html {
         FeedState::Loading => loading(),
         FeedState::Failed(error) => {
             let retry = {
-                let generation = generation.clone();
-                Callback::from(move |_: MouseEvent| generation.set(*generation + 1))
+                let dispatcher = state.dispatcher();
+                Callback::from(move |_: MouseEvent| dispatcher.dispatch(Action::RefreshFeed))
             };
             html! {
                 <div class="nw-error" role="alert">
@@ -188,6 +215,14 @@ fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config
     } else {
         dispatch(|| Action::PauseTicker)
     };
+    #[cfg(feature = "fault-injection")]
+    let on_toggle = {
+        let fault = config.category == "fault";
+        Callback::from(move |()| {
+            assert!(!fault, "fault injected by the test build");
+            on_toggle.emit(())
+        })
+    };
     let on_rate = {
         let state = state.clone();
         Callback::from(move |stars| state.dispatch(Action::RateReview(stars)))
@@ -203,8 +238,15 @@ fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config
             state.dispatch(Action::SubmitReview { key })
         })
     };
+    // A discreet note when a refresh failed and the news on screen may be old.
+    let stale = state.stale.then(|| {
+        let minutes = ((platform::now_ms() - state.updated_at) / 60_000.0).max(1.0) as u32;
+        let ago = platform::minutes_ago(minutes, config.lang.as_deref()).unwrap_or_default();
+        html! { <p class="nw-stale nw-muted" role="status">{ "Updated " }{ ago }</p> }
+    });
     html! {
         <>
+            { for stale }
             <HeadlineStrip headlines={news.headlines.clone()} paused={state.ticker_paused}
                            {on_toggle} />
             <BriefList briefs={news.briefs.clone()} category={config.category.clone()}

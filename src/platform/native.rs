@@ -127,6 +127,28 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// English only natively; the browser's `Intl.RelativeTimeFormat` speaks the reader's language.
+pub fn minutes_ago(minutes: u32, _lang: Option<&str>) -> Option<String> {
+    Some(match minutes {
+        1 => "1 minute ago".to_owned(),
+        n => format!("{n} minutes ago"),
+    })
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
+
+/// Nothing repeats natively: effects do not run in server-side rendering.
+pub struct Repeat;
+
+pub fn every_visible_period(_period_ms: u32, _tick: impl Fn() + 'static) -> Option<Repeat> {
+    None
+}
+
 /// A counter, so that native tests get distinct keys without a random source.
 pub fn random_key() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

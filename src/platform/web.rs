@@ -156,6 +156,81 @@ pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str
     }
 }
 
+/// "5 minutes ago" in the reader's language, from `Intl.RelativeTimeFormat`; `None` where
+/// the browser lacks it.
+pub fn minutes_ago(minutes: u32, lang: Option<&str>) -> Option<String> {
+    let (_, constructor) = intl("RelativeTimeFormat")?;
+    let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
+    let format = Reflect::construct(&constructor, &locales).ok()?;
+    let method: Function = Reflect::get(&format, &"format".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let value = JsValue::from_f64(-f64::from(minutes));
+    method
+        .call2(&format, &value, &"minute".into())
+        .ok()?
+        .as_string()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    Date::now()
+}
+
+/// Calls `tick` every `period_ms` while the page is visible. A tick that falls while the
+/// page is hidden is skipped and made up as soon as the page is shown again, so a
+/// background tab costs the agency nothing. Dropping the handle stops it all.
+pub struct Repeat {
+    _interval: gloo_timers::callback::Interval,
+    document: web_sys::Document,
+    on_visible: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+pub fn every_visible_period(period_ms: u32, tick: impl Fn() + 'static) -> Option<Repeat> {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    let document = web_sys::window()?.document()?;
+    let tick = Rc::new(tick);
+    let due = Rc::new(Cell::new(false));
+    let interval = {
+        let (tick, due, document) = (tick.clone(), due.clone(), document.clone());
+        gloo_timers::callback::Interval::new(period_ms, move || {
+            if document.hidden() {
+                due.set(true);
+            } else {
+                tick();
+            }
+        })
+    };
+    let on_visible = {
+        let document = document.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            if !document.hidden() && due.replace(false) {
+                tick();
+            }
+        })
+    };
+    document
+        .add_event_listener_with_callback("visibilitychange", on_visible.as_ref().unchecked_ref())
+        .ok()?;
+    Some(Repeat {
+        _interval: interval,
+        document,
+        on_visible,
+    })
+}
+
+impl Drop for Repeat {
+    fn drop(&mut self) {
+        let _ = self.document.remove_event_listener_with_callback(
+            "visibilitychange",
+            self.on_visible.as_ref().unchecked_ref(),
+        );
+    }
+}
+
 /// A fresh random id: 128 bits from `crypto.getRandomValues`, which, unlike
 /// `randomUUID`, also works on partner pages served over plain http.
 pub fn random_key() -> String {

@@ -13,11 +13,20 @@ const BACKOFF_MS: f64 = 400.0;
 /// Bodies larger than this are refused before parsing.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
-/// Fetches the feed at `url`, retrying network failures, timeouts and 5xx answers.
-pub async fn fetch_feed(url: &str) -> Result<Feed, FeedError> {
+/// What a fetch found.
+pub enum Fetched {
+    /// A new copy of the feed, and its ETag for the next conditional request.
+    Fresh { feed: Feed, etag: Option<String> },
+    /// `304 Not Modified`: the copy on screen is current.
+    Unchanged,
+}
+
+/// Fetches the feed at `url`, retrying network failures, timeouts and 5xx answers. With
+/// `etag` (from the last fetch) the request is conditional, so an unchanged feed costs no body.
+pub async fn fetch_feed(url: &str, etag: Option<&str>) -> Result<Fetched, FeedError> {
     let mut attempt = 1;
     loop {
-        let result = fetch_once(url).await;
+        let result = fetch_once(url, etag).await;
         let retryable = matches!(
             result,
             Err(FeedError::Network | FeedError::Timeout | FeedError::Status(500..=599))
@@ -32,16 +41,24 @@ pub async fn fetch_feed(url: &str) -> Result<Feed, FeedError> {
     }
 }
 
-async fn fetch_once(url: &str) -> Result<Feed, FeedError> {
-    let reply = exchange(Request::get(url), None, TIMEOUT_MS, MAX_BODY)
+async fn fetch_once(url: &str, etag: Option<&str>) -> Result<Fetched, FeedError> {
+    let request = match etag {
+        Some(etag) => Request::get(url).header("If-None-Match", etag),
+        None => Request::get(url),
+    };
+    let reply = exchange(request, None, TIMEOUT_MS, MAX_BODY)
         .await
         .map_err(|failure| match failure {
             Failure::Network => FeedError::Network,
             Failure::Timeout => FeedError::Timeout,
             Failure::TooLarge(size) => FeedError::TooLarge(size),
         })?;
-    if !(200..=299).contains(&reply.status) {
-        return Err(FeedError::Status(reply.status));
+    match reply.status {
+        304 if etag.is_some() => Ok(Fetched::Unchanged),
+        200..=299 => Ok(Fetched::Fresh {
+            feed: feed::parse(&reply.body)?,
+            etag: reply.etag,
+        }),
+        status => Err(FeedError::Status(status)),
     }
-    feed::parse(&reply.body)
 }

@@ -13,6 +13,8 @@ use web_sys::{AbortController, RequestCredentials};
 pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
+    /// The validator for a conditional refresh, when the server exposes one.
+    pub etag: Option<String>,
 }
 
 /// Why an exchange produced no reply.
@@ -70,5 +72,6 @@ pub(crate) async fn exchange(
     Ok(Reply {
         status: response.status(),
         body,
+        etag: response.headers().get("etag"),
     })
 }
