@@ -28,7 +28,7 @@ PAGES := $(wildcard www/*.html) www/sample-feed.json
 export CHROMEDRIVER := /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: help demo test bench build tools dev clean \
+.PHONY: help demo test bench fuzz build tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
@@ -36,6 +36,7 @@ help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
 	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
 	@echo "make bench  bytes a partner page downloads before first render"
+	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
 	@echo "make dev    trunk serve: the widget's dev loop (needs 'make demo' running for the API)"
 
 # ---------------------------------------------------------------- tools
@@ -153,6 +154,11 @@ $(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs $(DIST)/newswire/.pre
 	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
 	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(FAULTS)/
 	@touch $@
+
+# The feed parser and mapper's property tests, far longer than the bounded run in `make test`.
+FUZZ_CASES ?= 20000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release -p newswire --test properties
 
 # ---------------------------------------------------------------- bench
 

@@ -248,6 +248,11 @@ async fn briefs_render_dated_and_linked() {
         root.query_selector("b").unwrap().is_none(),
         "feed text is never markup"
     );
+    assert_eq!(
+        one(&root, "[part=brief] .nw-new").text_content().as_deref(),
+        Some("New"),
+        "a brief a refresh added is marked"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -326,4 +331,148 @@ async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
         one(&root, "[role=alert] button").text_content().as_deref(),
         Some("Try again")
     );
+}
+
+/// A feed body with `items` (JSON text) and the given feed title.
+fn feed_with(title: &str, items: &str) -> String {
+    format!(
+        r#"{{"version": "https://jsonfeed.org/version/1.1", "title": {title}, "items": [{items}]}}"#
+    )
+}
+
+#[wasm_bindgen_test]
+fn hostile_feeds_never_panic_and_one_bad_item_never_hides_the_good_ones() {
+    use newswire::feed::{parse, FeedError, MAX_ITEMS};
+    use newswire::news::select;
+    // Not feeds at all: each is a clear error, never a panic.
+    assert_eq!(parse(""), Err(FeedError::InvalidJson));
+    assert_eq!(parse("{\"version\": "), Err(FeedError::InvalidJson));
+    assert_eq!(
+        parse("<!doctype html><title>502 Bad Gateway</title>"),
+        Err(FeedError::InvalidJson)
+    );
+    assert!(matches!(parse("42"), Err(FeedError::NotAFeed(_))));
+    assert!(matches!(
+        parse(r#"{"items": []}"#),
+        Err(FeedError::NotAFeed(_))
+    ));
+    let deep = "[".repeat(5_000) + &"]".repeat(5_000);
+    assert!(parse(&deep).is_err());
+    assert!(matches!(
+        parse(&format!(
+            r#"{{"version": "https://jsonfeed.org/version/1.1", "items": {deep}}}"#
+        )),
+        Ok(_) | Err(FeedError::NotAFeed(_))
+    ));
+
+    // A feed whose good items sit among bad ones.
+    let nested = format!(r#"{{"id": "deep", "title": {deep}, "x": {deep}}}"#);
+    let long_title = "word ".repeat(4_000);
+    let unicode = "مجلس النواب يصوّت \u{202e}txt.exe e\u{301} 👩‍👩‍👧 🇦🇿 नमस्ते";
+    let items = [
+        r#"{"id": "good-1", "title": "Budget passes", "tags": ["Politics"], "date_published": "2024-03-01T10:00:00Z"}"#.to_owned(),
+        r#"{"id": "types", "title": ["not", "text"], "tags": "Politics", "url": 5, "date_published": false, "_newswire": "yes"}"#.to_owned(),
+        "17".to_owned(),
+        "null".to_owned(),
+        r#""a string""#.to_owned(),
+        r#"{"title": "No id at all", "tags": ["Politics"]}"#.to_owned(),
+        r#"{"id": "bad-date", "title": "Undated", "tags": ["Politics"], "date_published": "yesterday at noon"}"#.to_owned(),
+        r#"{"id": "bad-date-2", "title": "Impossible", "tags": ["Politics"], "date_published": "2024-02-30T25:61:00Z"}"#.to_owned(),
+        nested,
+        format!(r#"{{"id": "long", "title": "{long_title}", "tags": ["Politics"]}}"#),
+        format!(r#"{{"id": "unicode", "title": "{unicode}", "summary": "{unicode}", "tags": ["politics"]}}"#),
+        r#"{"id": "good-2", "title": "Hearing set", "tags": ["Politics"], "date_published": "2024-03-02T09:00:00+04:00"}"#.to_owned(),
+    ]
+    .join(",");
+    let feed = parse(&feed_with(r#"{"not": "a title"}"#, &items)).unwrap();
+    let ids: Vec<_> = feed.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "good-1",
+            "types",
+            "bad-date",
+            "bad-date-2",
+            "deep",
+            "long",
+            "unicode",
+            "good-2"
+        ]
+    );
+    assert_eq!(feed.title, "");
+    let typed = &feed.items[1];
+    assert_eq!((typed.title.as_deref(), typed.url.as_deref()), (None, None));
+    assert!(typed.tags.is_empty() && !typed.newswire.headline);
+
+    let news = select(&feed, "Politics", 50);
+    let briefs: Vec<_> = news.briefs.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(
+        briefs,
+        [
+            "good-2",
+            "good-1",
+            "bad-date",
+            "bad-date-2",
+            "long",
+            "unicode"
+        ],
+        "dated first, newest first; bad dates count as undated"
+    );
+    let long = news.briefs.iter().find(|b| b.id == "long").unwrap();
+    let shown = long.title.as_deref().unwrap();
+    assert!(
+        shown.chars().count() <= 201 && shown.ends_with('…'),
+        "{shown}"
+    );
+    assert!(!shown.trim_end_matches('…').ends_with(' '), "cut at a word");
+    let unicode_brief = news.briefs.iter().find(|b| b.id == "unicode").unwrap();
+    assert_eq!(
+        unicode_brief.title.as_deref(),
+        Some(unicode),
+        "kept exactly"
+    );
+
+    // 20,000 items: only the first MAX_ITEMS are considered.
+    let many: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"id": "{i}", "title": "Item {i}", "tags": ["Politics"]}}"#))
+        .collect();
+    let feed = parse(&feed_with("\"Many\"", &many.join(","))).unwrap();
+    assert_eq!(feed.items.len(), MAX_ITEMS);
+    assert_eq!(feed.items.last().unwrap().id, (MAX_ITEMS - 1).to_string());
+}
+
+#[wasm_bindgen_test]
+fn memory_stays_flat_across_repeated_feeds() {
+    // The allocator must reuse what each fetch frees: a widget refreshes for hours.
+    let items: Vec<String> = (0..500)
+        .map(|i| {
+            format!(
+                r#"{{"id": "{i}", "title": "Item {i} {}", "summary": "{}", "tags": ["Politics"], "date_published": "2024-03-01T10:{:02}:00Z"}}"#,
+                "word ".repeat(i % 40),
+                "text ".repeat(i % 70),
+                i % 60
+            )
+        })
+        .collect();
+    let body = feed_with("\"Flat\"", &items.join(","));
+    let cycle = || {
+        let feed = newswire::feed::parse(&body).unwrap();
+        let news = newswire::news::select(&feed, "Politics", 50);
+        assert_eq!(news.briefs.len(), 50);
+    };
+    let pages = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    for _ in 0..30 {
+        cycle();
+    }
+    let settled = pages();
+    for _ in 0..300 {
+        cycle();
+    }
+    assert_eq!(pages(), settled, "no growth over 300 more feeds");
 }
