@@ -145,12 +145,13 @@ test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
 		node --test --test-concurrency=1 tests/e2e/
 
-# A debug build with the fault-injection feature and the guarded glue, beside the release
-# loader and stylesheet. Only the end-to-end tests load it, to watch a trap being contained.
+# The release build plus the fault-injection feature, with the guarded glue, beside the
+# release loader and stylesheet. Only the end-to-end tests load it, to watch a trap being
+# contained. It shares every dependency with the release build; only the crate is rebuilt.
 $(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs $(DIST)/newswire/.precompressed | tool-wasm-bindgen
-	cargo build -p newswire --lib --target $(WASM_TARGET) --features fault-injection
+	cargo build -p newswire --lib --release --target $(WASM_TARGET) --features fault-injection
 	wasm-bindgen --target web --no-typescript --out-dir $(FAULTS) --out-name newswire \
-		target/$(WASM_TARGET)/debug/newswire.wasm
+		target/$(WASM_TARGET)/release/newswire.wasm
 	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
 	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(FAULTS)/
 	@touch $@

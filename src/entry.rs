@@ -29,6 +29,19 @@ impl Mounted {
 /// Invalid attributes are reported as console warnings; a missing feed is an error state.
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, root: Element) -> Result<Mounted, JsValue> {
+    // One console message per stopped widget: this one, with the panic's own words. The
+    // flag tells the loader, which contains the trap that follows, not to add another.
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&JsValue::from_str(&format!(
+            "Newswire: a widget stopped after an internal error and now links to the news. {info}"
+        )));
+        let global = js_sys::global();
+        if let Ok(namespace) = js_sys::Reflect::get(&global, &"Newswire".into()) {
+            if namespace.is_object() {
+                let _ = js_sys::Reflect::set(&namespace, &"panicked".into(), &JsValue::TRUE);
+            }
+        }
+    }));
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("Newswire: no document"))?;

@@ -180,7 +180,11 @@
       halted(err);
       if (inst.dead) return;
       inst.dead = true;
-      report(err);
+      // A Rust panic has reported itself already, in its own words.
+      if (!nw.panicked && window.console) {
+        console.error('Newswire: a widget stopped after an internal error and now links to the news.', err);
+      }
+      nw.panicked = false;
       var el = inst.host;
       if (el) {
         el._nwMounted = null;
