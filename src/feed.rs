@@ -25,7 +25,7 @@ pub enum FeedError {
     #[error("the news service answered with HTTP status {0}")]
     Status(u16),
     /// The body is larger than we are willing to parse.
-    #[error("the news feed is too large ({0} bytes)")]
+    #[error("the news feed is too large to show")]
     TooLarge(usize),
     /// The body is not JSON at all (an HTML error page, say).
     #[error("the news feed is not valid JSON")]

@@ -188,7 +188,7 @@
       var el = inst.host;
       if (el) {
         el._nwMounted = null;
-        fallback(el);
+        fallback(el, 'The news widget stopped unexpectedly.');
       }
     }
 
@@ -248,7 +248,7 @@
 
     // When the widget cannot run: the feed's title and a plain link to the publisher's
     // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin.
-    function fallback(el) {
+    function fallback(el, why) {
       el.setAttribute('state', 'error');
       var container = frame(el.shadowRoot);
       message(container, 'Loading the latest news\u2026');
@@ -256,7 +256,7 @@
       var chosen = httpUrl(el.getAttribute('fallback-url'));
       var show = function (title, home) {
         var link = chosen || home || (feed && httpUrl(feed.origin + '/'));
-        message(container, 'The news widget cannot run in this browser.', title, link && link.href);
+        message(container, why || 'The news widget cannot run here.', title, link && link.href);
       };
       if (!feed) return show(null, null);
       var abort = window.AbortController ? new AbortController() : null;
