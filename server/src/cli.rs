@@ -5,20 +5,61 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-usage: newswire-server [--addr HOST:PORT] [--feed PATH] [--db PATH] [--www DIR]
+usage: newswire-server [OPTIONS]
+       newswire-server check FEED
+       newswire-server reviews export [--db PATH] [--format csv|json]
 
-  --addr   where to listen                      (default 127.0.0.1:8080; port 0 picks one)
-  --feed   the JSON Feed file to serve          (default www/sample-feed.json)
-  --db     the SQLite file for reviews          (default newswire.db)
-  --www    the demo pages and built widget      (default dist)";
+  --addr HOST:PORT        where to listen             (default 127.0.0.1:8080; port 0 picks one)
+  --feed PATH|URL         JSON Feed, RSS 2.0 or Atom: a file, or an http(s) URL to poll
+                                                      (default www/sample-feed.json)
+  --feed-interval SECS    how often a feed URL is polled            (default 60)
+  --headline-category C   RSS/Atom category that marks a headline  (default Headline)
+  --db PATH               the SQLite file for reviews              (default newswire.db)
+  --www DIR               the demo pages and built widget          (default dist)
+  --allow-origin ORIGIN   a partner page origin allowed to post reviews (repeatable);
+                          with none, only loopback pages on any port
+  --allow-origins FILE    more origins, one per line
+  --client-rate N         reviews per minute per client (IPv4 address or IPv6 /64) (default 10)
+  --global-rate N         reviews per second for the whole server   (default 200)
+  --trust-proxy           take the client address from X-Forwarded-For (behind our own proxy)
+  --admin-token TOKEN     enables the admin routes (or NEWSWIRE_ADMIN_TOKEN)
+  --max-inflight N        requests at once before answering 503     (default 1024)";
 
-/// Parsed command-line options.
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Serve(Box<Options>),
+    /// Validate a feed file or URL and print its problems.
+    Check(String),
+    /// Write every review to standard output.
+    Export {
+        db: PathBuf,
+        format: ExportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// Options of the server itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     pub addr: SocketAddr,
-    pub feed: PathBuf,
+    pub feed: String,
+    pub feed_interval: u64,
+    pub headline_category: String,
     pub db: PathBuf,
     pub www: PathBuf,
+    pub allow_origins: Vec<String>,
+    pub allow_origins_file: Option<PathBuf>,
+    pub client_rate: u32,
+    pub global_rate: u32,
+    pub trust_proxy: bool,
+    pub admin_token: Option<String>,
+    pub max_inflight: usize,
 }
 
 impl Default for Options {
@@ -26,24 +67,90 @@ impl Default for Options {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             feed: "www/sample-feed.json".into(),
+            feed_interval: 60,
+            headline_category: "Headline".into(),
             db: "newswire.db".into(),
             www: "dist".into(),
+            allow_origins: Vec::new(),
+            allow_origins_file: None,
+            client_rate: 10,
+            global_rate: 200,
+            trust_proxy: false,
+            admin_token: None,
+            max_inflight: 1024,
         }
     }
 }
 
+fn number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{name} {value:?} is not a valid number"))
+}
+
+impl Command {
+    /// Parses arguments (without the program name). `Err("")` asks for the usage text;
+    /// any other error is a message for the user.
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
+        let args: Vec<String> = args.into_iter().collect();
+        match args.first().map(String::as_str) {
+            Some("check") => match &args[1..] {
+                [feed] => Ok(Command::Check(feed.clone())),
+                _ => Err("check needs exactly one FEED (a file or an http(s) URL)".into()),
+            },
+            Some("reviews") => {
+                if args.get(1).map(String::as_str) != Some("export") {
+                    return Err("the reviews command is: reviews export".into());
+                }
+                let mut db = PathBuf::from("newswire.db");
+                let mut format = ExportFormat::Csv;
+                let mut rest = args[2..].iter();
+                while let Some(flag) = rest.next() {
+                    let (name, inline) = split(flag);
+                    let value = inline
+                        .or_else(|| rest.next().cloned())
+                        .ok_or_else(|| format!("{name} needs a value"))?;
+                    match name.as_str() {
+                        "--db" => db = value.into(),
+                        "--format" => {
+                            format = match value.as_str() {
+                                "csv" => ExportFormat::Csv,
+                                "json" => ExportFormat::Json,
+                                _ => return Err("--format is csv or json".into()),
+                            }
+                        }
+                        _ => return Err(format!("unknown option {name}")),
+                    }
+                }
+                Ok(Command::Export { db, format })
+            }
+            _ => Options::parse(args).map(|o| Command::Serve(Box::new(o))),
+        }
+    }
+}
+
+fn split(flag: &str) -> (String, Option<String>) {
+    match flag.split_once('=') {
+        Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+        None => (flag.to_owned(), None),
+    }
+}
+
 impl Options {
-    /// Parses arguments (without the program name). The error is a message for the user.
+    /// Parses the server's flags.
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let mut options = Options::default();
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
-            let (name, inline) = match flag.split_once('=') {
-                Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
-                None => (flag.clone(), None),
-            };
-            if name == "-h" || name == "--help" {
-                return Err(String::new());
+            let (name, inline) = split(&flag);
+            match name.as_str() {
+                "-h" | "--help" => return Err(String::new()),
+                "--trust-proxy" => {
+                    options.trust_proxy = true;
+                    continue;
+                }
+                _ => {}
             }
             let value = inline
                 .or_else(|| args.next())
@@ -54,11 +161,22 @@ impl Options {
                         .parse()
                         .map_err(|_| format!("--addr {value:?} is not HOST:PORT"))?
                 }
-                "--feed" => options.feed = value.into(),
+                "--feed" => options.feed = value,
+                "--feed-interval" => options.feed_interval = number(&name, &value)?,
+                "--headline-category" => options.headline_category = value,
                 "--db" => options.db = value.into(),
                 "--www" => options.www = value.into(),
+                "--allow-origin" => options.allow_origins.push(value),
+                "--allow-origins" => options.allow_origins_file = Some(value.into()),
+                "--client-rate" => options.client_rate = number(&name, &value)?,
+                "--global-rate" => options.global_rate = number(&name, &value)?,
+                "--admin-token" => options.admin_token = Some(value),
+                "--max-inflight" => options.max_inflight = number(&name, &value)?,
                 _ => return Err(format!("unknown option {name}")),
             }
+        }
+        if options.feed_interval == 0 || options.max_inflight == 0 {
+            return Err("--feed-interval and --max-inflight must be at least 1".into());
         }
         Ok(options)
     }
@@ -87,10 +205,30 @@ mod tests {
             "x.db",
             "--www",
             "site",
+            "--allow-origin",
+            "https://a.example",
+            "--allow-origin=https://b.example",
+            "--trust-proxy",
+            "--client-rate",
+            "3",
+            "--global-rate=50",
+            "--admin-token",
+            "t",
+            "--max-inflight",
+            "8",
+            "--feed-interval",
+            "30",
+            "--headline-category",
+            "Top",
         ]))
         .unwrap();
+        assert_eq!(o.allow_origins, ["https://a.example", "https://b.example"]);
+        assert!(o.trust_proxy);
+        assert_eq!((o.client_rate, o.global_rate, o.max_inflight), (3, 50, 8));
+        assert_eq!(o.admin_token.as_deref(), Some("t"));
+        assert_eq!((o.feed_interval, o.headline_category.as_str()), (30, "Top"));
         assert_eq!(o.addr.port(), 0);
-        assert_eq!(o.feed, PathBuf::from("f.json"));
+        assert_eq!(o.feed, "f.json");
         assert_eq!(o.db, PathBuf::from("x.db"));
         assert_eq!(o.www, PathBuf::from("site"));
     }
@@ -106,5 +244,31 @@ mod tests {
         assert!(Options::parse(args(&["--colour", "x"]))
             .unwrap_err()
             .contains("unknown"));
+        assert!(Options::parse(args(&["--client-rate", "many"]))
+            .unwrap_err()
+            .contains("--client-rate"));
+    }
+
+    #[test]
+    fn subcommands_are_read() {
+        assert_eq!(
+            Command::parse(args(&["check", "feed.xml"])),
+            Ok(Command::Check("feed.xml".into()))
+        );
+        assert_eq!(
+            Command::parse(args(&[
+                "reviews",
+                "export",
+                "--db",
+                "r.db",
+                "--format=json"
+            ])),
+            Ok(Command::Export {
+                db: "r.db".into(),
+                format: ExportFormat::Json
+            })
+        );
+        assert!(Command::parse(args(&["reviews", "export", "--format", "xls"])).is_err());
+        assert!(matches!(Command::parse(args(&[])), Ok(Command::Serve(_))));
     }
 }

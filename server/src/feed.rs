@@ -1,9 +1,9 @@
-//! `GET /feed.json`: the feed file with an ETag, a max-age and CORS for every origin, so
+//! `GET /feed.json`: the feed (converted to JSON Feed, the last good copy) with an ETag, a max-age and CORS for every origin, so
 //! any partner page may read it and a reader's browser revalidates cheaply. The widget
 //! refreshes with `If-None-Match`; a cross-origin page may send that header only after a
 //! preflight, and may read the `ETag` only because it is exposed.
 
-use crate::http::{allow_any_origin, etag, if_none_match};
+use crate::http::{allow_any_origin, if_none_match};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -14,26 +14,25 @@ use axum::response::{IntoResponse, Response};
 pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let mut response = match tokio::fs::read(state.feed.as_path()).await {
-        Ok(body) => {
-            let tag = etag(&body);
-            let mut response = if if_none_match(&headers, &tag) {
+    let mut response = match state.feed.current().await {
+        Some(served) => {
+            let mut response = if if_none_match(&headers, &served.etag) {
                 StatusCode::NOT_MODIFIED.into_response()
             } else {
                 let content_type = "application/feed+json; charset=utf-8";
-                ([(header::CONTENT_TYPE, content_type)], body).into_response()
+                ([(header::CONTENT_TYPE, content_type)], served.body.to_vec()).into_response()
             };
             let h = response.headers_mut();
             h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(CACHE_CONTROL),
             );
-            if let Ok(tag) = HeaderValue::from_str(&tag) {
+            if let Ok(tag) = HeaderValue::from_str(&served.etag) {
                 h.insert(header::ETAG, tag);
             }
             response
         }
-        Err(_) => crate::reviews::json_error(
+        None => crate::reviews::json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the feed is not available right now",
         ),

@@ -1,14 +1,15 @@
 //! The review API: `POST /api/reviews` validates and stores one review,
 //! `GET /api/reviews/summary` gives the public aggregate. Every 4xx carries a JSON body
-//! `{"error": "..."}` that a person can read.
+//! `{"error": "..."}` that a person can read, except 429, which says no more than it must.
 
 use crate::store::{NewReview, StoreError};
 use crate::AppState;
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 /// The largest request body we read.
 pub const MAX_BODY: usize = 8 * 1024;
@@ -30,6 +31,9 @@ pub struct ReviewInput {
     pub page: Option<String>,
     #[serde(default)]
     pub key: Option<String>,
+    /// The honeypot: a field the widget hides from readers, so only bots fill it in.
+    #[serde(default)]
+    pub website: Option<String>,
 }
 
 /// Why a review was refused: each becomes a status and a readable message.
@@ -47,6 +51,9 @@ pub enum ReviewError {
     KeyReused,
     #[error("the review could not be stored; please try again")]
     Storage,
+    /// Over a rate limit; retry after this many seconds.
+    #[error("too many requests")]
+    TooMany(u64),
 }
 
 impl ReviewError {
@@ -57,12 +64,20 @@ impl ReviewError {
             ReviewError::Malformed => StatusCode::BAD_REQUEST,
             ReviewError::Invalid(_) | ReviewError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ReviewError::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+            ReviewError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
 
 impl IntoResponse for ReviewError {
     fn into_response(self) -> Response {
+        if let ReviewError::TooMany(seconds) = self {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, seconds.to_string())],
+            )
+                .into_response();
+        }
         json_error(self.status(), &self.to_string())
     }
 }
@@ -74,7 +89,16 @@ pub fn json_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// `POST /api/reviews`.
-pub async fn create(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let client = crate::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
+    if let Err(wait) = state.limits.take(client, std::time::Instant::now()) {
+        return ReviewError::TooMany(wait.as_secs_f64().ceil().max(1.0) as u64).into_response();
+    }
     match store_review(state, &headers, body).await {
         Ok(id) => (
             StatusCode::CREATED,
@@ -116,12 +140,16 @@ async fn store_review(
             ReviewError::Malformed
         }
     })?;
+    let honeypot = input
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty());
     let review = validate(input)?;
-    let store = state.store.clone();
-    let stored = tokio::task::spawn_blocking(move || store.insert(&review))
-        .await
-        .map_err(|_| ReviewError::Storage)?;
-    match stored {
+    if honeypot {
+        // A bot: it gets the answer a person would, and nothing is stored.
+        return Ok(state.store.next_id().unwrap_or(1));
+    }
+    match state.store.insert(review).await {
         Ok(id) => Ok(id),
         Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
         Err(err) => {
@@ -182,7 +210,7 @@ pub async fn preflight() -> Response {
     (
         StatusCode::NO_CONTENT,
         [
-            (header::ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS"),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, OPTIONS"),
             (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
             (header::ACCESS_CONTROL_MAX_AGE, "600"),
         ],
@@ -194,11 +222,12 @@ pub async fn preflight() -> Response {
 pub async fn method_not_allowed() -> Response {
     let mut response = json_error(
         StatusCode::METHOD_NOT_ALLOWED,
-        "reviews are sent with POST as application/json",
+        "reviews are sent with POST as application/json (GET lists them, for the publisher)",
     );
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST, OPTIONS"));
+    response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
     response
 }
 
@@ -215,12 +244,6 @@ pub async fn summary(State(state): State<AppState>) -> Response {
     }
 }
 
-/// Partner pages on any origin may post reviews; no credentials are ever accepted.
-pub async fn allow_any_origin(mut response: Response) -> Response {
-    crate::http::allow_any_origin(response.headers_mut());
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +255,7 @@ mod tests {
             subject: Some(" lead-1 ".into()),
             page: None,
             key: Some("k".into()),
+            website: None,
         }
     }
 

@@ -1,11 +1,13 @@
 //! The server over real TCP, with a real SQLite file: every route and status the widget
 //! and partners rely on.
 
+use newswire_server::limits::Rate;
+use newswire_server::origins::Origins;
+use newswire_server::source::FeedSource;
 use newswire_server::store::Store;
-use newswire_server::AppState;
+use newswire_server::{AppState, Policy};
 use rusqlite::Connection;
 use std::path::PathBuf;
-use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -18,7 +20,21 @@ struct Server {
 }
 
 impl Server {
+    /// A server that accepts reviews from `http://partner.example`, with roomy limits.
     async fn start(name: &str) -> Server {
+        Server::start_with(
+            name,
+            Policy {
+                origins: Origins::new(vec!["http://partner.example".into()]),
+                client_rate: Rate::per_minute(10_000),
+                global_rate: Rate::per_second(10_000),
+                ..Policy::default()
+            },
+        )
+        .await
+    }
+
+    async fn start_with(name: &str, policy: Policy) -> Server {
         // Assemble: a fresh folder with a feed, a www tree and an empty database.
         let dir = std::env::temp_dir().join(format!("newswire-http-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -36,11 +52,12 @@ impl Server {
         .unwrap();
         std::fs::write(dir.join("secret.txt"), "outside www").unwrap();
         let store = Store::open(&dir.join("reviews.db")).unwrap();
-        let state = AppState {
-            feed: Arc::new(dir.join("feed.json")),
-            www: Arc::new(dir.join("www")),
-            store: Arc::new(store),
-        };
+        let state = AppState::new(
+            FeedSource::file(dir.join("feed.json"), "Headline"),
+            dir.join("www"),
+            store,
+            policy,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -216,7 +233,12 @@ async fn a_valid_review_is_stored_and_answered_with_its_id() {
         .post_review(r#"{"rating": 4, "comment": " Clear briefs. ", "subject": "lead-1", "page": "http://partner.example/a", "key": "k1", "extra": true}"#)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.body);
-    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://partner.example")
+    );
+    assert_eq!(reply.header("vary"), Some("origin"));
+    assert_eq!(reply.header("access-control-allow-credentials"), None);
     let id = reply.json()["id"].as_i64().unwrap();
     assert_eq!(
         server.rows(),
@@ -260,9 +282,12 @@ async fn bad_reviews_get_clear_errors_and_nothing_is_stored() {
         )
         .await;
     not_json.assert_error(415);
+    let put = server.request("PUT", "/api/reviews", &[], b"").await;
+    put.assert_error(405);
+    assert_eq!(put.header("allow"), Some("GET, POST, OPTIONS"));
+    // Listing is for the publisher; without an admin token the route is off.
     let get = server.request("GET", "/api/reviews", &[], b"").await;
-    get.assert_error(405);
-    assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
+    get.assert_error(404);
     let no_type = server.request("POST", "/api/reviews", &[], b"{}").await;
     no_type.assert_error(415);
     let big = format!(r#"{{"rating": 5, "comment": "{}"}}"#, "x".repeat(9000));
@@ -312,7 +337,11 @@ async fn cross_origin_posts_pass_the_preflight() {
         )
         .await;
     assert_eq!(reply.status, 204);
-    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        reply.header("access-control-allow-origin"),
+        Some("http://partner.example")
+    );
+    assert_eq!(reply.header("vary"), Some("origin"));
     assert!(reply
         .header("access-control-allow-methods")
         .unwrap()

@@ -1,0 +1,207 @@
+//! Abuse limits for the review endpoint, and load shedding for the whole server.
+//!
+//! Each client (an IPv4 address, or an IPv6 /64, since one host usually holds a whole /64)
+//! has a token bucket, and so does the server as a whole. Over either limit the answer is
+//! 429 with `Retry-After` and nothing more. The client's address is the socket's, unless
+//! `--trust-proxy` says a reverse proxy in front sets `X-Forwarded-For`: only then is that
+//! header read, so rotating it bypasses nothing.
+
+use axum::http::HeaderMap;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A refill rate and a burst size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Tokens added per second.
+    pub per_second: f64,
+    /// The bucket's size: how many requests may come at once.
+    pub burst: f64,
+}
+
+impl Rate {
+    /// `n` per minute, with a burst of `n`.
+    pub fn per_minute(n: u32) -> Self {
+        Rate {
+            per_second: f64::from(n) / 60.0,
+            burst: f64::from(n.max(1)),
+        }
+    }
+
+    /// `n` per second, with a burst of `n`.
+    pub fn per_second(n: u32) -> Self {
+        Rate {
+            per_second: f64::from(n),
+            burst: f64::from(n.max(1)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn full(rate: Rate, at: Instant) -> Self {
+        Bucket {
+            tokens: rate.burst,
+            at,
+        }
+    }
+
+    fn refill(&mut self, rate: Rate, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate.per_second).min(rate.burst);
+        self.at = now;
+    }
+
+    /// How long until one token is there; zero when one is there now.
+    fn wait(&self, rate: Rate) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else if rate.per_second <= 0.0 {
+            Duration::from_secs(3600)
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / rate.per_second)
+        }
+    }
+}
+
+/// Clients beyond this many are pruned of full buckets, so memory stays bounded.
+const MAX_CLIENTS: usize = 100_000;
+
+/// The per-client and global buckets.
+pub struct Limits {
+    client: Rate,
+    global: Rate,
+    state: Mutex<(HashMap<IpAddr, Bucket>, Option<Bucket>)>,
+}
+
+impl Limits {
+    pub fn new(client: Rate, global: Rate) -> Self {
+        Limits {
+            client,
+            global,
+            state: Mutex::new((HashMap::new(), None)),
+        }
+    }
+
+    /// Takes a token for `client` and one from the global bucket, or says how long to
+    /// wait. A refused request takes nothing.
+    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let key = bucket_key(client);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (clients, global) = &mut *state;
+        if clients.len() >= MAX_CLIENTS {
+            let rate = self.client;
+            clients.retain(|_, bucket| {
+                bucket.refill(rate, now);
+                bucket.tokens < rate.burst
+            });
+        }
+        let mine = clients
+            .entry(key)
+            .or_insert_with(|| Bucket::full(self.client, now));
+        mine.refill(self.client, now);
+        let all = global.get_or_insert_with(|| Bucket::full(self.global, now));
+        all.refill(self.global, now);
+        let wait = mine.wait(self.client).max(all.wait(self.global));
+        if wait > Duration::ZERO {
+            return Err(wait);
+        }
+        mine.tokens -= 1.0;
+        all.tokens -= 1.0;
+        Ok(())
+    }
+}
+
+/// IPv4 addresses count one by one; IPv6 addresses by their /64.
+pub fn bucket_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+/// The client's address: the socket's, or with `trust_proxy` the last address in
+/// `X-Forwarded-For` (the one our own proxy appended), when it parses.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
+    if !trust_proxy {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .next_back()
+        .unwrap_or(peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_gets_its_burst_then_waits_for_the_refill() {
+        let limits = Limits::new(Rate::per_minute(3), Rate::per_second(1000));
+        let t0 = Instant::now();
+        let ip: IpAddr = "203.0.113.7".parse().unwrap();
+        for _ in 0..3 {
+            assert_eq!(limits.take(ip, t0), Ok(()));
+        }
+        let wait = limits.take(ip, t0).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert_eq!(limits.take(ip, t0 + Duration::from_secs(20)), Ok(()));
+        let other: IpAddr = "203.0.113.8".parse().unwrap();
+        assert_eq!(
+            limits.take(other, t0),
+            Ok(()),
+            "another client has its own bucket"
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_share_their_slash_64_and_the_global_bucket_caps_everyone() {
+        let limits = Limits::new(Rate::per_minute(2), Rate::per_second(1000));
+        let t0 = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(limits.take(a, t0), Ok(()));
+        assert_eq!(limits.take(b, t0), Ok(()));
+        assert!(limits.take(a, t0).is_err(), "same /64");
+        assert_eq!(limits.take("2001:db8:1:3::1".parse().unwrap(), t0), Ok(()));
+
+        let global = Limits::new(Rate::per_minute(100), Rate::per_second(2));
+        assert_eq!(global.take("192.0.2.1".parse().unwrap(), t0), Ok(()));
+        assert_eq!(global.take("192.0.2.2".parse().unwrap(), t0), Ok(()));
+        assert!(global.take("192.0.2.3".parse().unwrap(), t0).is_err());
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let peer: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.2.3.4, 198.51.100.9".parse().unwrap());
+        assert_eq!(client_address(peer, &headers, false), peer);
+        assert_eq!(
+            client_address(peer, &headers, true),
+            "198.51.100.9".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_address(peer, &HeaderMap::new(), true), peer);
+    }
+}

@@ -1,0 +1,142 @@
+//! Which partner pages may call the review API from a browser.
+//!
+//! Production names its partners (`--allow-origin`, repeatable, or `--allow-origins FILE`).
+//! With none named, only loopback pages are allowed, on any port, so that `make demo` works
+//! with partner pages served locally and nothing else can post from a browser.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// The origins allowed to call the review API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origins {
+    /// `http://127.0.0.1:*`, `http://localhost:*` and `http://[::1]:*`.
+    Loopback,
+    /// Exactly these, as `scheme://host[:port]`.
+    List(Vec<String>),
+}
+
+impl Origins {
+    /// From the configured origins; an empty list means loopback only.
+    pub fn new(list: Vec<String>) -> Self {
+        if list.is_empty() {
+            Origins::Loopback
+        } else {
+            Origins::List(list.iter().map(|o| normalise(o)).collect())
+        }
+    }
+
+    /// Whether a browser page at `origin` (an `Origin` header) may call the API.
+    pub fn allows(&self, origin: &str) -> bool {
+        let origin = normalise(origin);
+        match self {
+            Origins::List(list) => list.contains(&origin),
+            Origins::Loopback => {
+                let Some(rest) = origin.strip_prefix("http://") else {
+                    return false;
+                };
+                let host = match rest.rsplit_once(':') {
+                    Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+                    _ => rest,
+                };
+                matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+            }
+        }
+    }
+}
+
+/// Lower case, without a trailing slash: how browsers send `Origin`.
+fn normalise(origin: &str) -> String {
+    origin.trim().trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Reads an origins file: one origin per line; blank lines and `#` comments are skipped.
+pub fn parse_file(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A browser page outside the allow-list: 403, and nothing is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let mut response = crate::reviews::json_error(
+            StatusCode::FORBIDDEN,
+            "this site may not send reviews here",
+        );
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("origin"));
+        response
+    }
+}
+
+/// The CORS decision for one request: the `Origin` to answer (none for requests that
+/// carry no `Origin`), or [`Refused`] for a page outside the list.
+pub fn check(origins: &Origins, headers: &HeaderMap) -> Result<Option<HeaderValue>, Refused> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(None);
+    };
+    match origin.to_str().ok().filter(|o| origins.allows(o)) {
+        Some(_) => Ok(Some(origin.clone())),
+        None => Err(Refused),
+    }
+}
+
+/// Adds the CORS answer for an allowed `origin`: never `*`, never credentials.
+pub fn allow(response: &mut Response, origin: Option<HeaderValue>) {
+    let h = response.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("origin"));
+    if let Some(origin) = origin {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_on_any_port_when_no_partner_is_named() {
+        let origins = Origins::new(vec![]);
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:3000",
+            "http://LOCALHOST:1",
+            "http://[::1]:9000",
+            "http://localhost",
+        ] {
+            assert!(origins.allows(ok), "{ok}");
+        }
+        for no in [
+            "https://partner.example",
+            "http://127.0.0.1.evil.example:80",
+            "http://localhost.evil.example",
+            "https://localhost:8080",
+            "null",
+            "",
+        ] {
+            assert!(!origins.allows(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_named_list_is_exact() {
+        let origins = Origins::new(parse_file(
+            "# partners\nhttps://gazette.example\n\nhttps://Radio.Example:8443/  # trailing slash\n",
+        ));
+        assert!(origins.allows("https://gazette.example"));
+        assert!(origins.allows("https://radio.example:8443"));
+        assert!(!origins.allows("http://gazette.example"));
+        assert!(!origins.allows("https://gazette.example.evil"));
+        assert!(
+            !origins.allows("http://localhost:8080"),
+            "no loopback once partners are named"
+        );
+    }
+}
