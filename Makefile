@@ -35,7 +35,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
 	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
-	@echo "make bench  bytes a partner page downloads before first render"
+	@echo "make bench  bytes before first render; durable reviews/s and feed GETs/s"
 	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
 	@echo "make dev    trunk serve: the widget's dev loop (needs 'make demo' running for the API)"
 
@@ -92,6 +92,11 @@ $(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mj
 $(DIST)/newswire/embed.js: www/embed.js node_modules/.installed
 	@mkdir -p $(@D)
 	terser $< --compress --mangle --comments false --output $@
+
+# The stylesheet ships minified; its readable source stays in www/newswire.css.
+$(DIST)/newswire/newswire.css: www/newswire.css scripts/minify-css.mjs
+	@mkdir -p $(@D)
+	node scripts/minify-css.mjs $< $@
 
 $(DIST)/newswire/%: www/%
 	@mkdir -p $(@D)
@@ -165,6 +170,7 @@ fuzz:
 
 bench: tools build
 	node tests/bench/size.mjs $(DIST)/newswire
+	cargo run --quiet --profile server -p newswire-server --example load
 
 clean:
 	rm -rf $(DIST) $(PKG)

@@ -54,6 +54,8 @@ pub struct Config {
     pub review_endpoint: String,
     /// Seconds between refreshes of the feed; `0` turns refreshing off.
     pub refresh: u32,
+    /// Show the public review summary ("4.6 ★ · 120 reader reviews") by the prompt.
+    pub show_rating: bool,
 }
 
 /// A problem with one attribute.
@@ -176,6 +178,10 @@ impl Config {
             },
         };
 
+        // A boolean attribute: present means on, unless it says "false".
+        let show_rating =
+            attr("show-rating").is_some_and(|v| !v.trim().eq_ignore_ascii_case("false"));
+
         let config = Config {
             feed,
             theme,
@@ -185,6 +191,7 @@ impl Config {
             lang,
             review_endpoint,
             refresh,
+            show_rating,
         };
         Ok((config, warnings))
     }
@@ -220,11 +227,15 @@ impl Config {
 
 /// The scheme and authority of an absolute URL.
 fn origin(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let end = url[after_scheme..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| after_scheme + i);
-    &url[..end]
+    // `feed` is an absolute http(s) URL here. No slicing that could panic: a panic path
+    // drags Rust's formatting of the panic message into the wasm.
+    let scheme = if url.starts_with("https://") { 8 } else { 7 };
+    let end = url
+        .char_indices()
+        .skip_while(|(i, _)| *i < scheme)
+        .find(|(_, c)| matches!(c, '/' | '?' | '#'))
+        .map_or(url.len(), |(i, _)| i);
+    url.get(..end).unwrap_or(url)
 }
 
 /// A colour the browser accepts (`CSS.supports`), in a form that cannot break out of a
@@ -244,9 +255,12 @@ fn has_colour_shape(v: &str) -> bool {
         ];
         return functions.contains(&name.to_ascii_lowercase().as_str())
             && args.ends_with(')')
-            && args[..args.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || " .,%/+-".contains(c));
+            && args.strip_suffix(')').is_some_and(|inner| {
+                inner.chars().all(|c| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, ' ' | '.' | ',' | '%' | '/' | '+' | '-')
+                })
+            });
     }
     !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphabetic())
 }
@@ -292,6 +306,14 @@ mod tests {
         assert_eq!(config.lang, None);
         assert_eq!(config.review_endpoint, "https://agency.example/api/reviews");
         assert_eq!(config.refresh, 300);
+        assert!(!config.show_rating);
+        let with = |v: &str| {
+            parse(&[("feed", "https://a.example/f"), ("show-rating", v)])
+                .unwrap()
+                .0
+                .show_rating
+        };
+        assert!(with("") && with("show-rating") && !with("false"));
     }
 
     #[test]

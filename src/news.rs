@@ -185,14 +185,15 @@ pub fn shorten(s: &str, max: usize) -> String {
     let Some((cut, _)) = s.char_indices().nth(max) else {
         return s.to_owned();
     };
-    let head = &s[..cut];
+    // `get` rather than indexing: no panic path, so no panic formatting in the wasm.
+    let head = s.get(..cut).unwrap_or(s);
     let head = match head.rfind(char::is_whitespace) {
-        Some(space) if space > cut / 2 => &head[..space],
+        Some(space) if space > cut / 2 => head.get(..space).unwrap_or(head),
         _ => head,
     };
     format!(
         "{}…",
-        head.trim_end_matches(|c: char| c.is_whitespace() || ",;:.".contains(c))
+        head.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '.'))
     )
 }
 

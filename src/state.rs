@@ -54,6 +54,8 @@ pub struct WidgetState {
     pub stale: bool,
     pub ticker_paused: bool,
     pub review: ReviewDraft,
+    /// The public review summary, `(average, count)`, when `show-rating` asked for it.
+    pub rating: Option<(f64, u32)>,
 }
 
 /// Every change of state, named for what happened or what the reader did.
@@ -85,6 +87,11 @@ pub enum Action {
     ReviewFailed(ReviewError),
     /// After a stored review, start a fresh one.
     StartNewReview,
+    /// The public review summary arrived.
+    RatingLoaded {
+        average: f64,
+        count: u32,
+    },
 }
 
 impl Reducible for WidgetState {
@@ -154,6 +161,7 @@ impl Reducible for WidgetState {
             Action::ReviewStored(id) => review.status = ReviewStatus::Stored(id),
             Action::ReviewFailed(error) => review.status = ReviewStatus::Failed(error),
             Action::StartNewReview => *review = ReviewDraft::default(),
+            Action::RatingLoaded { average, count } => next.rating = Some((average, count)),
         }
         Rc::new(next)
     }

@@ -270,6 +270,7 @@ async fn the_review_prompt_reports_stars_comments_and_sends() {
             on_comment,
             on_submit,
             on_restart: Callback::noop(),
+            rating: None,
         },
     )
     .render();

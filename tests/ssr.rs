@@ -11,7 +11,7 @@ use newswire::news::{Brief, Story};
 use newswire::review::ReviewError;
 use newswire::state::{ReviewDraft, ReviewStatus};
 use std::rc::Rc;
-use yew::{BaseComponent, Callback, LocalServerRenderer};
+use yew::{AttrValue, BaseComponent, Callback, LocalServerRenderer};
 
 fn render<C: BaseComponent>(props: C::Properties) -> String {
     futures::executor::block_on(
@@ -157,7 +157,28 @@ fn prompt(draft: ReviewDraft) -> String {
         on_comment: Callback::noop(),
         on_submit: Callback::noop(),
         on_restart: Callback::noop(),
+        rating: None,
     })
+}
+
+#[test]
+fn review_prompt_shows_the_public_summary_only_when_given() {
+    let props = |rating: Option<&'static str>| ReviewPromptProps {
+        draft: ReviewDraft::default(),
+        on_rate: Callback::noop(),
+        on_comment: Callback::noop(),
+        on_submit: Callback::noop(),
+        on_restart: Callback::noop(),
+        rating: rating.map(AttrValue::from),
+    };
+    let with = render::<ReviewPrompt>(props(Some("4.6 ★ · 120 reader reviews")));
+    assert!(with.contains(r#"part="rating""#), "{with}");
+    assert!(with.contains("4.6 ★ · 120 reader reviews"));
+    assert!(!render::<ReviewPrompt>(props(None)).contains(r#"part="rating""#));
+    assert_eq!(
+        newswire::platform::format_rating(4.64, 1, None),
+        "4.6 ★ · 1 reader review"
+    );
 }
 
 #[test]

@@ -559,3 +559,176 @@ pub fn check(text: &str, headline_category: &str) -> Report {
         problems,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSS: &str = include_str!("../tests/fixtures/agency.rss");
+    const ATOM: &str = include_str!("../tests/fixtures/agency.atom");
+
+    fn item<'a>(feed: &'a Value, id: &str) -> &'a Value {
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap_or_else(|| panic!("no item {id}"))
+    }
+
+    #[test]
+    fn rss_becomes_json_feed_with_tags_dates_html_and_one_headline() {
+        let feed = to_json_feed(RSS, "Headline").unwrap();
+        assert_eq!(feed["version"], JSON_FEED_VERSION);
+        assert_eq!(feed["title"], "Harbour Wire & Partners");
+        assert_eq!(feed["home_page_url"], "https://harbour-wire.example/");
+        assert_eq!(
+            feed["description"], "Briefs from the harbour district\u{a0}newsroom",
+            "an HTML entity outside CDATA"
+        );
+        let ferry = item(&feed, "hw-2041");
+        assert_eq!(
+            ferry["url"],
+            "https://harbour-wire.example/news/ferry-timetable"
+        );
+        assert_eq!(ferry["date_published"], "2026-11-26T17:05:00Z");
+        assert_eq!(ferry["tags"], json!(["Politics", "Headline"]));
+        assert_eq!(ferry["authors"], json!([{ "name": "Mira Odell" }]));
+        assert_eq!(
+            ferry["content_html"],
+            "<p>The vote was <b>31 to 9</b>; the new timetable starts in spring.</p>"
+        );
+        assert_eq!(
+            ferry["_newswire"]["headline"], true,
+            "the newest Headline item"
+        );
+        let bridge = item(&feed, "https://harbour-wire.example/news/bridge");
+        assert!(
+            bridge.get("_newswire").is_none(),
+            "an older Headline item is not flagged"
+        );
+        assert_eq!(bridge["summary"], "Traffic returns after the repairs.");
+        let hearing = item(&feed, "https://harbour-wire.example/news/budget-hearing");
+        assert_eq!(
+            hearing["title"],
+            "Budget hearing \u{2013} what was said \u{2019}tonight\u{2019}"
+        );
+        assert_eq!(
+            hearing["date_published"], "2026-11-26T14:30:00Z",
+            "EST, no seconds"
+        );
+        assert!(hearing["content_html"]
+            .as_str()
+            .unwrap()
+            .contains("<a href="));
+        let bare = item(&feed, "hw-2039");
+        assert!(bare.get("url").is_none() && bare.get("date_published").is_none());
+        assert_eq!(
+            item(&feed, "An item that has nothing to identify it")["title"],
+            "An item that has nothing to identify it"
+        );
+    }
+
+    #[test]
+    fn atom_becomes_json_feed() {
+        let feed = to_json_feed(ATOM, "Headline").unwrap();
+        assert_eq!(feed["title"], "Harbour Wire (Atom)");
+        assert_eq!(feed["home_page_url"], "https://harbour-wire.example/");
+        let ferry = item(&feed, "urn:hw:2041");
+        assert_eq!(
+            ferry["url"],
+            "https://harbour-wire.example/news/ferry-timetable"
+        );
+        assert_eq!(
+            ferry["date_published"], "2026-11-26T17:05:00Z",
+            "published, not updated"
+        );
+        assert_eq!(ferry["content_html"], "<p>The vote was 31 to 9.</p>");
+        assert_eq!(ferry["authors"], json!([{ "name": "Mira Odell" }]));
+        assert_eq!(ferry["_newswire"]["headline"], true);
+        let hearing = item(&feed, "urn:hw:2040");
+        assert_eq!(hearing["content_text"], "Members asked about the budget.");
+        assert_eq!(hearing["date_published"], "2026-11-26T09:30:00+04:00");
+        assert_eq!(hearing["tags"], json!(["Politics"]));
+    }
+
+    #[test]
+    fn unusable_sources_are_refused_with_a_reason() {
+        assert_eq!(
+            to_json_feed("hello", "Headline"),
+            Err(ConvertError::UnknownFormat)
+        );
+        assert!(matches!(
+            to_json_feed("{oops", "Headline"),
+            Err(ConvertError::Json(_))
+        ));
+        assert!(matches!(
+            to_json_feed("<rss><channel>", "Headline"),
+            Err(ConvertError::Xml(_)) | Ok(_)
+        ));
+        assert_eq!(
+            to_json_feed("<html><body>502</body></html>", "Headline"),
+            Err(ConvertError::UnknownFormat)
+        );
+        assert_eq!(
+            to_json_feed(r#"{"items": []}"#, "Headline"),
+            Err(ConvertError::NotAFeed("no JSON Feed version"))
+        );
+    }
+
+    #[test]
+    fn dates_convert_and_check() {
+        assert_eq!(
+            rfc2822_to_rfc3339("Sat, 07 Sep 2002 00:00:01 +0230").as_deref(),
+            Some("2002-09-06T21:30:01Z")
+        );
+        assert_eq!(
+            rfc2822_to_rfc3339("7 Sep 02 10:00 PDT").as_deref(),
+            Some("2002-09-07T17:00:00Z")
+        );
+        assert_eq!(rfc2822_to_rfc3339("yesterday"), None);
+        assert!(is_rfc3339("2026-11-27T07:40:00.25+04:00"));
+        for bad in [
+            "2026-02-30T10:00:00Z",
+            "2026-11-27 7:40",
+            "2026-11-27T07:40:00",
+            "26 Nov 2026",
+        ] {
+            assert!(!is_rfc3339(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn check_names_the_item_and_the_field() {
+        let feed = json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "T",
+            "items": [
+                {"id": "a", "title": "Fine", "date_published": "2026-11-27T07:40:00Z"},
+                {"id": "b", "title": "Bad date", "date_published": "27/11/2026"},
+                {"title": "No id"},
+                {"id": "a", "title": "Again"},
+                {"id": "c", "url": "javascript:alert(1)", "tags": "Politics"},
+                "not an object"
+            ]
+        });
+        let report = check(&feed.to_string(), "Headline");
+        assert!(report.usable);
+        assert_eq!(report.items, 6);
+        assert_eq!(
+            report.problems,
+            [
+                "item 2 (id b): date_published is not RFC 3339",
+                "item 3: id is missing, so the item is dropped",
+                "item 4 (id a): id repeats an earlier item, so the item is dropped",
+                "item 5 (id c): has no title, summary or content to show",
+                "item 5 (id c): url is not an http(s) URL, so it is not linked",
+                "item 5 (id c): tags is not a list of text",
+                "item 6: is not an object",
+            ]
+        );
+        let unusable = check("<html>oops</html>", "Headline");
+        assert!(!unusable.usable);
+        assert_eq!(unusable.problems.len(), 1);
+    }
+}

@@ -8,6 +8,7 @@ use newswire_server::store::Store;
 use newswire_server::{AppState, Policy};
 use rusqlite::Connection;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -441,4 +442,415 @@ async fn a_missing_feed_is_an_honest_503() {
     assert_eq!(reply.status, 503);
     assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
     assert!(reply.json()["error"].is_string());
+}
+
+const REVIEW: &str = r#"{"rating": 5, "comment": "Good.", "subject": "lead-1"}"#;
+
+impl Server {
+    async fn post_from(&self, origin: Option<&str>, extra: &[(&str, &str)], body: &str) -> Reply {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(origin) = origin {
+            headers.push(("Origin", origin));
+        }
+        headers.extend_from_slice(extra);
+        self.request("POST", "/api/reviews", &headers, body.as_bytes())
+            .await
+    }
+}
+
+#[tokio::test]
+async fn only_allowed_partner_origins_may_post_and_nothing_else_is_stored() {
+    let server = Server::start("allowlist").await;
+    let refused = server
+        .post_from(Some("https://stranger.example"), &[], REVIEW)
+        .await;
+    refused.assert_error(403);
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    assert_eq!(refused.header("vary"), Some("origin"));
+    let preflight = server
+        .request(
+            "OPTIONS",
+            "/api/reviews",
+            &[
+                ("Origin", "https://stranger.example"),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+            b"",
+        )
+        .await;
+    assert_eq!(preflight.status, 403);
+    assert!(
+        server.rows().is_empty(),
+        "nothing stored for a refused origin"
+    );
+    // A non-browser client sends no Origin; CORS does not concern it.
+    assert_eq!(server.post_from(None, &[], REVIEW).await.status, 201);
+    assert_eq!(server.rows().len(), 1);
+
+    // With no partner named, loopback pages on any port, and nothing else.
+    let local = Server::start_with("loopback", Policy::default()).await;
+    for origin in [
+        "http://localhost:5173",
+        "http://127.0.0.1:9",
+        "http://[::1]:8080",
+    ] {
+        let reply = local.post_from(Some(origin), &[], REVIEW).await;
+        assert_eq!(reply.status, 201, "{origin}: {}", reply.body);
+        assert_eq!(reply.header("access-control-allow-origin"), Some(origin));
+    }
+    local
+        .post_from(Some("http://partner.example"), &[], REVIEW)
+        .await
+        .assert_error(403);
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_and_rotating_forwarded_for_bypasses_nothing() {
+    let strict = Policy {
+        origins: Origins::new(vec!["http://partner.example".into()]),
+        client_rate: Rate::per_minute(2),
+        ..Policy::default()
+    };
+    let server = Server::start_with("ratelimit", strict.clone()).await;
+    let origin = Some("http://partner.example");
+    for n in 0..2 {
+        let forwarded = format!("198.51.100.{n}");
+        let reply = server
+            .post_from(origin, &[("X-Forwarded-For", &forwarded)], REVIEW)
+            .await;
+        assert_eq!(reply.status, 201);
+    }
+    let limited = server
+        .post_from(origin, &[("X-Forwarded-For", "198.51.100.77")], REVIEW)
+        .await;
+    assert_eq!(limited.status, 429);
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    assert_eq!(limited.body, "", "no detail");
+    assert_eq!(server.rows().len(), 2);
+
+    // Behind a trusted proxy, the forwarded address is the client.
+    let proxied = Server::start_with(
+        "proxied",
+        Policy {
+            trust_proxy: true,
+            ..strict.clone()
+        },
+    )
+    .await;
+    for n in 0..3 {
+        let forwarded = format!("203.0.113.{n}");
+        let reply = proxied
+            .post_from(origin, &[("X-Forwarded-For", &forwarded)], REVIEW)
+            .await;
+        assert_eq!(reply.status, 201, "a client of its own");
+    }
+
+    // The global bucket holds however many clients there are.
+    let global = Server::start_with(
+        "global",
+        Policy {
+            trust_proxy: true,
+            client_rate: Rate::per_minute(100),
+            global_rate: Rate::per_second(3),
+            ..strict
+        },
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let forwarded = format!("192.0.2.{n}");
+        let reply = global
+            .post_from(origin, &[("X-Forwarded-For", &forwarded)], REVIEW)
+            .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+}
+
+#[tokio::test]
+async fn the_honeypot_gets_a_normal_answer_and_is_not_stored() {
+    let server = Server::start("honeypot").await;
+    let bot = server
+        .post_review(r#"{"rating": 5, "comment": "Buy now", "website": "http://spam.example"}"#)
+        .await;
+    assert_eq!(bot.status, 201);
+    assert!(bot.json()["id"].as_i64().unwrap() > 0);
+    assert!(server.rows().is_empty());
+    let person = server
+        .post_review(r#"{"rating": 5, "comment": "Real", "website": ""}"#)
+        .await;
+    assert_eq!(person.status, 201);
+    assert_eq!(server.rows().len(), 1);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_posts_with_one_key_store_one_row_with_one_id() {
+    let server = Arc::new(Server::start("concurrent").await);
+    let body = r#"{"rating": 3, "comment": "Once", "key": "same-key-50"}"#;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let server = server.clone();
+        tasks.push(tokio::spawn(async move { server.post_review(body).await }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        ids.push(reply.json()["id"].as_i64().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every answer names the same review");
+    assert_eq!(server.rows().len(), 1);
+    // Many different reviews at once: every one acknowledged is stored.
+    let mut tasks = Vec::new();
+    for n in 0..64 {
+        let server = server.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = format!(r#"{{"rating": 4, "comment": "n{n}", "key": "k{n}"}}"#);
+            server.post_review(&body).await.status
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 201);
+    }
+    assert_eq!(server.rows().len(), 65);
+}
+
+#[tokio::test]
+async fn the_publisher_lists_pages_hides_and_shows_with_the_admin_token() {
+    let server = Server::start_with(
+        "admin",
+        Policy {
+            admin_token: Some("s3cret-admin-token".into()),
+            ..Policy::default()
+        },
+    )
+    .await;
+    for n in 1..=5 {
+        let body = format!(r#"{{"rating": {n}, "comment": "r{n}"}}"#);
+        assert_eq!(server.post_from(None, &[], &body).await.status, 201);
+    }
+    let bearer = [("Authorization", "Bearer s3cret-admin-token")];
+    server
+        .request("GET", "/api/reviews", &[], b"")
+        .await
+        .assert_error(401);
+    server
+        .request(
+            "GET",
+            "/api/reviews",
+            &[("Authorization", "Bearer s3cret-admin-tokem")],
+            b"",
+        )
+        .await
+        .assert_error(401);
+    let page = server
+        .request("GET", "/api/reviews?limit=2", &bearer, b"")
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let first = page.json();
+    assert_eq!(first["reviews"].as_array().unwrap().len(), 2);
+    let next = first["next"].as_i64().unwrap();
+    let page = server
+        .request(
+            "GET",
+            &format!("/api/reviews?limit=2&after={next}"),
+            &bearer,
+            b"",
+        )
+        .await
+        .json();
+    assert_eq!(page["reviews"][0]["comment"], "r3");
+
+    let hidden = server
+        .request("POST", "/api/reviews/1/hide", &bearer, b"")
+        .await;
+    assert_eq!(hidden.json(), serde_json::json!({"id": 1, "hidden": true}));
+    let summary = server
+        .request("GET", "/api/reviews/summary", &[], b"")
+        .await
+        .json();
+    assert_eq!(summary, serde_json::json!({"count": 4, "average": 3.5}));
+    let list = server
+        .request("GET", "/api/reviews?status=hidden", &bearer, b"")
+        .await
+        .json();
+    assert_eq!(list["reviews"].as_array().unwrap().len(), 1);
+    assert_eq!(list["reviews"][0]["comment"], "r1");
+    assert_eq!(list["next"], serde_json::Value::Null);
+    server
+        .request("POST", "/api/reviews/1/show", &bearer, b"")
+        .await;
+    let summary = server
+        .request("GET", "/api/reviews/summary", &[], b"")
+        .await
+        .json();
+    assert_eq!(summary["count"], 5);
+    server
+        .request("POST", "/api/reviews/99/hide", &bearer, b"")
+        .await
+        .assert_error(404);
+    server
+        .request("POST", "/api/reviews/1/hide", &[], b"")
+        .await
+        .assert_error(401);
+    server
+        .request("GET", "/api/reviews?status=gone", &bearer, b"")
+        .await
+        .assert_error(400);
+}
+
+#[tokio::test]
+async fn over_the_concurrency_limit_the_answer_is_a_quick_503() {
+    let server = Server::start_with(
+        "shed",
+        Policy {
+            max_inflight: 1,
+            ..Policy::default()
+        },
+    )
+    .await;
+    // Hold the one slot: a review whose body has not all arrived.
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(
+        b"POST /api/reviews HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"rating\"",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    let busy = server.request("GET", "/feed.json", &[], b"").await;
+    busy.assert_error(503);
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    drop(slow);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        server.request("GET", "/feed.json", &[], b"").await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn rss_and_atom_files_are_served_as_json_feed_and_a_bad_edit_keeps_the_last_good() {
+    let server = Server::start("rss").await;
+    let feed_path = server.dir.join("feed.json");
+    std::fs::write(&feed_path, include_str!("fixtures/agency.rss")).unwrap();
+    let reply = server.request("GET", "/feed.json", &[], b"").await;
+    assert_eq!(reply.status, 200);
+    let feed = reply.json();
+    assert_eq!(feed["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(feed["title"], "Harbour Wire & Partners");
+    assert_eq!(feed["items"][0]["_newswire"]["headline"], true);
+    assert_eq!(
+        feed["items"][0]["tags"],
+        serde_json::json!(["Politics", "Headline"])
+    );
+
+    // A half-written or broken file is ignored; the last good feed stays.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    std::fs::write(&feed_path, "<html><body>Bad Gateway</body></html>!").unwrap();
+    let kept = server.request("GET", "/feed.json", &[], b"").await;
+    assert_eq!(kept.status, 200);
+    assert_eq!(kept.json()["title"], "Harbour Wire & Partners");
+
+    std::fs::write(&feed_path, include_str!("fixtures/agency.atom")).unwrap();
+    let atom = server.request("GET", "/feed.json", &[], b"").await.json();
+    assert_eq!(atom["title"], "Harbour Wire (Atom)");
+    assert_eq!(
+        atom["items"][1]["content_text"],
+        "Members asked about the budget."
+    );
+}
+
+/// A tiny upstream for URL feeds: answers `body` with an ETag, 304 to a matching
+/// `If-None-Match`, and 500 once `broken` is set; records each request's validator.
+async fn upstream(
+    body: &'static str,
+    broken: Arc<std::sync::atomic::AtomicBool>,
+    seen: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+            let inm = head
+                .lines()
+                .find_map(|l| l.strip_prefix("if-none-match:"))
+                .map(|v| v.trim().to_owned());
+            seen.lock().unwrap().push(inm.clone());
+            let reply = if broken.load(std::sync::atomic::Ordering::SeqCst) {
+                "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+            } else if inm.as_deref() == Some("\"v1\"") {
+                "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n".to_owned()
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_feed_url_is_polled_conditionally_and_an_upstream_failure_keeps_the_last_good() {
+    let broken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let addr = upstream(
+        include_str!("fixtures/agency.rss"),
+        broken.clone(),
+        seen.clone(),
+    )
+    .await;
+    let dir = std::env::temp_dir().join(format!("newswire-poll-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = FeedSource::url(
+        format!("http://{addr}/rss"),
+        std::time::Duration::from_millis(100),
+        "Headline",
+    );
+    let state = AppState::new(
+        source,
+        dir.clone(),
+        Store::open(&dir.join("r.db")).unwrap(),
+        Policy::default(),
+    );
+    tokio::spawn(state.feed.clone().poll());
+    let wait_for = |n: usize| {
+        let seen = seen.clone();
+        async move {
+            for _ in 0..100 {
+                if seen.lock().unwrap().len() >= n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!("the upstream saw fewer than {n} requests");
+        }
+    };
+    wait_for(2).await;
+    let served = state.feed.current().await.expect("a feed");
+    let feed: serde_json::Value = serde_json::from_slice(&served.body).unwrap();
+    assert_eq!(feed["title"], "Harbour Wire & Partners");
+    assert_eq!(
+        seen.lock().unwrap()[..2],
+        [None, Some("\"v1\"".to_owned())],
+        "the second poll is conditional"
+    );
+    broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    let before = seen.lock().unwrap().len();
+    wait_for(before + 2).await;
+    let kept = state.feed.current().await.expect("the last good feed");
+    assert_eq!(kept.etag, served.etag);
 }

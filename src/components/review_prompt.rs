@@ -16,13 +16,21 @@ pub struct ReviewPromptProps {
     pub on_submit: Callback<()>,
     /// Start another review after a stored one.
     pub on_restart: Callback<()>,
+    /// The public summary ("4.6 ★ · 120 reader reviews"), when `show-rating` is on.
+    #[prop_or_default]
+    pub rating: Option<AttrValue>,
 }
 
 #[component]
 pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
     let draft = &props.draft;
     let heading = html! {
-        <h3 id="nw-review-heading" class="nw-section-title">{ "Leave a review" }</h3>
+        <>
+            <h3 id="nw-review-heading" class="nw-section-title">{ "Leave a review" }</h3>
+            if let Some(rating) = &props.rating {
+                <p class="nw-rating nw-muted" part="rating">{ rating }</p>
+            }
+        </>
     };
     if let ReviewStatus::Stored(_) = draft.status {
         let on_restart = props.on_restart.reform(|_: MouseEvent| ());

@@ -10,9 +10,17 @@ use crate::services;
 use crate::services::feed::Fetched;
 use crate::state::{Action, FeedState, ReviewStatus, WidgetState};
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use yew::platform::spawn_local;
 use yew::prelude::*;
+
+/// Runs `task` on the page's event loop. Boxed, so that the executor's code is compiled
+/// once rather than once per kind of task: every kilobyte ships to every reader.
+fn spawn(task: impl Future<Output = ()> + 'static) {
+    let task: Pin<Box<dyn Future<Output = ()>>> = Box::pin(task);
+    yew::platform::spawn_local(task);
+}
 
 /// The load state as the host element shows it in its `state` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +64,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
             let live = Rc::new(Cell::new(true));
             let still_live = live.clone();
             state.dispatch(Action::LoadFeed);
-            spawn_local(async move {
+            spawn(async move {
                 let sent = etag.borrow().clone();
                 let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
                 if !still_live.get() {
@@ -151,10 +159,26 @@ pub fn Widget(props: &WidgetProps) -> Html {
                     page: platform::page_url(),
                     key: key.clone(),
                 };
-                spawn_local(async move {
+                spawn(async move {
                     match services::review::submit_review(&endpoint, &payload).await {
                         Ok(id) => state.dispatch(Action::ReviewStored(id)),
                         Err(error) => state.dispatch(Action::ReviewFailed(error)),
+                    }
+                });
+            }
+        });
+    }
+
+    // The public summary by the prompt, fetched again after each stored review.
+    {
+        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
+        let stored = matches!(state.review.status, ReviewStatus::Stored(_));
+        use_effect_with((config.show_rating, stored), move |(show, _)| {
+            if *show {
+                spawn(async move {
+                    if let Some((average, count)) = services::review::fetch_summary(&endpoint).await
+                    {
+                        state.dispatch(Action::RatingLoaded { average, count });
                     }
                 });
             }
@@ -244,6 +268,13 @@ fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config
         let ago = platform::minutes_ago(minutes, config.lang.as_deref()).unwrap_or_default();
         html! { <p class="nw-stale nw-muted" role="status">{ "Updated " }{ ago }</p> }
     });
+    let rating: Option<AttrValue> =
+        state
+            .rating
+            .filter(|(_, count)| *count > 0)
+            .map(|(average, count)| {
+                platform::format_rating(average, count, config.lang.as_deref()).into()
+            });
     html! {
         <>
             { for stale }
@@ -252,6 +283,7 @@ fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config
             <BriefList briefs={news.briefs.clone()} category={config.category.clone()}
                        lang={config.lang.clone().map(AttrValue::from)} />
             <ReviewPrompt draft={state.review.clone()} {on_rate} {on_comment} {on_submit}
+                          rating={rating}
                           on_restart={dispatch(|| Action::StartNewReview)} />
         </>
     }

@@ -135,6 +135,16 @@ pub fn minutes_ago(minutes: u32, _lang: Option<&str>) -> Option<String> {
     })
 }
 
+/// "4.6 ★ · 120 reader reviews"; the browser formats the numbers by the reader's locale.
+pub fn format_rating(average: f64, count: u32, _lang: Option<&str>) -> String {
+    let noun = if count == 1 {
+        "reader review"
+    } else {
+        "reader reviews"
+    };
+    format!("{average:.1} ★ · {count} {noun}")
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     std::time::SystemTime::now()

@@ -1,6 +1,6 @@
 //! The browser side of [`crate::platform`]: thin calls into web APIs.
 
-use js_sys::{Array, Date, Function, Intl, Object, Reflect};
+use js_sys::{Array, Date, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomParser, Element, SupportedType, Url};
 
@@ -123,35 +123,45 @@ pub fn supports_colour(value: &str) -> bool {
     web_sys::css::supports_with_value("color", value).unwrap_or(false)
 }
 
+/// `new Intl[name](lang, options).format(...args)`: one way into `Intl` for every
+/// formatter, constructed through `Reflect` so that a bad locale, zone or option is `None`
+/// instead of a throw into the wasm.
+fn intl_format(
+    name: &str,
+    lang: Option<&str>,
+    options: &[(&str, &str)],
+    args: &[JsValue],
+) -> Option<String> {
+    let (_, constructor) = intl(name)?;
+    let settings = Object::new();
+    for (key, value) in options {
+        Reflect::set(&settings, &(*key).into(), &(*value).into()).ok()?;
+    }
+    let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
+    let formatter = Reflect::construct(&constructor, &Array::of2(&locales, &settings)).ok()?;
+    let format: Function = Reflect::get(&formatter, &"format".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let args: Array = args.iter().collect();
+    format.apply(&formatter, &args).ok()?.as_string()
+}
+
 /// A date and time in the reader's locale, date and time joined by a space:
 /// "5 December 2023 22:27" in `en-GB`. `time_zone` is for tests; readers get their own.
 pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str>) -> String {
     let date = Date::new(&JsValue::from_f64(epoch_ms as f64));
     let part = |fields: &[(&str, &str)]| -> Option<String> {
-        let options = Object::new();
-        for (key, value) in fields {
-            Reflect::set(&options, &(*key).into(), &(*value).into()).ok()?;
-        }
+        let mut options = fields.to_vec();
         if let Some(tz) = time_zone {
-            Reflect::set(&options, &"timeZone".into(), &tz.into()).ok()?;
+            options.push(("timeZone", tz));
         }
-        let (_, constructor) = intl("DateTimeFormat")?;
-        let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
-        // Constructed through Reflect so that a bad locale or zone is an Err, not a throw.
-        let format: Intl::DateTimeFormat =
-            Reflect::construct(&constructor, &Array::of2(&locales, &options))
-                .ok()?
-                .unchecked_into();
-        format
-            .format()
-            .call1(&JsValue::UNDEFINED, &date)
-            .ok()?
-            .as_string()
+        intl_format("DateTimeFormat", lang, &options, &[date.clone().into()])
     };
     let day = part(&[("day", "numeric"), ("month", "long"), ("year", "numeric")]);
     let time = part(&[("hour", "2-digit"), ("minute", "2-digit")]);
     match (day, time) {
-        (Some(day), Some(time)) => format!("{day} {time}"),
+        (Some(day), Some(time)) => day + " " + &time,
         _ => date.to_iso_string().into(),
     }
 }
@@ -159,18 +169,25 @@ pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str
 /// "5 minutes ago" in the reader's language, from `Intl.RelativeTimeFormat`; `None` where
 /// the browser lacks it.
 pub fn minutes_ago(minutes: u32, lang: Option<&str>) -> Option<String> {
-    let (_, constructor) = intl("RelativeTimeFormat")?;
-    let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
-    let format = Reflect::construct(&constructor, &locales).ok()?;
-    let method: Function = Reflect::get(&format, &"format".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let value = JsValue::from_f64(-f64::from(minutes));
-    method
-        .call2(&format, &value, &"minute".into())
-        .ok()?
-        .as_string()
+    let args = [JsValue::from(-f64::from(minutes)), "minute".into()];
+    intl_format("RelativeTimeFormat", lang, &[], &args)
+}
+
+/// "4.6 ★ · 120 reader reviews", the numbers in the reader's locale (`Intl.NumberFormat`).
+pub fn format_rating(average: f64, count: u32, lang: Option<&str>) -> String {
+    let number = |value: f64, digits: &str| {
+        let options = [
+            ("minimumFractionDigits", digits),
+            ("maximumFractionDigits", digits),
+        ];
+        intl_format("NumberFormat", lang, &options, &[value.into()]).unwrap_or_default()
+    };
+    let noun = if count == 1 {
+        " reader review"
+    } else {
+        " reader reviews"
+    };
+    number(average, "1") + " ★ · " + &number(f64::from(count), "0") + noun
 }
 
 /// Milliseconds since the epoch.

@@ -10,6 +10,20 @@ const TIMEOUT_MS: u32 = 10_000;
 /// The server answers with a few dozen bytes; anything much larger is not its answer.
 const MAX_REPLY: usize = 16 * 1024;
 
+/// The public summary at `{endpoint}/summary`: the average rating and how many reviews.
+/// Optional decoration, so any failure is simply `None`.
+pub async fn fetch_summary(endpoint: &str) -> Option<(f64, u32)> {
+    let url = endpoint.trim_end_matches('/').to_owned() + "/summary";
+    let reply = exchange(Request::get(&url), None, TIMEOUT_MS, MAX_REPLY)
+        .await
+        .ok()
+        .filter(|reply| reply.status == 200)?;
+    let json = Json::parse(&reply.body)?;
+    let count = json.get("count")?.as_f64()?;
+    let average = json.get("average").and_then(|a| a.as_f64())?;
+    Some((average, count as u32))
+}
+
 /// Sends `payload` to `endpoint`. Not retried here: the reader retries with the same key,
 /// which the server answers with the id it already stored.
 pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i64, ReviewError> {

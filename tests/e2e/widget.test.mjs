@@ -31,6 +31,7 @@ before(async () => {
     '/flaky-review.html': page(tag(server, 'data-review-endpoint="/flaky-reviews"')),
     // Real pages carry language values that Intl rejects; the widget must not choke on them.
     '/odd-lang.html': page(tag(server)).replace('lang="en-GB"', 'lang="en_US"'),
+    '/rating.html': page(tag(server, 'data-show-rating')),
     '/feeds/error-page': serve(fixture('error-page.html'), 200, 'text/html'),
     '/feeds/not-a-feed': serve(fixture('not-a-feed.json')),
     '/feeds/down': serve('{"error": "down"}', 404, 'application/json'),
@@ -316,6 +317,39 @@ test('a widget without a feed explains itself instead of staying blank', async (
   await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
   assert.match(await tab.locator('newswire-widget .nw-root').innerText(), /not set up correctly/);
   assert.ok(console.some((m) => m.type === 'error' && m.text.includes('`feed` attribute is required')));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('show-rating puts the public summary by the prompt, and a stored review updates it', async () => {
+  // Two reviews already stored, from a non-browser client (no Origin).
+  for (const rating of [5, 4]) {
+    const r = await fetch(`${server.url}/api/reviews`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rating, comment: 'seeded' }),
+    });
+    assert.equal(r.status, 201);
+  }
+  const summary = async () => (await fetch(`${server.url}/api/reviews/summary`)).json();
+  const before = await summary();
+  const { context, tab, errors } = await open(browser, `${partner.url}/rating.html`);
+  await ready(tab);
+  const line = tab.locator('[part="rating"]');
+  const expected = (s) =>
+    `${s.average.toFixed(1)} ★ · ${s.count} reader review${s.count === 1 ? '' : 's'}`;
+  await tab.waitForFunction(() => document.querySelector('newswire-widget').shadowRoot.querySelector('[part="rating"]'));
+  assert.equal(await line.innerText(), expected(before));
+  await tab.locator('input[aria-label="1 star out of 5"]').check();
+  await tab.locator('[part="submit"]').click();
+  await tab.locator('[part="status"]', { hasText: 'Thank you!' }).waitFor();
+  const after = await summary();
+  assert.equal(after.count, before.count + 1);
+  await tab.waitForFunction(
+    (text) => document.querySelector('newswire-widget').shadowRoot.querySelector('[part="rating"]')?.textContent === text,
+    expected(after),
+  );
+  assert.equal(await tab.locator('newswire-widget:not([show-rating]) [part="rating"]').count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

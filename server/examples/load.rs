@@ -1,0 +1,206 @@
+//! `make bench`'s server half: durable reviews per second with p50 and p99 latency at 1, 16
+//! and 64 concurrent clients, and feed GETs per second (200 and 304). The server runs
+//! in-process on loopback with a fresh SQLite file (WAL, `synchronous=FULL`, group commit);
+//! each client holds one keep-alive connection. Prints a table and writes
+//! `target/bench/server.json`.
+//!
+//!   cargo run --profile server -p newswire-server --example load
+
+use newswire_server::limits::Rate;
+use newswire_server::source::FeedSource;
+use newswire_server::store::Store;
+use newswire_server::{AppState, Policy};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// How long each measurement runs.
+const RUN: Duration = Duration::from_secs(3);
+
+/// One keep-alive HTTP/1.1 connection.
+struct Client {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(addr: &str) -> Client {
+        Client {
+            stream: TcpStream::connect(addr).await.unwrap(),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Sends `request` and reads one response; returns its status.
+    async fn send(&mut self, request: &[u8]) -> u16 {
+        self.stream.write_all(request).await.unwrap();
+        loop {
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                let total = end + 4 + length;
+                if self.buffer.len() >= total {
+                    let status = head
+                        .split(' ')
+                        .nth(1)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(0);
+                    self.buffer.drain(..total);
+                    return status;
+                }
+            }
+            let mut chunk = [0u8; 8192];
+            let n = self.stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+struct Result {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    count: usize,
+}
+
+/// Runs `clients` connections for [`RUN`], each sending what `request(client, n)` makes.
+async fn measure(
+    addr: &str,
+    clients: usize,
+    expect: u16,
+    request: impl Fn(usize, usize) -> Vec<u8> + Send + Sync + Clone + 'static,
+) -> Result {
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let (addr, request) = (addr.to_owned(), request.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(&addr).await;
+            let mut latencies = Vec::new();
+            let mut n = 0;
+            while started.elapsed() < RUN {
+                let sent = Instant::now();
+                let status = client.send(&request(c, n)).await;
+                assert_eq!(status, expect);
+                latencies.push(sent.elapsed());
+                n += 1;
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Result {
+        per_second: latencies.len() as f64 / elapsed,
+        p50_ms: at(0.50).as_secs_f64() * 1000.0,
+        p99_ms: at(0.99).as_secs_f64() * 1000.0,
+        count: latencies.len(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("newswire-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let feed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/sample-feed.json");
+    let policy = Policy {
+        client_rate: Rate::per_second(1_000_000),
+        global_rate: Rate::per_second(1_000_000),
+        max_inflight: 100_000,
+        ..Policy::default()
+    };
+    let state = AppState::new(
+        FeedSource::file(feed, "Headline"),
+        dir.clone(),
+        Store::open(&dir.join("bench.db")).unwrap(),
+        policy,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(newswire_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+
+    let mut rows = Vec::new();
+    println!(
+        "Durable reviews (WAL, synchronous=FULL, group commit), {}s each",
+        RUN.as_secs()
+    );
+    println!(
+        "{:>8} {:>12} {:>9} {:>9} {:>9}",
+        "clients", "reviews/s", "p50 ms", "p99 ms", "stored"
+    );
+    for clients in [1, 16, 64] {
+        let host = addr.clone();
+        let r = measure(&addr, clients, 201, move |c, n| {
+            let body = format!(r#"{{"rating": 4, "comment": "bench", "key": "b{clients}-{c}-{n}"}}"#);
+            format!(
+                "POST /api/reviews HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+        .await;
+        println!(
+            "{clients:>8} {:>12.0} {:>9.2} {:>9.2} {:>9}",
+            r.per_second, r.p50_ms, r.p99_ms, r.count
+        );
+        rows.push(format!(
+            r#"{{"kind": "review", "clients": {clients}, "per_second": {:.1}, "p50_ms": {:.3}, "p99_ms": {:.3}, "count": {}}}"#,
+            r.per_second, r.p50_ms, r.p99_ms, r.count
+        ));
+    }
+
+    let get = format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").into_bytes();
+    let etag = {
+        let mut client = Client::connect(&addr).await;
+        client.send(&get).await;
+        newswire_server::http::etag(
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/sample-feed.json"),
+            )
+            .unwrap(),
+        )
+    };
+    let conditional =
+        format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\nIf-None-Match: {etag}\r\n\r\n")
+            .into_bytes();
+    println!("\nFeed GETs, 16 clients, {}s each", RUN.as_secs());
+    println!(
+        "{:>8} {:>12} {:>9} {:>9}",
+        "status", "GETs/s", "p50 ms", "p99 ms"
+    );
+    for (status, request) in [(200, get), (304, conditional)] {
+        let r = measure(&addr, 16, status, move |_, _| request.clone()).await;
+        println!(
+            "{status:>8} {:>12.0} {:>9.3} {:>9.3}",
+            r.per_second, r.p50_ms, r.p99_ms
+        );
+        rows.push(format!(
+            r#"{{"kind": "feed", "status": {status}, "clients": 16, "per_second": {:.1}, "p50_ms": {:.3}, "p99_ms": {:.3}}}"#,
+            r.per_second, r.p50_ms, r.p99_ms
+        ));
+    }
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("server.json"),
+        format!("[\n  {}\n]\n", rows.join(",\n  ")),
+    )
+    .unwrap();
+    println!("written to target/bench/server.json");
+    let _ = std::fs::remove_dir_all(&dir);
+}

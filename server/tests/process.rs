@@ -1,0 +1,209 @@
+//! The real `newswire-server` binary: the crash test (`kill -9` under load, ten times, and
+//! not one acknowledged review lost), and the `check` and `reviews export` commands.
+
+use rusqlite::Connection;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("newswire-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the server on a free port with `db`; returns it and its address.
+fn start(db: &Path) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--feed",
+            "../tests/fixtures/feed.json",
+            "--www",
+            ".",
+        ])
+        .arg("--db")
+        .arg(db)
+        .args(["--client-rate", "1000000", "--global-rate", "1000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("newswire-server listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// Posts one review; `Some(status)` if an answer came back at all.
+async fn post(addr: &str, key: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let body = format!(r#"{{"rating": 4, "comment": "durable {key}", "key": "{key}"}}"#);
+    let request = format!(
+        "POST /api/reviews HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    text.split(' ').nth(1)?.parse().ok()
+}
+
+/// Rounds of the crash test; each kills the server mid-load.
+const ROUNDS: usize = 10;
+const CLIENTS: usize = 12;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_under_load_loses_no_acknowledged_review() {
+    let dir = temp_dir("crash");
+    let db = dir.join("reviews.db");
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut refused = 0;
+    for round in 0..ROUNDS {
+        // Assemble: a server, and clients posting as fast as they can.
+        let (mut child, addr) = start(&db);
+        let mut clients = Vec::new();
+        for client in 0..CLIENTS {
+            let (addr, acknowledged) = (addr.clone(), acknowledged.clone());
+            clients.push(tokio::spawn(async move {
+                let mut failures = 0;
+                for n in 0.. {
+                    let key = format!("r{round}-c{client}-n{n}");
+                    match post(&addr, &key).await {
+                        Some(201) => acknowledged.lock().unwrap().push(key),
+                        Some(_) => failures += 1,
+                        // The server is gone.
+                        None => return failures,
+                    }
+                }
+                failures
+            }));
+        }
+        // Action: kill -9 at a different moment each round.
+        tokio::time::sleep(Duration::from_millis(150 + 37 * round as u64)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for client in clients {
+            refused += client.await.unwrap();
+        }
+    }
+    // Assert: every acknowledged review is on disk, and the file is sound.
+    let (mut child, _addr) = start(&db);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = Connection::open(&db).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let stored: Vec<String> = conn
+        .prepare("SELECT key FROM reviews")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|k| !stored.contains(k))
+        .collect();
+    println!(
+        "crash test: {ROUNDS} kills, {} reviews acknowledged, {} stored, {} lost, {refused} refused",
+        acknowledged.len(),
+        stored.len(),
+        lost.len()
+    );
+    assert!(acknowledged.len() > ROUNDS * 10, "the load was real");
+    assert!(lost.is_empty(), "lost {lost:?}");
+    assert_eq!(refused, 0);
+}
+
+#[test]
+fn check_names_problems_and_fails_only_for_an_unusable_feed() {
+    let dir = temp_dir("check");
+    let feed = dir.join("feed.json");
+    std::fs::write(
+        &feed,
+        r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [
+            {"id": "a", "title": "Fine"},
+            {"id": "b7", "title": "Late", "date_published": "Tuesday"}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN).arg("check").arg(&feed).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("item 2 (id b7): date_published is not RFC 3339"),
+        "{text}"
+    );
+    assert!(text.contains("usable, 2 items, 1 problems"), "{text}");
+
+    let rss = Command::new(BIN)
+        .args(["check", "tests/fixtures/agency.rss"])
+        .output()
+        .unwrap();
+    assert!(rss.status.success());
+
+    std::fs::write(&feed, "<html>Bad Gateway</html>").unwrap();
+    let out = Command::new(BIN).arg("check").arg(&feed).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unusable"));
+}
+
+#[test]
+fn export_writes_every_review_as_csv_or_json() {
+    let dir = temp_dir("export");
+    let db = dir.join("reviews.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, key TEXT UNIQUE, rating INTEGER NOT NULL,
+           comment TEXT NOT NULL, subject TEXT NOT NULL, page TEXT NOT NULL,
+           created_at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0);
+         INSERT INTO reviews VALUES (1, 'a', 5, '=1+2', 's', 'https://p.example/', 1700000000, 0);
+         INSERT INTO reviews VALUES (2, 'b', 2, 'said \"no\", twice', 's', 'p', 1700000001, 1);",
+    )
+    .unwrap();
+    drop(conn);
+    let csv = Command::new(BIN)
+        .args(["reviews", "export", "--format", "csv", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(csv.status.success());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(
+        csv,
+        "id,created_at,rating,hidden,subject,page,comment\r\n\
+         1,1700000000,5,false,\"s\",\"https://p.example/\",\"'=1+2\"\r\n\
+         2,1700000001,2,true,\"s\",\"p\",\"said \"\"no\"\", twice\"\r\n"
+    );
+    let json = Command::new(BIN)
+        .args(["reviews", "export", "--format=json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    assert_eq!(rows[1]["hidden"], true);
+    let missing = Command::new(BIN)
+        .args(["reviews", "export", "--db", "/nonexistent/x.db"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+}
