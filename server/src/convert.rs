@@ -241,9 +241,11 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
     let mut headline: Option<(usize, Option<String>)> = None;
     for e in entries {
         let id = e.id.clone().or_else(|| e.link.clone()).or_else(|| {
-            e.title
-                .clone()
-                .map(|t| format!("{t} {}", e.date.clone().unwrap_or_default()))
+            e.title.clone().map(|t| {
+                format!("{t} {}", e.date.clone().unwrap_or_default())
+                    .trim()
+                    .to_owned()
+            })
         });
         let Some(id) = id else { continue };
         let date = e.date.clone().filter(|d| is_rfc3339(d));

@@ -207,3 +207,47 @@ fn export_writes_every_review_as_csv_or_json() {
         .unwrap();
     assert!(!missing.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_finishes_the_reviews_in_flight_and_exits_cleanly() {
+    let dir = temp_dir("sigterm");
+    let db = dir.join("reviews.db");
+    let (mut child, addr) = start(&db);
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let (addr, acknowledged) = (addr.clone(), acknowledged.clone());
+        clients.push(tokio::spawn(async move {
+            for n in 0.. {
+                let key = format!("t-c{client}-n{n}");
+                match post(&addr, &key).await {
+                    Some(201) => acknowledged.lock().unwrap().push(key),
+                    Some(503) | None => return,
+                    Some(other) => panic!("unexpected {other}"),
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a clean exit: {status:?}");
+    for client in clients {
+        client.await.unwrap();
+    }
+    let conn = Connection::open(&db).unwrap();
+    let stored: Vec<String> = conn
+        .prepare("SELECT key FROM reviews")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap();
+    assert!(!acknowledged.is_empty());
+    assert!(acknowledged.iter().all(|k| stored.contains(k)));
+}
