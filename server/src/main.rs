@@ -142,9 +142,15 @@ async fn serve(options: Options) -> ExitCode {
     }
     let state = AppState::new(feed, options.www.clone(), store, policy);
     tokio::spawn(state.feed.clone().poll());
-    // Tests and scripts read this line to learn the port.
-    println!("newswire-server listening on http://{addr}");
-    println!("demo page: http://{addr}/");
+    // Tests and scripts read this line to learn the port. A closed stdout must not stop
+    // the server, so these writes may fail.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "newswire-server listening on http://{addr}");
+        let _ = writeln!(out, "demo page: http://{addr}/");
+        let _ = out.flush();
+    }
     let store = state.store.clone();
     let served = newswire_server::serve(listener, state, shutdown_signal()).await;
     // Every request has had its answer; commit whatever the writer still holds.
