@@ -35,7 +35,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
 	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
-	@echo "make bench  bytes before first render; durable reviews/s and feed GETs/s"
+	@echo "make bench  bytes, time to content, host impact and memory in Chromium; server load"
 	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
 	@echo "make dev    trunk serve: the widget's dev loop (needs 'make demo' running for the API)"
 
@@ -168,8 +168,11 @@ fuzz:
 
 # ---------------------------------------------------------------- bench
 
-bench: tools build
+# Bytes, then the demo page in headless Chromium (time to content, host impact, rendering at
+# scale, memory), then the server under load. Timing lives here, never in pass/fail tests.
+bench: tools build $(SERVER)
 	node tests/bench/size.mjs $(DIST)/newswire
+	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/timing.mjs
 	cargo run --quiet --profile server -p newswire-server --example load
 
 clean:
