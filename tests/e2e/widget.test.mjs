@@ -10,6 +10,8 @@ let partner;
 let browser;
 // Reviews posted to the partner's flaky endpoint: the first attempt fails, the next succeeds.
 let flakyCalls = 0;
+// Requests that reached the partner's counted feed.
+let countedFeed = 0;
 
 before(async () => {
   server = await startServer();
@@ -32,6 +34,19 @@ before(async () => {
     // Real pages carry language values that Intl rejects; the widget must not choke on them.
     '/odd-lang.html': page(tag(server)).replace('lang="en-GB"', 'lang="en_US"'),
     '/rating.html': page(tag(server, 'data-show-rating')),
+    '/prefetch.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/counted')),
+    '/feeds/counted': (req, res) => {
+      countedFeed += 1;
+      // Slow enough that the widget asks while the loader's request is still out.
+      setTimeout(() => {
+        res.writeHead(200, {
+          'content-type': 'application/feed+json',
+          'access-control-allow-origin': '*',
+          'cache-control': 'public, max-age=60',
+        });
+        res.end(fixture('feed.json'));
+      }, 300);
+    },
     '/feeds/error-page': serve(fixture('error-page.html'), 200, 'text/html'),
     '/feeds/not-a-feed': serve(fixture('not-a-feed.json')),
     '/feeds/down': serve('{"error": "down"}', 404, 'application/json'),
@@ -350,6 +365,25 @@ test('show-rating puts the public summary by the prompt, and a stored review upd
     expected(after),
   );
   assert.equal(await tab.locator('newswire-widget:not([show-rating]) [part="rating"]').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the loader starts the feed request early, and the widget reuses it: one request', async () => {
+  countedFeed = 0;
+  const { context, tab, errors } = await open(browser);
+  // (No request routing here: Playwright turns the HTTP cache off for routed pages.)
+  const seen = [];
+  tab.on('request', (r) => seen.push(new URL(r.url()).pathname));
+  tab.on('requestfinished', (r) => seen.push('done ' + new URL(r.url()).pathname));
+  await tab.goto(`${partner.url}/prefetch.html`);
+  await ready(tab);
+  // The feed was asked for before the wasm had even arrived, let alone run.
+  assert.ok(
+    seen.indexOf('/feeds/counted') < seen.indexOf('done /newswire/newswire_bg.wasm'),
+    seen.join(' '),
+  );
+  assert.equal(countedFeed, 1, 'the cacheable feed was fetched once');
   assert.deepEqual(errors, []);
   await context.close();
 });
