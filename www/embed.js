@@ -130,14 +130,14 @@
     // imported again under a fragment, which the browser's cache answers.
     function instance() {
       if (spare.length) return Promise.resolve(spare.pop());
-      return Promise.all([compile(), stylesheet()]).then(function (done) {
-        var n = made++;
-        return import(glueUrl + (n ? '#' + n : '')).then(function (glue) {
-          var inst = { glue: glue, dead: false, host: null };
-          if (glue.__nwGuard) glue.__nwGuard(guard(inst));
-          return glue.default({ module_or_path: done[0] }).then(function () {
-            return inst;
-          });
+      var n = made++;
+      // The glue, the wasm and the stylesheet all travel at once.
+      var glue = import(glueUrl + (n ? '#' + n : ''));
+      return Promise.all([compile(), stylesheet(), glue]).then(function (done) {
+        var inst = { glue: done[2], dead: false, host: null };
+        if (inst.glue.__nwGuard) inst.glue.__nwGuard(guard(inst));
+        return inst.glue.default({ module_or_path: done[0] }).then(function () {
+          return inst;
         });
       });
     }

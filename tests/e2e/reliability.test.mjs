@@ -150,12 +150,16 @@ test('refreshes are conditional, mark new items, survive failures and wait while
   const requests = (n) => waitFor(() => refreshSeen.length >= n);
   const briefTitles = () => tab.locator('[part="brief"] h4').allInnerTexts();
   const before = await briefTitles();
-  assert.deepEqual(refreshSeen, [{ mode: 'v1', inm: null }]);
+  // The loader's early request; this feed is not cacheable, so the browser may revalidate
+  // it once more for the widget.
+  assert.deepEqual(refreshSeen[0], { mode: 'v1', inm: null });
+  const base = refreshSeen.length;
+  assert.ok(base <= 2, JSON.stringify(refreshSeen));
 
   // An unchanged feed: a conditional request and a bodiless 304.
   await tab.clock.runFor(60_000);
-  await requests(2);
-  assert.deepEqual(refreshSeen[1], { mode: 'v1', inm: '"v1"' });
+  await requests(base + 1);
+  assert.deepEqual(refreshSeen[base], { mode: 'v1', inm: '"v1"' });
   await tab.waitForTimeout(200);
   assert.deepEqual(await briefTitles(), before);
   assert.equal(await tab.locator('newswire-widget .nw-new').count(), 0, 'a first load marks nothing');
@@ -171,7 +175,7 @@ test('refreshes are conditional, mark new items, survive failures and wait while
   refreshMode = 'down';
   await tab.clock.runFor(60_000);
   for (let i = 0; i < 6 && refreshSeen.filter((r) => r.mode === 'down').length < 3; i++) {
-    await waitFor(() => refreshSeen.length >= 4 + i, 2000).catch(() => {});
+    await waitFor(() => refreshSeen.length >= base + 3 + i, 2000).catch(() => {});
     await tab.clock.runFor(3_000);
   }
   assert.equal(refreshSeen.filter((r) => r.mode === 'down').length, 3, 'three attempts');
