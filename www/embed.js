@@ -129,7 +129,10 @@
     // instance needs its own copy of the glue module, so after the first the glue is
     // imported again under a fragment, which the browser's cache answers.
     function instance() {
-      if (spare.length) return Promise.resolve(spare.pop());
+      while (spare.length) {
+        var free = spare.pop();
+        if (!free.dead) return Promise.resolve(free);
+      }
       var n = made++;
       // The glue, the wasm and the stylesheet all travel at once.
       var glue = import(glueUrl + (n ? '#' + n : ''));
@@ -143,27 +146,46 @@
     }
 
     // Wraps the instance's exports: a trap (a Rust panic, say) stops this instance for
-    // good, and no export of a stopped instance runs again.
+    // good, and no export of a stopped instance runs again. Its timers and listeners may
+    // still fire; they reach a no-op that answers 0, so they neither run nor throw.
     function guard(inst) {
       return function (exports) {
-        var safe = {};
+        var safe = (inst.exports = {});
         Object.keys(exports).forEach(function (name) {
           var f = exports[name];
           safe[name] =
             typeof f !== 'function'
               ? f
               : function () {
-                  if (inst.dead) throw halted(new Error('Newswire: this widget has stopped'));
+                  if (inst.dead) return 0;
                   try {
                     return f.apply(null, arguments);
                   } catch (err) {
-                    if (err instanceof WebAssembly.RuntimeError) stop(inst, err);
-                    throw err;
+                    if (!(err instanceof WebAssembly.RuntimeError)) throw err;
+                    // Contained here: the host page never sees the trap as an error.
+                    stop(inst, err);
+                    return 0;
                   }
                 };
         });
         return safe;
       };
+    }
+
+    function noop() {
+      return 0;
+    }
+
+    // Lets go of a stopped instance: its exports become no-ops over a page of scratch
+    // memory, so the instance and its memory can be collected.
+    function release(inst) {
+      var safe = inst.exports;
+      if (!safe) return;
+      Object.keys(safe).forEach(function (name) {
+        if (typeof safe[name] === 'function') safe[name] = noop;
+      });
+      safe.memory = new WebAssembly.Memory({ initial: 1 });
+      if (inst.glue.__nwRelease) inst.glue.__nwRelease();
     }
 
     function halted(err) {
@@ -186,7 +208,11 @@
       }
       nw.panicked = false;
       var el = inst.host;
-      if (el) {
+      // Once the trap has unwound, before anything else can call in.
+      Promise.resolve().then(function () {
+        release(inst);
+      });
+      if (el && el.isConnected) {
         el._nwMounted = null;
         fallback(el, 'The news widget stopped unexpectedly.');
       }
@@ -306,13 +332,12 @@
             el._nwPending = false;
             if (!el.isConnected) return spare.push(inst);
             style(root, sheetsFor(el));
+            if (inst.dead) throw halted(new Error('Newswire: this widget has stopped'));
             inst.host = el;
             el._nwInstance = inst;
-            try {
-              el._nwMounted = inst.glue.mount(el, frame(root));
-            } catch (err) {
-              if (!inst.dead) throw err;
-            }
+            var mounted = inst.glue.mount(el, frame(root));
+            // A trap during mount has already put up the fallback.
+            el._nwMounted = inst.dead ? null : mounted;
           })
           .catch(function (err) {
             el._nwPending = false;
@@ -330,9 +355,9 @@
           mounted.unmount();
           mounted.free();
           inst.host = null;
-          spare.push(inst);
+          if (!inst.dead) spare.push(inst);
         } catch (err) {
-          report(err);
+          if (!err || !err[HALTED]) report(err);
         }
       }
     }

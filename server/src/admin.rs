@@ -41,7 +41,7 @@ fn refused(state: &AppState, headers: &HeaderMap) -> Option<Response> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if same_secret(given.trim().as_bytes(), expected.as_bytes()) {
+    if same_secret(given.trim().as_bytes(), expected.trim().as_bytes()) {
         return None;
     }
     let mut response = json_error(StatusCode::UNAUTHORIZED, "a valid admin token is required");

@@ -105,8 +105,14 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
                     &mut channel,
                     &path,
                 );
-                content_type = attribute(&start, "type").unwrap_or_default();
-                buffer.clear();
+                // Inside content or a summary (Atom's xhtml nests elements there), the text
+                // of every nested element counts; elsewhere each element starts afresh.
+                if in_text(&path) {
+                    buffer.push(' ');
+                } else {
+                    content_type = attribute(&start, "type").unwrap_or_default();
+                    buffer.clear();
+                }
                 path.push(name);
             }
             Event::Empty(start) => {
@@ -131,6 +137,10 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
             Event::CData(c) => buffer.push_str(&String::from_utf8_lossy(&c)),
             Event::End(_) => {
                 let Some(name) = path.pop() else { continue };
+                if in_text(&path) {
+                    buffer.push(' ');
+                    continue;
+                }
                 let value = std::mem::take(&mut buffer).trim().to_owned();
                 let parent = path.last().map(String::as_str).unwrap_or_default();
                 if let Some(e) = entry.as_mut() {
@@ -155,6 +165,11 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
         return Err(ConvertError::UnknownFormat);
     }
     Ok(assemble(channel, entries, headline_category))
+}
+
+/// Whether the path is inside an entry's content or summary.
+fn in_text(path: &[String]) -> bool {
+    path.iter().any(|p| p == "content" || p == "summary")
 }
 
 fn local_name(start: &BytesStart<'_>) -> String {
@@ -443,7 +458,12 @@ pub fn rfc2822_to_rfc3339(s: &str) -> Option<String> {
         }
         _ => return None,
     };
-    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=31).contains(&day)
+        || !(1..=9999).contains(&year)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let t = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
@@ -675,6 +695,22 @@ mod tests {
         assert_eq!(
             to_json_feed(r#"{"items": []}"#, "Headline"),
             Err(ConvertError::NotAFeed("no JSON Feed version"))
+        );
+    }
+
+    #[test]
+    fn atom_xhtml_content_keeps_all_its_text() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>x1</id><title>X</title>
+            <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>First part.</p><p>Second <b>bold</b> part.</p></div></content>
+            </entry></feed>"#;
+        let feed = to_json_feed(atom, "Headline").unwrap();
+        let html = feed["items"][0]["content_html"].as_str().unwrap();
+        let words: Vec<&str> = html.split_whitespace().collect();
+        assert_eq!(words, ["First", "part.", "Second", "bold", "part."]);
+        assert_eq!(
+            rfc2822_to_rfc3339("Mon, 01 Jan 99999999999 00:00:00 GMT"),
+            None
         );
     }
 

@@ -133,20 +133,28 @@ pub fn bucket_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address: the socket's, or with `trust_proxy` the last address in
-/// `X-Forwarded-For` (the one our own proxy appended), when it parses.
+/// The client's address: the socket's, or with `trust_proxy` the last entry of
+/// `X-Forwarded-For` (the one our own proxy appended; a port is allowed). Only that entry
+/// counts: if it does not parse, the socket's address is used, never an earlier entry,
+/// which the client could have written itself.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
     if !trust_proxy {
         return peer;
     }
-    headers
+    let last = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
         .next_back()
-        .unwrap_or(peer)
+        .map(str::trim);
+    last.and_then(|entry| {
+        entry
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+    })
+    .unwrap_or(peer)
 }
 
 #[cfg(test)]
@@ -203,5 +211,20 @@ mod tests {
             "198.51.100.9".parse::<IpAddr>().unwrap()
         );
         assert_eq!(client_address(peer, &HeaderMap::new(), true), peer);
+        let mut odd = HeaderMap::new();
+        odd.insert("x-forwarded-for", "1.2.3.4, unknown".parse().unwrap());
+        assert_eq!(
+            client_address(peer, &odd, true),
+            peer,
+            "never an earlier entry"
+        );
+        odd.insert(
+            "x-forwarded-for",
+            "1.2.3.4, 198.51.100.9:5555".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(peer, &odd, true),
+            "198.51.100.9".parse::<IpAddr>().unwrap()
+        );
     }
 }

@@ -147,7 +147,7 @@ async fn store_review(
     let review = validate(input)?;
     if honeypot {
         // A bot: it gets the answer a person would, and nothing is stored.
-        return Ok(state.store.next_id().unwrap_or(1));
+        return Ok(state.store.next_id());
     }
     match state.store.insert(review).await {
         Ok(id) => Ok(id),
@@ -236,7 +236,11 @@ pub async fn summary(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
     match tokio::task::spawn_blocking(move || store.summary()).await {
         Ok(Ok(summary)) => (
-            [(header::CONTENT_TYPE, "application/json")],
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                // Every show-rating page view asks; browsers and caches may share an answer.
+                (header::CACHE_CONTROL, "public, max-age=30"),
+            ],
             serde_json::to_string(&summary).unwrap_or_default(),
         )
             .into_response(),

@@ -3,6 +3,7 @@
 
 use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
 use crate::config::Config;
+use crate::feed::FeedError;
 use crate::news::{self, News};
 use crate::platform;
 use crate::review::ReviewPayload;
@@ -81,7 +82,14 @@ pub fn Widget(props: &WidgetProps) -> Html {
                         });
                     }
                     Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
-                    Err(error) => state.dispatch(Action::FeedFailed(error)),
+                    Err(error) => {
+                        // A host that exposes the ETag but refuses the If-None-Match
+                        // preflight fails every conditional request: ask plainly next time.
+                        if error == FeedError::Network {
+                            etag.borrow_mut().take();
+                        }
+                        state.dispatch(Action::FeedFailed(error))
+                    }
                 }
             });
             move || live.set(false)

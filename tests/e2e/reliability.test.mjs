@@ -288,6 +288,12 @@ test('a trap stops only its own widget, once, and the page and the other widget 
   );
   const faulty = tab.locator('newswire-widget:not(#healthy)');
   const healthy = tab.locator('#healthy');
+  // What a host's own error monitoring would see, suppressed or not.
+  await tab.evaluate(() => {
+    window.__hostErrors = 0;
+    window.addEventListener('error', () => window.__hostErrors++, true);
+    window.addEventListener('unhandledrejection', () => window.__hostErrors++, true);
+  });
   // Action: the fault build panics when this widget's ticker is paused.
   await faulty.locator('[part="ticker-control"]').click();
   // Assert.
@@ -303,10 +309,13 @@ test('a trap stops only its own widget, once, and the page and the other widget 
   });
   await tab.locator('#host-button').click();
   assert.equal(await tab.evaluate(() => window.__clicked), 1, 'the host page stays interactive');
+  // The stopped widget's listeners still fire (a tab switch), and reach nothing.
+  await tab.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
   // Removing the stopped widget calls nothing in its module.
   await faulty.evaluate((el) => el.remove());
   await tab.waitForTimeout(200);
   assert.deepEqual(errors, [], 'no uncaught error reaches the page');
+  assert.equal(await tab.evaluate(() => window.__hostErrors), 0, 'not even a suppressed one');
   const reported = console.filter((m) => m.type === 'error');
   assert.equal(reported.length, 1, JSON.stringify(reported));
   assert.match(reported[0].text, /^Newswire:/);
