@@ -238,8 +238,8 @@ pub async fn summary(State(state): State<AppState>) -> Response {
         Ok(Ok(summary)) => (
             [
                 (header::CONTENT_TYPE, "application/json"),
-                // Every show-rating page view asks; browsers and caches may share an answer.
-                (header::CACHE_CONTROL, "public, max-age=30"),
+                // A reader who just sent a review must see it counted.
+                (header::CACHE_CONTROL, "no-cache"),
             ],
             serde_json::to_string(&summary).unwrap_or_default(),
         )
