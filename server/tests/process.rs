@@ -65,6 +65,16 @@ async fn post(addr: &str, key: &str) -> Option<u16> {
     text.split(' ').nth(1)?.parse().ok()
 }
 
+/// Every idempotency key in the review table.
+fn stored_keys(conn: &Connection) -> Vec<String> {
+    conn.prepare("SELECT key FROM reviews")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Rounds of the crash test; each kills the server mid-load.
 const ROUNDS: usize = 10;
 const CLIENTS: usize = 12;
@@ -112,13 +122,7 @@ async fn kill_9_under_load_loses_no_acknowledged_review() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    let stored: Vec<String> = conn
-        .prepare("SELECT key FROM reviews")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored = stored_keys(&conn);
     let acknowledged = acknowledged.lock().unwrap();
     let lost: Vec<&String> = acknowledged
         .iter()
@@ -241,13 +245,7 @@ async fn sigterm_finishes_the_reviews_in_flight_and_exits_cleanly() {
         client.await.unwrap();
     }
     let conn = Connection::open(&db).unwrap();
-    let stored: Vec<String> = conn
-        .prepare("SELECT key FROM reviews")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored = stored_keys(&conn);
     let acknowledged = acknowledged.lock().unwrap();
     assert!(!acknowledged.is_empty());
     assert!(acknowledged.iter().all(|k| stored.contains(k)));
