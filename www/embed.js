@@ -35,8 +35,6 @@
     var wasmUrl = new URL('newswire_bg.wasm', src).href;
     var cssUrl = new URL('newswire.css', src).href;
     var canAdopt = 'adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype;
-    // Errors that come from a widget that has already stopped; they are reported once, by us.
-    var HALTED = '__newswireHalted';
 
     // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
     // The height follows max-briefs; partners may set --newswire-height instead.
@@ -57,14 +55,6 @@
     // Healthy instances that no widget uses right now, and how many were ever made.
     var spare = [];
     var made = 0;
-
-    // A stopped widget's errors have been reported already; keep them off the console.
-    window.addEventListener('error', function (e) {
-      if (e.error && e.error[HALTED]) e.preventDefault();
-    });
-    window.addEventListener('unhandledrejection', function (e) {
-      if (e.reason && e.reason[HALTED]) e.preventDefault();
-    });
 
     function sheet(text) {
       if (!canAdopt) return text;
@@ -188,18 +178,8 @@
       if (inst.glue.__nwRelease) inst.glue.__nwRelease();
     }
 
-    function halted(err) {
-      try {
-        err[HALTED] = true;
-      } catch (e) {
-        /* a primitive: nothing to mark */
-      }
-      return err;
-    }
-
     // The one report of a stopped widget; it then shows its fallback.
     function stop(inst, err) {
-      halted(err);
       if (inst.dead) return;
       inst.dead = true;
       // A Rust panic has reported itself already, in its own words.
@@ -330,9 +310,10 @@
         instance()
           .then(function (inst) {
             el._nwPending = false;
+            // An instance that trapped while starting up is never used.
+            if (inst.dead) return fallback(el);
             if (!el.isConnected) return spare.push(inst);
             style(root, sheetsFor(el));
-            if (inst.dead) throw halted(new Error('Newswire: this widget has stopped'));
             inst.host = el;
             el._nwInstance = inst;
             var mounted = inst.glue.mount(el, frame(root));
@@ -341,7 +322,7 @@
           })
           .catch(function (err) {
             el._nwPending = false;
-            if (!err || !err[HALTED]) report(err);
+            report(err);
             fallback(el);
           });
       }
@@ -355,9 +336,10 @@
           mounted.unmount();
           mounted.free();
           inst.host = null;
+          // A trap during unmount has been reported by stop().
           if (!inst.dead) spare.push(inst);
         } catch (err) {
-          if (!err || !err[HALTED]) report(err);
+          report(err);
         }
       }
     }
