@@ -80,13 +80,16 @@ $(PKG)/newswire_bg.wasm: $(WIDGET_SOURCES) | tool-wasm-target tool-wasm-bindgen 
 	wasm-opt -Oz --flatten --rereloop -Oz -Oz --strip-debug --strip-producers $@ -o $@.opt
 	mv $@.opt $@
 
-# The wasm-bindgen glue gets the loader's guard hook, and is minified like the loader
-# (terser keeps its export names).
-$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mjs node_modules/.installed
+# The wasm-bindgen glue gets the loader's guard hook; the imports get short names in both
+# the wasm and the glue (about 4 KB brotli of hashed names); and the glue is minified like
+# the loader (terser keeps its export names).
+$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mjs scripts/shorten-imports.mjs node_modules/.installed
 	@mkdir -p $(@D)
 	node scripts/guard-glue.mjs $(PKG)/newswire.js $(PKG)/newswire.guarded.js
-	terser $(PKG)/newswire.guarded.js --module --compress --mangle --comments false --output $(@D)/newswire.js
-	cp $(PKG)/newswire_bg.wasm $@
+	node scripts/shorten-imports.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.guarded.js \
+		$(PKG)/newswire_bg.short.wasm $(PKG)/newswire.short.js
+	terser $(PKG)/newswire.short.js --module --compress --mangle --comments false --output $(@D)/newswire.js
+	cp $(PKG)/newswire_bg.short.wasm $@
 
 # The loader ships minified; its readable source stays in www/embed.js.
 $(DIST)/newswire/embed.js: www/embed.js node_modules/.installed
@@ -153,11 +156,13 @@ test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium
 # The release build plus the fault-injection feature, with the guarded glue, beside the
 # release loader and stylesheet. Only the end-to-end tests load it, to watch a trap being
 # contained. It shares every dependency with the release build; only the crate is rebuilt.
-$(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs $(DIST)/newswire/.precompressed | tool-wasm-bindgen
+$(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs scripts/shorten-imports.mjs $(DIST)/newswire/.precompressed | tool-wasm-bindgen
 	cargo build -p newswire --lib --release --target $(WASM_TARGET) --features fault-injection
 	wasm-bindgen --target web --no-typescript --out-dir $(FAULTS) --out-name newswire \
 		target/$(WASM_TARGET)/release/newswire.wasm
 	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
+	node scripts/shorten-imports.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js \
+		$(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js
 	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(FAULTS)/
 	@touch $@
 

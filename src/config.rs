@@ -13,6 +13,8 @@ pub const DEFAULT_MAX_BRIEFS: usize = 5;
 pub const MAX_BRIEFS_LIMIT: usize = 50;
 /// Seconds between refreshes of the feed by default.
 pub const DEFAULT_REFRESH: u32 = 300;
+/// The widget's heading is an `<h2>` by default: most pages have their own `<h1>`.
+pub const DEFAULT_HEADING_LEVEL: u8 = 2;
 /// The shortest refresh we accept; anything faster would only load the agency's server.
 pub const MIN_REFRESH: u32 = 10;
 
@@ -56,6 +58,12 @@ pub struct Config {
     pub refresh: u32,
     /// Show the public review summary ("4.6 ★ · 120 reader reviews") by the prompt.
     pub show_rating: bool,
+    /// The host page's `<html lang>` and the browser's language, in that order: the
+    /// last places to look for the reader's language. The entry fills them in.
+    pub host_languages: Vec<String>,
+    /// The level of the widget's own heading (1 to 6), so that it fits the host's outline;
+    /// its sections are one level below.
+    pub heading_level: u8,
 }
 
 /// A problem with one attribute.
@@ -182,6 +190,17 @@ impl Config {
         let show_rating =
             attr("show-rating").is_some_and(|v| !v.trim().eq_ignore_ascii_case("false"));
 
+        let heading_level = match attr("heading-level") {
+            None => DEFAULT_HEADING_LEVEL,
+            Some(v) => match v.trim().parse::<u8>() {
+                Ok(n) if (1..=6).contains(&n) => n,
+                _ => {
+                    invalid("heading-level", v, "a whole number from 1 to 6");
+                    DEFAULT_HEADING_LEVEL
+                }
+            },
+        };
+
         let config = Config {
             feed,
             theme,
@@ -192,36 +211,10 @@ impl Config {
             review_endpoint,
             refresh,
             show_rating,
+            heading_level,
+            host_languages: Vec::new(),
         };
         Ok((config, warnings))
-    }
-
-    /// The colour for text on the accent: black or white, whichever contrasts more.
-    /// Known only for hex accents; other forms keep the theme's default.
-    pub fn on_accent(&self) -> Option<&'static str> {
-        let hex = self.accent.as_deref()?.strip_prefix('#')?;
-        let digits: Vec<u8> = hex
-            .chars()
-            .map(|c| c.to_digit(16).map(|d| d as u8))
-            .collect::<Option<_>>()?;
-        let channel = |i: usize| -> f64 {
-            let value = match digits.len() {
-                3 | 4 => digits[i] * 17,
-                6 | 8 => digits[2 * i] * 16 + digits[2 * i + 1],
-                _ => 0,
-            };
-            // c^2.25 is close enough to the sRGB curve for a black-or-white choice,
-            // and needs only square roots, not a pow routine in the wasm.
-            let c = f64::from(value) / 255.0;
-            c * c * c.sqrt().sqrt()
-        };
-        let luminance = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2);
-        // White wins when (1.05)/(L+0.05) > (L+0.05)/(0.05), i.e. below L ≈ 0.179.
-        Some(if luminance < 0.179 {
-            "#ffffff"
-        } else {
-            "#000000"
-        })
     }
 }
 
@@ -307,6 +300,7 @@ mod tests {
         assert_eq!(config.review_endpoint, "https://agency.example/api/reviews");
         assert_eq!(config.refresh, 300);
         assert!(!config.show_rating);
+        assert_eq!(config.heading_level, 2);
         let with = |v: &str| {
             parse(&[("feed", "https://a.example/f"), ("show-rating", v)])
                 .unwrap()
@@ -328,6 +322,20 @@ mod tests {
         assert_eq!(refresh("86400"), (86_400, 0));
         for bad in ["5", "-1", "1.5", "soon", "86401", ""] {
             assert_eq!(refresh(bad), (300, 1), "{bad}");
+        }
+    }
+
+    #[test]
+    fn heading_level_is_one_to_six() {
+        let level = |v: &str| {
+            let (config, warnings) =
+                parse(&[("feed", "https://a.example/f"), ("heading-level", v)]).unwrap();
+            (config.heading_level, warnings.len())
+        };
+        assert_eq!(level("1"), (1, 0));
+        assert_eq!(level(" 6 "), (6, 0));
+        for bad in ["0", "7", "h3", "", "-2"] {
+            assert_eq!(level(bad), (2, 1), "{bad}");
         }
     }
 
@@ -429,7 +437,7 @@ mod tests {
     }
 
     #[test]
-    fn colours_are_checked_and_get_readable_text() {
+    fn colours_are_checked() {
         for good in [
             "#fff",
             "#0b57d0",
@@ -452,15 +460,5 @@ mod tests {
         ] {
             assert!(!is_css_colour(bad), "{bad}");
         }
-        let with_accent = |a: &str| {
-            parse(&[("feed", "https://a.example/f"), ("accent", a)])
-                .unwrap()
-                .0
-                .on_accent()
-        };
-        assert_eq!(with_accent("#0b57d0"), Some("#ffffff"));
-        assert_eq!(with_accent("#ffd700"), Some("#000000"));
-        assert_eq!(with_accent("#fff"), Some("#000000"));
-        assert_eq!(with_accent("navy"), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::components::widget::{LoadState, Widget, WidgetProps};
 use crate::config::Config;
+use crate::i18n::{Key, Locale};
 use crate::platform;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -62,9 +63,9 @@ pub fn mount(host: HtmlElement, root: Element) -> Result<Mounted, JsValue> {
             let note = document.create_element("div")?;
             note.set_class_name("nw-boot");
             note.set_attribute("role", "status")?;
-            note.set_text_content(Some(
-                "This news widget is not set up correctly, so it cannot show the news.",
-            ));
+            let hosts = platform::host_languages();
+            let locale = Locale::choose(hosts.iter().map(|tag| Some(tag.as_str())));
+            note.set_text_content(Some(locale.text(Key::NotSetUp)));
             root.append_child(&note)?;
             host.set_attribute("state", "error")?;
             return Ok(Mounted { app: None });
@@ -73,7 +74,7 @@ pub fn mount(host: HtmlElement, root: Element) -> Result<Mounted, JsValue> {
     for warning in warnings {
         platform::warn(&warning.to_string());
     }
-    config.lang = config.lang.or_else(platform::host_language);
+    config.host_languages = platform::host_languages();
 
     let on_state = Callback::from(move |state: LoadState| {
         let _ = host.set_attribute("state", state.as_str());

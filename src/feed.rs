@@ -39,6 +39,8 @@ pub enum FeedError {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Feed {
     pub title: String,
+    /// The feed's language (a BCP 47 tag), as the publisher declares it.
+    pub language: Option<String>,
     /// Items that are objects and carry an id, in feed order, each id once.
     pub items: Vec<Item>,
 }
@@ -57,6 +59,8 @@ pub struct Item {
     pub content_html: Option<String>,
     /// RFC 3339, as the spec requires; anything else counts as "no date".
     pub date_published: Option<String>,
+    /// The item's own language, when it differs from the feed's.
+    pub language: Option<String>,
     pub tags: Vec<String>,
     /// Our extension object; the spec reserves keys starting with `_` for extensions.
     pub newswire: Extension,
@@ -101,6 +105,7 @@ pub fn parse(body: &str) -> Result<Feed, FeedError> {
     items.truncate(kept);
     Ok(Feed {
         title: string(&doc, "title").unwrap_or_default(),
+        language: string(&doc, "language"),
         items,
     })
 }
@@ -138,6 +143,7 @@ fn item(json: &Json) -> Option<Item> {
         content_text: string(json, "content_text"),
         content_html: string(json, "content_html"),
         date_published: string(json, "date_published"),
+        language: string(json, "language"),
         tags,
         newswire: Extension { headline },
     })

@@ -4,7 +4,7 @@
 //! The crate is layered so that each part can be read, and tested, on its own:
 //! - [`feed`] holds the JSON Feed models and parser; [`news`] turns a feed into what the view
 //!   shows; [`review`] is the review's wire format. All three are plain Rust.
-//! - [`config`] reads the host element's attributes.
+//! - [`config`] reads the host element's attributes; [`i18n`] holds the words, per language.
 //! - [`state`] is the one reducer; [`components`] are the Yew views, one per file.
 //! - [`services`] does all network I/O; [`platform`] reaches the browser's own APIs.
 //! - `entry` (wasm only) is the thin `#[wasm_bindgen]` surface that the loader calls.
@@ -12,6 +12,7 @@
 pub mod components;
 pub mod config;
 pub mod feed;
+pub mod i18n;
 pub mod news;
 pub mod platform;
 pub mod review;

@@ -22,6 +22,8 @@ pub struct Story {
     pub title: String,
     /// A checked http(s) URL, if the item has one.
     pub link: Option<String>,
+    /// The item's own language tag, for its `lang` attribute.
+    pub lang: Option<String>,
     /// In the feed now but not at the previous fetch.
     pub new: bool,
 }
@@ -38,6 +40,8 @@ pub struct Brief {
     /// The original timestamp, for `<time datetime>`.
     pub datetime: Option<String>,
     pub link: Option<String>,
+    /// The item's own language tag, for its `lang` attribute.
+    pub lang: Option<String>,
     /// In the feed now but not at the previous fetch.
     pub new: bool,
 }
@@ -46,6 +50,8 @@ pub struct Brief {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct News {
     pub title: String,
+    /// The feed's language, else the first shown item's: a hint for the widget's own.
+    pub language: Option<String>,
     pub headlines: Rc<[Story]>,
     pub briefs: Rc<[Brief]>,
     /// Every item id in the feed, to tell what a later fetch adds.
@@ -119,8 +125,12 @@ pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
         .collect();
 
     let ids: Vec<String> = feed.items.iter().map(|item| item.id.clone()).collect();
+    let language = language_tag(feed.language.as_deref())
+        .or_else(|| headlines.iter().find_map(|s| s.lang.clone()))
+        .or_else(|| briefs.iter().find_map(|b| b.lang.clone()));
     News {
         title: shorten(feed.title.trim(), MAX_TITLE),
+        language,
         headlines: headlines.into(),
         briefs: briefs.into(),
         ids: ids.into(),
@@ -135,6 +145,7 @@ fn story(item: &Item) -> Option<Story> {
         id: item.id.clone(),
         title: shorten(title, MAX_TITLE),
         link: link(item),
+        lang: language_tag(item.language.as_deref()),
         new: false,
     })
 }
@@ -160,8 +171,16 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
         published,
         datetime: published.and(item.date_published.clone()),
         link: link(item),
+        lang: language_tag(item.language.as_deref()),
         new: false,
     })
+}
+
+/// A declared language, when it is a tag the browser accepts.
+fn language_tag(tag: Option<&str>) -> Option<String> {
+    non_empty(tag)
+        .filter(|tag| crate::config::is_language_tag(tag))
+        .map(str::to_owned)
 }
 
 /// The item's page (`url`, else `external_url`), when it is an http(s) URL. Any other
@@ -223,6 +242,7 @@ mod tests {
         // Assemble.
         let feed = Feed {
             title: "Agency".into(),
+            language: None,
             items: vec![
                 item(
                     "old-lead",

@@ -42,6 +42,18 @@ pub struct ReviewDraft {
     pub status: ReviewStatus,
 }
 
+/// What the widget's polite live region says: the latest change a reader should hear of
+/// without looking for it. Never the first load, which is the page itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Announce {
+    #[default]
+    Nothing,
+    /// A refresh added this many stories and briefs.
+    NewItems(u32),
+    /// The review's status: sending, thanks, or what went wrong.
+    Review,
+}
+
 /// Everything one widget instance shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WidgetState {
@@ -56,6 +68,7 @@ pub struct WidgetState {
     pub review: ReviewDraft,
     /// The public review summary, `(average, count)`, when `show-rating` asked for it.
     pub rating: Option<(f64, u32)>,
+    pub announce: Announce,
 }
 
 /// Every change of state, named for what happened or what the reader did.
@@ -111,7 +124,16 @@ impl Reducible for WidgetState {
             Action::FeedLoaded { news, at } => {
                 // Only a refresh has something to compare with; the first load marks nothing.
                 let news = match &next.feed {
-                    FeedState::Ready(old) => Rc::new((*news).clone().marked_new_since(old)),
+                    FeedState::Ready(old) => {
+                        let news = (*news).clone().marked_new_since(old);
+                        let added = news.headlines.iter().filter(|s| s.new).count()
+                            + news.briefs.iter().filter(|b| b.new).count();
+                        next.announce = match added {
+                            0 => Announce::Nothing,
+                            n => Announce::NewItems(n as u32),
+                        };
+                        Rc::new(news)
+                    }
                     _ => news,
                 };
                 next.feed = FeedState::Ready(news);
@@ -150,17 +172,29 @@ impl Reducible for WidgetState {
                     review.status = ReviewStatus::Editing;
                 }
             }
-            Action::SubmitReview { key } => match (review.rating, &review.status) {
-                (_, ReviewStatus::Sending | ReviewStatus::Stored(_)) => return self,
-                (None, _) => review.status = ReviewStatus::Failed(ReviewError::MissingRating),
-                (Some(_), _) => {
-                    review.key.get_or_insert(key);
-                    review.status = ReviewStatus::Sending;
+            Action::SubmitReview { key } => {
+                match (review.rating, &review.status) {
+                    (_, ReviewStatus::Sending | ReviewStatus::Stored(_)) => return self,
+                    (None, _) => review.status = ReviewStatus::Failed(ReviewError::MissingRating),
+                    (Some(_), _) => {
+                        review.key.get_or_insert(key);
+                        review.status = ReviewStatus::Sending;
+                    }
                 }
-            },
-            Action::ReviewStored(id) => review.status = ReviewStatus::Stored(id),
-            Action::ReviewFailed(error) => review.status = ReviewStatus::Failed(error),
-            Action::StartNewReview => *review = ReviewDraft::default(),
+                next.announce = Announce::Review;
+            }
+            Action::ReviewStored(id) => {
+                review.status = ReviewStatus::Stored(id);
+                next.announce = Announce::Review;
+            }
+            Action::ReviewFailed(error) => {
+                review.status = ReviewStatus::Failed(error);
+                next.announce = Announce::Review;
+            }
+            Action::StartNewReview => {
+                *review = ReviewDraft::default();
+                next.announce = Announce::Nothing;
+            }
             Action::RatingLoaded { average, count } => next.rating = Some((average, count)),
         }
         Rc::new(next)
@@ -218,6 +252,7 @@ mod tests {
             published: None,
             datetime: None,
             link: None,
+            lang: None,
             new: false,
         };
         let news = |ids: &[&str]| {
@@ -235,6 +270,7 @@ mod tests {
             shown.briefs.iter().all(|b| !b.new),
             "a first load marks nothing"
         );
+        assert_eq!(first.announce, Announce::Nothing, "nor announces anything");
         let refreshed = run([
             loaded(&news(&["a", "b"]), 1.0),
             loaded(&news(&["c", "a"]), 2.0),
@@ -248,6 +284,13 @@ mod tests {
             .map(|b| (b.id.as_str(), b.new))
             .collect();
         assert_eq!(marks, [("c", true), ("a", false)]);
+        assert_eq!(refreshed.announce, Announce::NewItems(1));
+        let same = run([
+            loaded(&news(&["a", "b"]), 1.0),
+            loaded(&news(&["c", "a"]), 2.0),
+            loaded(&news(&["c", "a"]), 3.0),
+        ]);
+        assert_eq!(same.announce, Announce::Nothing);
         assert_eq!(run([Action::RefreshFeed, Action::RefreshFeed]).fetches, 2);
     }
 
@@ -340,6 +383,25 @@ mod tests {
             Action::StartNewReview,
         ]);
         assert_eq!(again.review, ReviewDraft::default());
+        assert_eq!(again.announce, Announce::Nothing);
+    }
+
+    #[test]
+    fn each_step_of_a_review_is_announced_but_typing_is_not() {
+        let step = |actions: Vec<Action>| run(actions).announce;
+        assert_eq!(step(vec![Action::RateReview(3)]), Announce::Nothing);
+        assert_eq!(
+            step(vec![Action::SubmitReview { key: "k".into() }]),
+            Announce::Review
+        );
+        assert_eq!(
+            step(vec![
+                Action::RateReview(3),
+                Action::SubmitReview { key: "k".into() },
+                Action::ReviewFailed(ReviewError::Timeout),
+            ]),
+            Announce::Review
+        );
     }
 
     #[test]

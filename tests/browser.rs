@@ -8,6 +8,7 @@ use newswire::components::review_prompt::ReviewPromptProps;
 use newswire::components::widget::{LoadState, WidgetProps};
 use newswire::components::{BriefList, HeadlineStrip, ReviewPrompt, Widget};
 use newswire::config::Config;
+use newswire::i18n::Locale;
 use newswire::news::{Brief, Story};
 use newswire::platform;
 use newswire::state::ReviewDraft;
@@ -164,12 +165,14 @@ async fn the_headline_strip_pauses_and_keeps_its_copy_out_of_reach() {
             id: "a".into(),
             title: "Lead one".into(),
             link: Some("https://agency.example/a".into()),
+            lang: None,
             new: false,
         },
         Story {
             id: "b".into(),
             title: "Lead two".into(),
             link: Some("https://agency.example/b".into()),
+            lang: None,
             new: true,
         },
     ]
@@ -180,6 +183,8 @@ async fn the_headline_strip_pauses_and_keeps_its_copy_out_of_reach() {
             headlines,
             paused: false,
             on_toggle,
+            locale: Locale::choose([Some("en")]),
+            level: 2,
         },
     )
     .render();
@@ -219,6 +224,7 @@ async fn briefs_render_dated_and_linked() {
         published: Some(1_701_815_220_000),
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: Some("https://agency.example/one".into()),
+        lang: None,
         new: true,
     }]
     .into();
@@ -227,7 +233,8 @@ async fn briefs_render_dated_and_linked() {
         BriefListProps {
             briefs,
             category: "Politics".into(),
-            lang: Some("en-GB".into()),
+            locale: Locale::choose([Some("en-GB")]),
+            level: 2,
         },
     )
     .render();
@@ -271,6 +278,8 @@ async fn the_review_prompt_reports_stars_comments_and_sends() {
             on_submit,
             on_restart: Callback::noop(),
             rating: None,
+            locale: Locale::choose([Some("en")]),
+            level: 2,
         },
     )
     .render();
@@ -289,6 +298,49 @@ async fn the_review_prompt_reports_stars_comments_and_sends() {
     assert_eq!(*rates.borrow(), [3]);
     assert_eq!(*comments.borrow(), ["Fair and short."]);
     assert_eq!(submits.borrow().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn star_labels_follow_the_browsers_plural_rules_in_each_language() {
+    let labels = |tag: &'static str| async move {
+        let root = mount_point();
+        Renderer::<ReviewPrompt>::with_root_and_props(
+            root.clone(),
+            ReviewPromptProps {
+                draft: ReviewDraft::default(),
+                on_rate: Callback::noop(),
+                on_comment: Callback::noop(),
+                on_submit: Callback::noop(),
+                on_restart: Callback::noop(),
+                rating: None,
+                locale: Locale::choose([Some(tag)]),
+                level: 2,
+            },
+        )
+        .render();
+        yew::scheduler::flush().await;
+        all(&root, "input[type=radio]")
+            .iter()
+            .map(|input| input.get_attribute("aria-label").unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        labels("ru").await,
+        [
+            "1 звезда из 5",
+            "2 звезды из 5",
+            "3 звезды из 5",
+            "4 звезды из 5",
+            "5 звёзд из 5"
+        ]
+    );
+    let arabic = labels("ar").await;
+    assert_eq!(arabic[0], "نجمة واحدة من 5");
+    assert_eq!(arabic[1], "نجمتان من 5");
+    assert_eq!(arabic[2], "3 نجوم من 5");
+    assert_eq!(labels("en").await[0], "1 star out of 5");
+    assert_eq!(platform::plural_category(11.0, Some("ar")), "many");
+    assert_eq!(platform::plural_category(21.0, Some("ru")), "one");
 }
 
 #[wasm_bindgen_test]

@@ -7,6 +7,7 @@ use newswire::components::review_prompt::ReviewPromptProps;
 use newswire::components::widget::WidgetProps;
 use newswire::components::{BriefList, HeadlineStrip, ReviewPrompt, Widget};
 use newswire::config::Config;
+use newswire::i18n::{Lang, Locale};
 use newswire::news::{Brief, Story};
 use newswire::review::ReviewError;
 use newswire::state::{ReviewDraft, ReviewStatus};
@@ -26,6 +27,7 @@ fn story(id: &str, title: &str, link: Option<&str>) -> Story {
         id: id.into(),
         title: title.into(),
         link: link.map(Into::into),
+        lang: None,
         new: false,
     }
 }
@@ -38,8 +40,36 @@ fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief
         published: Some(1_701_815_220_000),
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: link.map(Into::into),
+        lang: None,
         new: false,
     }
+}
+
+fn locale(tag: &str) -> Locale {
+    Locale::choose([Some(tag)])
+}
+
+fn english() -> Locale {
+    locale("en")
+}
+
+/// Renders the whole widget from attributes, in its first (loading) state.
+fn widget(attrs: &[(&str, &str)]) -> String {
+    let (config, _) = Config::from_attributes(
+        |name| {
+            attrs
+                .iter()
+                .chain(&[("feed", "https://agency.example/feed.json")])
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        },
+        |url| Some(url.to_owned()),
+    )
+    .unwrap();
+    render::<Widget>(WidgetProps {
+        config: Rc::new(config),
+        on_state: Callback::noop(),
+    })
 }
 
 #[test]
@@ -59,6 +89,8 @@ fn headline_strip_lists_each_story_once_for_readers() {
         headlines,
         paused: false,
         on_toggle: Callback::noop(),
+        locale: english(),
+        level: 2,
     });
     // Assert.
     assert_eq!(html.matches(r#"part="headline""#).count(), 2, "{html}");
@@ -81,6 +113,8 @@ fn a_paused_strip_offers_to_play_and_an_empty_one_renders_nothing() {
         headlines: one,
         paused: true,
         on_toggle: Callback::noop(),
+        locale: english(),
+        level: 2,
     });
     assert!(paused.contains(r#"aria-label="Play headlines""#));
     assert!(paused.contains("is-paused"));
@@ -88,6 +122,8 @@ fn a_paused_strip_offers_to_play_and_an_empty_one_renders_nothing() {
         headlines: Rc::from(Vec::new()),
         paused: false,
         on_toggle: Callback::noop(),
+        locale: english(),
+        level: 2,
     });
     assert_eq!(empty.trim(), "");
 }
@@ -116,7 +152,8 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
     let html = render::<BriefList>(BriefListProps {
         briefs,
         category: "Politics".into(),
-        lang: None,
+        locale: english(),
+        level: 2,
     });
     assert_eq!(html.matches(r#"part="brief""#).count(), 3);
     assert_eq!(
@@ -126,7 +163,10 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
         "only the brief a refresh added is marked: {html}"
     );
     assert!(html.contains(r#"part="briefs""#));
-    assert!(html.contains("Latest in Politics"));
+    assert!(
+        html.contains("Latest in \u{2068}Politics\u{2069}"),
+        "{html}"
+    );
     assert!(
         html.contains(
             r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27</time>"#
@@ -144,9 +184,10 @@ fn an_empty_brief_list_says_so() {
     let html = render::<BriefList>(BriefListProps {
         briefs: Rc::from(Vec::new()),
         category: "Economy".into(),
-        lang: None,
+        locale: english(),
+        level: 2,
     });
-    assert!(html.contains("No briefs in Economy right now."));
+    assert!(html.contains("No briefs in \u{2068}Economy\u{2069} right now."));
     assert!(!html.contains("<ol"));
 }
 
@@ -158,6 +199,8 @@ fn prompt(draft: ReviewDraft) -> String {
         on_submit: Callback::noop(),
         on_restart: Callback::noop(),
         rating: None,
+        locale: english(),
+        level: 2,
     })
 }
 
@@ -170,15 +213,13 @@ fn review_prompt_shows_the_public_summary_only_when_given() {
         on_submit: Callback::noop(),
         on_restart: Callback::noop(),
         rating: rating.map(AttrValue::from),
+        locale: english(),
+        level: 2,
     };
     let with = render::<ReviewPrompt>(props(Some("4.6 ★ · 120 reader reviews")));
     assert!(with.contains(r#"part="rating""#), "{with}");
     assert!(with.contains("4.6 ★ · 120 reader reviews"));
     assert!(!render::<ReviewPrompt>(props(None)).contains(r#"part="rating""#));
-    assert_eq!(
-        newswire::platform::format_rating(4.64, 1, None),
-        "4.6 ★ · 1 reader review"
-    );
 }
 
 #[test]
@@ -239,17 +280,90 @@ fn review_prompt_shows_sending_thanks_and_errors() {
 
 #[test]
 fn the_widget_starts_in_a_labelled_loading_state() {
-    let (config, _) = Config::from_attributes(
-        |name| (name == "feed").then(|| "https://agency.example/feed.json".to_owned()),
-        |url| Some(url.to_owned()),
-    )
-    .unwrap();
-    let html = render::<Widget>(WidgetProps {
-        config: Rc::new(config),
-        on_state: Callback::noop(),
-    });
+    let html = widget(&[]);
     assert!(html.contains(r#"aria-label="Latest news""#), "{html}");
+    assert!(html.contains(r#"lang="en""#) && html.contains(r#"dir="ltr""#));
     assert!(html.contains("theme-auto"));
-    assert!(html.contains(r#"role="status""#));
+    assert!(html.contains(r#"<h2 part="title""#), "{html}");
+    assert!(
+        html.contains(r#"<p role="status" class="nw-hidden"></p>"#),
+        "the live region is there from the start, silent: {html}"
+    );
     assert!(html.contains("Loading the latest news…"));
+}
+
+#[test]
+fn the_lang_attribute_picks_the_words_and_arabic_turns_the_widget_right_to_left() {
+    let arabic = widget(&[("lang", "ar")]);
+    assert!(
+        arabic.contains(r#"lang="ar""#) && arabic.contains(r#"dir="rtl""#),
+        "{arabic}"
+    );
+    assert!(arabic.contains("جارٍ تحميل آخر الأخبار…"));
+    let russian = widget(&[("lang", "ru-RU")]);
+    assert!(russian.contains(r#"lang="ru-RU""#) && russian.contains(r#"dir="ltr""#));
+    assert!(russian.contains(r#"aria-label="Последние новости""#));
+    // A language without words of its own falls through to English.
+    assert!(widget(&[("lang", "fr")]).contains("Loading the latest news…"));
+}
+
+#[test]
+fn heading_level_sets_the_outline_inside_the_widget() {
+    assert!(widget(&[("heading-level", "4")]).contains(r#"<h4 part="title""#));
+    let briefs = |level| {
+        render::<BriefList>(BriefListProps {
+            briefs: vec![brief("a", Some("Budget"), "", None)].into(),
+            category: "Politics".into(),
+            locale: english(),
+            level,
+        })
+    };
+    let three = briefs(3);
+    assert!(three.contains("<h4 id=\"nw-briefs-heading\""), "{three}");
+    assert!(
+        three.contains(r#"<h5 dir="auto" class="nw-brief-title">"#),
+        "{three}"
+    );
+    // Never past h6.
+    assert!(briefs(6).contains("<h6 id=\"nw-briefs-heading\""));
+}
+
+#[test]
+fn star_labels_and_statuses_follow_each_language_and_its_plurals() {
+    let rendered = |tag: &str, status| {
+        render::<ReviewPrompt>(ReviewPromptProps {
+            draft: ReviewDraft {
+                rating: Some(3),
+                status,
+                ..ReviewDraft::default()
+            },
+            on_rate: Callback::noop(),
+            on_comment: Callback::noop(),
+            on_submit: Callback::noop(),
+            on_restart: Callback::noop(),
+            rating: None,
+            locale: locale(tag),
+            level: 2,
+        })
+    };
+    let ru = rendered("ru", ReviewStatus::Editing);
+    let label = |n: &str, words: &str| format!("aria-label=\"{n} {words}\"");
+    assert!(ru.contains(&label("1", "звезда из 5")), "{ru}");
+    assert!(ru.contains(&label("3", "звезды из 5")));
+    assert!(ru.contains(&label("5", "звёзд из 5")));
+    let ar = rendered("ar", ReviewStatus::Failed(ReviewError::Timeout));
+    assert!(ar.contains(r#"aria-label="نجمة واحدة من 5""#), "{ar}");
+    assert!(ar.contains(r#"aria-label="نجمتان من 5""#));
+    assert!(
+        ar.contains("تعذّر إرسال التقييم"),
+        "a timeout reads as a failed send"
+    );
+    let tr = rendered("tr", ReviewStatus::Stored(1));
+    assert!(
+        tr.contains("Teşekkürler! Değerlendirmeniz gönderildi."),
+        "{tr}"
+    );
+    let az = rendered("az", ReviewStatus::Editing);
+    assert!(az.contains("Rəyi göndər") && az.contains(r#"aria-label="5 ulduzdan 4""#));
+    assert_eq!(Locale::choose([Some("az")]).lang, Lang::Az);
 }

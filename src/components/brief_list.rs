@@ -1,6 +1,7 @@
 //! The latest briefs in the configured category, newest first, each dated in the reader's
 //! locale and linking to the full story.
 
+use crate::i18n::{fill, isolate, Key, Locale};
 use crate::news::Brief;
 use crate::platform;
 use std::rc::Rc;
@@ -11,14 +12,17 @@ pub struct BriefListProps {
     pub briefs: Rc<[Brief]>,
     /// The category as configured, for the heading.
     pub category: AttrValue,
-    /// The reader's language for dates; `None` lets the browser choose.
-    #[prop_or_default]
-    pub lang: Option<AttrValue>,
+    pub locale: Locale,
+    /// The widget's heading level; this section's heading is one below.
+    pub level: u8,
 }
 
 #[component]
 pub fn BriefList(props: &BriefListProps) -> Html {
-    let lang = props.lang.as_deref();
+    let t = props.locale.lang;
+    let lang = Some(props.locale.tag.as_str());
+    let title_tag = super::heading(props.level, 2);
+    let category = isolate(&props.category);
     let briefs = props.briefs.iter().map(|brief| {
         let date = brief.published.map(|ms| {
             html! {
@@ -27,29 +31,31 @@ pub fn BriefList(props: &BriefListProps) -> Html {
                 </time>
             }
         });
-        let title = brief.title.as_ref().map(|title| match &brief.link {
-            Some(href) => html! {
-                <h4 class="nw-brief-title">
+        let title = brief.title.as_ref().map(|title| {
+            let text = match &brief.link {
+                Some(href) => html! {
                     <a href={href.clone()} target="_blank" rel="noopener noreferrer">{ title }</a>
-                </h4>
-            },
-            None => html! { <h4 class="nw-brief-title">{ title }</h4> },
+                },
+                None => html! { { title } },
+            };
+            // `dir="auto"`: a headline in another script keeps its own direction.
+            html! { <@{title_tag} class="nw-brief-title" dir="auto">{ text }</@> }
         });
         // Without a title, the link still needs words of its own.
         let more = match (&brief.title, &brief.link) {
             (None, Some(href)) => html! {
                 <a class="nw-more" href={href.clone()} target="_blank" rel="noopener noreferrer">
-                    { "Read the full story" }
+                    { t.text(Key::ReadMore) }
                 </a>
             },
             _ => html! {},
         };
         html! {
-            <li key={brief.id.clone()} class="nw-brief" part="brief">
-                if brief.new { <span class="nw-new" part="new">{ "New" }</span> }
+            <li key={brief.id.clone()} class="nw-brief" part="brief" lang={brief.lang.clone()}>
+                if brief.new { <span class="nw-new" part="new">{ t.text(Key::NewBadge) }</span> }
                 { title }
                 if !brief.text.is_empty() {
-                    <p class="nw-brief-text">{ &brief.text }</p>
+                    <p class="nw-brief-text" dir="auto">{ &brief.text }</p>
                 }
                 { more }
                 { date }
@@ -59,11 +65,11 @@ pub fn BriefList(props: &BriefListProps) -> Html {
 
     html! {
         <section class="nw-briefs" part="briefs" aria-labelledby="nw-briefs-heading">
-            <h3 id="nw-briefs-heading" class="nw-section-title">
-                { "Latest in " }{ &props.category }
-            </h3>
+            <@{super::heading(props.level, 1)} id="nw-briefs-heading" class="nw-section-title">
+                { fill(t.text(Key::LatestIn), &category) }
+            </@>
             if props.briefs.is_empty() {
-                <p class="nw-empty">{ "No briefs in " }{ &props.category }{ " right now." }</p>
+                <p class="nw-empty">{ fill(t.text(Key::NoBriefs), &category) }</p>
             } else {
                 <ol class="nw-brief-list" role="list">{ for briefs }</ol>
             }

@@ -5,6 +5,7 @@
 //! once. Motion itself is CSS: it stops on hover, on keyboard focus, with the button, and
 //! entirely under `prefers-reduced-motion`.
 
+use crate::i18n::{Key, Locale};
 use crate::news::Story;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -16,6 +17,9 @@ const CHARS_PER_SECOND: usize = 7;
 pub struct HeadlineStripProps {
     pub headlines: Rc<[Story]>,
     pub paused: bool,
+    pub locale: Locale,
+    /// The widget's heading level; the strip's hidden heading is one below.
+    pub level: u8,
     /// The pause/play button was pressed.
     pub on_toggle: Callback<()>,
 }
@@ -46,10 +50,12 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
         return html! {};
     }
     let on_toggle = props.on_toggle.reform(|_: MouseEvent| ());
+    let t = props.locale.lang;
+    // The button says what it will do.
     let label = if props.paused {
-        "Play headlines"
+        t.text(Key::Play)
     } else {
-        "Pause headlines"
+        t.text(Key::Pause)
     };
     let run = |copy: bool| {
         props
@@ -58,8 +64,8 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
             .map(|story| {
                 let text = html! {
                     <span class="nw-headline-text">
-                        if story.new { <span class="nw-new">{ "New" }</span>{ " " } }
-                        { &story.title }
+                        if story.new { <span class="nw-new">{ t.text(Key::NewBadge) }</span>{ " " } }
+                        <bdi lang={story.lang.clone()}>{ &story.title }</bdi>
                     </span>
                 };
                 let body = match &story.link {
@@ -79,7 +85,7 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
 
     html! {
         <div class="nw-strip" part="headlines">
-            <h3 class="nw-hidden">{ "Headlines" }</h3>
+            <@{super::heading(props.level, 1)} class="nw-hidden">{ t.text(Key::Headlines) }</@>
             <button type="button" class="nw-ticker-btn" part="ticker-control"
                     aria-label={label} title={label} onclick={on_toggle}>
                 if props.paused {

@@ -1,7 +1,10 @@
 //! "Leave a review": a star rating, an optional comment, and a visible sending, thanks or
 //! error state. The stars are native radio buttons, so arrow keys and screen readers work
-//! as they do everywhere else.
+//! as they do everywhere else. The widget's live region announces the outcome
+//! ([`status_text`]); the visible status here is not a live region too, or it would be
+//! read twice.
 
+use crate::i18n::{fill, isolate, Key, Lang, Locale};
 use crate::review::{ReviewError, MAX_COMMENT};
 use crate::state::{ReviewDraft, ReviewStatus};
 use web_sys::HtmlTextAreaElement;
@@ -19,14 +22,36 @@ pub struct ReviewPromptProps {
     /// The public summary ("4.6 ★ · 120 reader reviews"), when `show-rating` is on.
     #[prop_or_default]
     pub rating: Option<AttrValue>,
+    pub locale: Locale,
+    /// The widget's heading level; this section's heading is one below.
+    pub level: u8,
+}
+
+/// What the reader is told about their review, in words: the visible status and the
+/// announcement. Empty while they write.
+pub fn status_text(t: Lang, status: &ReviewStatus) -> String {
+    match status {
+        ReviewStatus::Editing => String::new(),
+        ReviewStatus::Sending => t.text(Key::Sending).to_owned(),
+        ReviewStatus::Stored(_) => t.text(Key::Thanks).to_owned(),
+        ReviewStatus::Failed(error) => match error {
+            ReviewError::MissingRating => t.text(Key::MissingRating).to_owned(),
+            ReviewError::Network | ReviewError::Timeout => t.text(Key::ReviewNetwork).to_owned(),
+            ReviewError::Rejected(why) => fill(t.text(Key::ReviewRejected), &isolate(why)),
+            ReviewError::Server(code) => fill(t.text(Key::ReviewServer), &code.to_string()),
+        },
+    }
 }
 
 #[component]
 pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
     let draft = &props.draft;
+    let t = props.locale.lang;
     let heading = html! {
         <>
-            <h3 id="nw-review-heading" class="nw-section-title">{ "Leave a review" }</h3>
+            <@{super::heading(props.level, 1)} id="nw-review-heading" class="nw-section-title">
+                { t.text(Key::ReviewHeading) }
+            </@>
             if let Some(rating) = &props.rating {
                 <p class="nw-rating nw-muted" part="rating">{ rating }</p>
             }
@@ -38,11 +63,9 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
             <section class="nw-review" part="review" aria-labelledby="nw-review-heading">
                 { heading }
                 <div class="nw-thanks">
-                    <p class="nw-status is-done" part="status" role="status">
-                        { "Thank you! Your review was sent." }
-                    </p>
+                    <p class="nw-status is-done" part="status">{ t.text(Key::Thanks) }</p>
                     <button type="button" class="nw-button-quiet" onclick={on_restart}>
-                        { "Write another review" }
+                        { t.text(Key::Another) }
                     </button>
                 </div>
             </section>
@@ -62,11 +85,10 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
         .reform(|e: InputEvent| e.target_unchecked_into::<HtmlTextAreaElement>().value());
     let stars = (1..=5u8).map(|n| {
         let onchange = props.on_rate.reform(move |_: Event| n);
-        let label = if n == 1 {
-            "1 star out of 5".to_owned()
-        } else {
-            format!("{n} stars out of 5")
-        };
+        // "4 stars out of 5" in the reader's plural forms.
+        let label = props
+            .locale
+            .plural(Key::Stars, f64::from(n), &n.to_string());
         let lit = draft.rating.is_some_and(|r| n <= r);
         html! {
             <label class={classes!("nw-star", lit.then_some("is-lit"))}>
@@ -76,24 +98,20 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
             </label>
         }
     });
-    let status = match &draft.status {
-        ReviewStatus::Sending => html! { { "Sending your review…" } },
-        ReviewStatus::Failed(ReviewError::MissingRating) => {
-            html! { { ReviewError::MissingRating.to_string() } }
+    // A failure the reader cannot fix by editing gets a retry button.
+    let retry = matches!(
+        draft.status,
+        ReviewStatus::Failed(ref error) if *error != ReviewError::MissingRating
+    )
+    .then(|| {
+        let retry = props.on_submit.reform(|_: MouseEvent| ());
+        html! {
+            <>
+                { " " }
+                <button type="button" class="nw-button-quiet" onclick={retry}>{ t.text(Key::Retry) }</button>
+            </>
         }
-        ReviewStatus::Failed(error) => {
-            let retry = props.on_submit.reform(|_: MouseEvent| ());
-            html! {
-                <>
-                    { error.to_string() }{ " " }
-                    <button type="button" class="nw-button-quiet" onclick={retry}>
-                        { "Retry" }
-                    </button>
-                </>
-            }
-        }
-        _ => html! {},
-    };
+    });
     let failed = matches!(draft.status, ReviewStatus::Failed(_));
     let count = draft.comment.chars().count();
 
@@ -102,11 +120,11 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
             { heading }
             <form class="nw-form" {onsubmit} novalidate=true>
                 <fieldset class="nw-stars" part="stars" disabled={sending}>
-                    <legend class="nw-label">{ "Your rating" }</legend>
+                    <legend class="nw-label">{ t.text(Key::YourRating) }</legend>
                     { for stars }
                 </fieldset>
                 <label class="nw-label" for="nw-comment">
-                    { "Comment " }<span class="nw-muted">{ "(optional)" }</span>
+                    { t.text(Key::Comment) }{ " " }<span class="nw-muted">{ t.text(Key::Optional) }</span>
                 </label>
                 <textarea id="nw-comment" class="nw-comment" part="comment" rows="2"
                           maxlength={MAX_COMMENT.to_string()} readonly={sending}
@@ -114,14 +132,15 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
                           value={draft.comment.clone()} {oninput} />
                 <div class="nw-actions">
                     <button type="submit" class="nw-submit" part="submit" disabled={sending}>
-                        { "Send review" }
+                        { t.text(Key::Send) }
                     </button>
                     <span id="nw-comment-count" class="nw-muted">
-                        { count }{ " / " }{ MAX_COMMENT }{ " characters" }
+                        { fill(t.text(Key::Characters), &(count.to_string() + " / " + &MAX_COMMENT.to_string())) }
                     </span>
                 </div>
-                <p class={classes!("nw-status", failed.then_some("is-error"))}
-                   part="status" role="status">{ status }</p>
+                <p class={classes!("nw-status", failed.then_some("is-error"))} part="status">
+                    { status_text(t, &draft.status) }{ for retry }
+                </p>
             </form>
         </section>
     }

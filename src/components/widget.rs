@@ -1,15 +1,17 @@
 //! The root component: owns the state reducer, fetches the feed, sends reviews, and lays
 //! out the headline strip, the briefs and the review prompt.
 
+use crate::components::review_prompt::status_text;
 use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
 use crate::config::Config;
 use crate::feed::FeedError;
+use crate::i18n::{fill, Key, Lang, Locale};
 use crate::news::{self, News};
 use crate::platform;
 use crate::review::ReviewPayload;
 use crate::services;
 use crate::services::feed::Fetched;
-use crate::state::{Action, FeedState, ReviewStatus, WidgetState};
+use crate::state::{Action, Announce, FeedState, ReviewStatus, WidgetState};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
@@ -124,21 +126,14 @@ pub fn Widget(props: &WidgetProps) -> Html {
         use_effect_with(load_state, move |load_state| on_state.emit(*load_state));
     }
 
-    // The accent reaches the stylesheet as custom properties set through the CSSOM,
-    // which a strict style-src allows, unlike a `style` attribute.
+    // The accent reaches the stylesheet as a custom property set through the CSSOM,
+    // which a strict style-src allows, unlike a `style` attribute. The stylesheet picks
+    // the text colour that contrasts with it.
     {
         let root = root.clone();
-        let accent = config.accent.clone();
-        let on_accent = config.on_accent();
-        use_effect_with((accent, on_accent), move |(accent, on_accent)| {
-            if let Some(el) = root.cast::<web_sys::HtmlElement>() {
-                let style = el.style();
-                if let Some(accent) = accent {
-                    let _ = style.set_property("--nw-accent", accent);
-                }
-                if let Some(on_accent) = on_accent {
-                    let _ = style.set_property("--nw-on-accent", on_accent);
-                }
+        use_effect_with(config.accent.clone(), move |accent| {
+            if let (Some(el), Some(accent)) = (root.cast::<web_sys::HtmlElement>(), accent) {
+                let _ = el.style().set_property("--nw-accent", accent);
             }
         });
     }
@@ -193,13 +188,25 @@ pub fn Widget(props: &WidgetProps) -> Html {
         });
     }
 
+    // The reader's language: the `lang` attribute, then the feed's, then the host page's,
+    // then the browser's, then English.
+    let locale = Locale::choose(
+        [
+            config.lang.as_deref(),
+            news.as_ref().and_then(|n| n.language.as_deref()),
+        ]
+        .into_iter()
+        .chain(config.host_languages.iter().map(|tag| Some(tag.as_str()))),
+    );
+    let t = locale.lang;
+
     let title = news
         .as_ref()
         .map(|n| n.title.clone())
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Latest news".to_owned());
+        .unwrap_or_else(|| t.text(Key::LatestNews).to_owned());
     let body = match &state.feed {
-        FeedState::Loading => loading(),
+        FeedState::Loading => loading(t),
         FeedState::Failed(error) => {
             let retry = {
                 let dispatcher = state.dispatcher();
@@ -207,28 +214,50 @@ pub fn Widget(props: &WidgetProps) -> Html {
             };
             html! {
                 <div class="nw-error" role="alert">
-                    <p class="nw-error-title">{ "The news can't be shown right now." }</p>
-                    <p class="nw-muted">{ capitalise(&error.to_string()) }{ "." }</p>
-                    <button type="button" class="nw-submit" onclick={retry}>{ "Try again" }</button>
+                    <p class="nw-error-title">{ t.text(Key::CannotShow) }</p>
+                    <p class="nw-muted">{ feed_error_text(t, error) }</p>
+                    <button type="button" class="nw-submit" onclick={retry}>{ t.text(Key::TryAgain) }</button>
                 </div>
             }
         }
-        FeedState::Ready(news) => ready(&state, news, config),
+        FeedState::Ready(news) => ready(&state, news, config, &locale),
+    };
+    let announcement = match state.announce {
+        Announce::Nothing => String::new(),
+        Announce::NewItems(n) => locale.plural(Key::NewItems, f64::from(n), &n.to_string()),
+        Announce::Review => status_text(t, &state.review.status),
     };
 
     html! {
         <section class={classes!("nw", config.theme.class())} aria-label={title.clone()}
-                 ref={root}>
-            <h2 class="nw-title" part="title">{ title }</h2>
+                 lang={locale.tag.clone()} dir={locale.lang.dir()} ref={root}>
+            <@{super::heading(config.heading_level, 0)} class="nw-title" part="title" dir="auto">
+                { title }
+            </@>
             { body }
+            // One polite live region, present from the start so that changes are heard.
+            <p class="nw-hidden" role="status">{ announcement }</p>
         </section>
     }
 }
 
-fn loading() -> Html {
+/// Why the feed cannot be shown, in the reader's words.
+fn feed_error_text(t: Lang, error: &FeedError) -> String {
+    match error {
+        FeedError::Network | FeedError::Timeout => t.text(Key::FeedNetwork).to_owned(),
+        FeedError::Status(code) => fill(t.text(Key::FeedStatus), &code.to_string()),
+        // Readers need not know JSON from a feed: the detail is in the error, for tests
+        // and developers.
+        FeedError::TooLarge(_) | FeedError::InvalidJson | FeedError::NotAFeed(_) => {
+            t.text(Key::FeedUnreadable).to_owned()
+        }
+    }
+}
+
+fn loading(t: Lang) -> Html {
     html! {
-        <div class="nw-loading" role="status">
-            <span class="nw-hidden">{ "Loading the latest news…" }</span>
+        <div class="nw-loading">
+            <span class="nw-hidden">{ t.text(Key::Loading) }</span>
             <div class="nw-skeleton nw-skeleton-strip" />
             <div class="nw-skeleton" />
             <div class="nw-skeleton" />
@@ -237,7 +266,13 @@ fn loading() -> Html {
     }
 }
 
-fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config) -> Html {
+fn ready(
+    state: &UseReducerHandle<WidgetState>,
+    news: &Rc<News>,
+    config: &Config,
+    locale: &Locale,
+) -> Html {
+    let t = locale.lang;
     let dispatch = |action: fn() -> Action| {
         let state = state.clone();
         Callback::from(move |()| state.dispatch(action()))
@@ -273,34 +308,32 @@ fn ready(state: &UseReducerHandle<WidgetState>, news: &Rc<News>, config: &Config
     // A discreet note when a refresh failed and the news on screen may be old.
     let stale = state.stale.then(|| {
         let minutes = ((platform::now_ms() - state.updated_at) / 60_000.0).max(1.0) as u32;
-        let ago = platform::minutes_ago(minutes, config.lang.as_deref()).unwrap_or_default();
-        html! { <p class="nw-stale nw-muted" role="status">{ "Updated " }{ ago }</p> }
+        let ago = platform::minutes_ago(minutes, Some(&locale.tag)).unwrap_or_default();
+        html! { <p class="nw-stale nw-muted" role="status">{ fill(t.text(Key::Updated), &ago) }</p> }
     });
+    // "4.6 ★ · 120 reader reviews", numbers and plural in the reader's language.
     let rating: Option<AttrValue> =
         state
             .rating
             .filter(|(_, count)| *count > 0)
             .map(|(average, count)| {
-                platform::format_rating(average, count, config.lang.as_deref()).into()
+                let lang = Some(locale.tag.as_str());
+                let count = f64::from(count);
+                let shown = platform::format_number(count, "0", lang);
+                let reviews = locale.plural(Key::Reviews, count, &shown);
+                (platform::format_number(average, "1", lang) + " ★ · " + &reviews).into()
             });
+    let level = config.heading_level;
     html! {
         <>
             { for stale }
             <HeadlineStrip headlines={news.headlines.clone()} paused={state.ticker_paused}
-                           {on_toggle} />
+                           locale={locale.clone()} {level} {on_toggle} />
             <BriefList briefs={news.briefs.clone()} category={config.category.clone()}
-                       lang={config.lang.clone().map(AttrValue::from)} />
+                       locale={locale.clone()} {level} />
             <ReviewPrompt draft={state.review.clone()} {on_rate} {on_comment} {on_submit}
-                          rating={rating}
+                          rating={rating} locale={locale.clone()} {level}
                           on_restart={dispatch(|| Action::StartNewReview)} />
         </>
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }

@@ -135,14 +135,35 @@ pub fn minutes_ago(minutes: u32, _lang: Option<&str>) -> Option<String> {
     })
 }
 
-/// "4.6 ★ · 120 reader reviews"; the browser formats the numbers by the reader's locale.
-pub fn format_rating(average: f64, count: u32, _lang: Option<&str>) -> String {
-    let noun = if count == 1 {
-        "reader review"
-    } else {
-        "reader reviews"
+/// `value` with exactly `digits` decimals; the browser localises the digits too.
+pub fn format_number(value: f64, digits: &str, _lang: Option<&str>) -> String {
+    let digits = digits.parse().unwrap_or(0);
+    format!("{value:.digits$}")
+}
+
+/// CLDR's plural categories for whole numbers in the languages the widget speaks, as
+/// the browser's `Intl.PluralRules` gives them.
+pub fn plural_category(n: f64, lang: Option<&str>) -> String {
+    let n = n as u64;
+    let lang = lang.and_then(crate::i18n::Lang::of);
+    let category = match lang {
+        Some(crate::i18n::Lang::Ru) => match (n % 10, n % 100) {
+            (1, h) if h != 11 => "one",
+            (2..=4, h) if !(12..=14).contains(&h) => "few",
+            _ => "many",
+        },
+        Some(crate::i18n::Lang::Ar) => match (n, n % 100) {
+            (0, _) => "zero",
+            (1, _) => "one",
+            (2, _) => "two",
+            (_, 3..=10) => "few",
+            (_, 11..=99) => "many",
+            _ => "other",
+        },
+        _ if n == 1 => "one",
+        _ => "other",
     };
-    format!("{average:.1} ★ · {count} {noun}")
+    category.to_owned()
 }
 
 /// Milliseconds since the epoch.
@@ -172,8 +193,8 @@ pub fn page_url() -> String {
 }
 
 /// There is no host page natively.
-pub fn host_language() -> Option<String> {
-    None
+pub fn host_languages() -> Vec<String> {
+    Vec::new()
 }
 
 /// Unicode lower case.

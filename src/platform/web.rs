@@ -123,13 +123,14 @@ pub fn supports_colour(value: &str) -> bool {
     web_sys::css::supports_with_value("color", value).unwrap_or(false)
 }
 
-/// `new Intl[name](lang, options).format(...args)`: one way into `Intl` for every
+/// `new Intl[name](lang, options)[method](...args)`: one way into `Intl` for every
 /// formatter, constructed through `Reflect` so that a bad locale, zone or option is `None`
 /// instead of a throw into the wasm.
-fn intl_format(
+fn intl_call(
     name: &str,
     lang: Option<&str>,
     options: &[(&str, &str)],
+    method: &str,
     args: &[JsValue],
 ) -> Option<String> {
     let (_, constructor) = intl(name)?;
@@ -139,12 +140,21 @@ fn intl_format(
     }
     let locales = Array::of1(&lang.map_or(JsValue::UNDEFINED, JsValue::from_str));
     let formatter = Reflect::construct(&constructor, &Array::of2(&locales, &settings)).ok()?;
-    let format: Function = Reflect::get(&formatter, &"format".into())
+    let call: Function = Reflect::get(&formatter, &method.into())
         .ok()?
         .dyn_into()
         .ok()?;
     let args: Array = args.iter().collect();
-    format.apply(&formatter, &args).ok()?.as_string()
+    call.apply(&formatter, &args).ok()?.as_string()
+}
+
+fn intl_format(
+    name: &str,
+    lang: Option<&str>,
+    options: &[(&str, &str)],
+    args: &[JsValue],
+) -> Option<String> {
+    intl_call(name, lang, options, "format", args)
 }
 
 /// A date and time in the reader's locale, date and time joined by a space:
@@ -173,21 +183,18 @@ pub fn minutes_ago(minutes: u32, lang: Option<&str>) -> Option<String> {
     intl_format("RelativeTimeFormat", lang, &[], &args)
 }
 
-/// "4.6 ★ · 120 reader reviews", the numbers in the reader's locale (`Intl.NumberFormat`).
-pub fn format_rating(average: f64, count: u32, lang: Option<&str>) -> String {
-    let number = |value: f64, digits: &str| {
-        let options = [
-            ("minimumFractionDigits", digits),
-            ("maximumFractionDigits", digits),
-        ];
-        intl_format("NumberFormat", lang, &options, &[value.into()]).unwrap_or_default()
-    };
-    let noun = if count == 1 {
-        " reader review"
-    } else {
-        " reader reviews"
-    };
-    number(average, "1") + " ★ · " + &number(f64::from(count), "0") + noun
+/// `value` in the reader's locale with exactly `digits` decimals (`Intl.NumberFormat`).
+pub fn format_number(value: f64, digits: &str, lang: Option<&str>) -> String {
+    let options = [
+        ("minimumFractionDigits", digits),
+        ("maximumFractionDigits", digits),
+    ];
+    intl_format("NumberFormat", lang, &options, &[value.into()]).unwrap_or_default()
+}
+
+/// The plural category of `n` in the language (`Intl.PluralRules`): "one", "few", "other"...
+pub fn plural_category(n: f64, lang: Option<&str>) -> String {
+    intl_call("PluralRules", lang, &[], "select", &[n.into()]).unwrap_or_else(|| "other".to_owned())
 }
 
 /// Milliseconds since the epoch.
@@ -276,10 +283,13 @@ pub fn page_url() -> String {
         .unwrap_or_default()
 }
 
-/// The language of the host page (`<html lang>`), else the browser's; only tags that
-/// `Intl` accepts, since real pages carry values like `en_US`.
-pub fn host_language() -> Option<String> {
-    let window = web_sys::window()?;
+/// The host page's `<html lang>`, then the browser's language: the last places the
+/// widget looks for its reader's language. Only tags that `Intl` accepts, since real pages
+/// carry values like `en_US`.
+pub fn host_languages() -> Vec<String> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
     let from_html = window
         .document()
         .and_then(|d| d.document_element())
@@ -288,7 +298,8 @@ pub fn host_language() -> Option<String> {
     from_html
         .into_iter()
         .chain(window.navigator().language())
-        .find(|lang| crate::config::is_language_tag(lang))
+        .filter(|lang| crate::config::is_language_tag(lang))
+        .collect()
 }
 
 /// Unicode lower case by the browser, which already carries the case tables.

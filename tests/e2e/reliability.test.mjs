@@ -220,7 +220,7 @@ for (const [name, path] of [
   test(`${name} is refused with a clear message`, async () => {
     const { context, tab, errors } = await open(browser, `${partner.url}${path}`);
     await state(tab, 'error');
-    assert.match(await tab.locator('newswire-widget [role="alert"]').innerText(), /too large/);
+    assert.match(await tab.locator('newswire-widget [role="alert"]').innerText(), /could not be read/);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -310,8 +310,8 @@ test('invalid attributes warn by name and fall back to their defaults', async ()
 });
 
 for (const [name, path, detail] of [
-  ['an HTML error page', '/html-feed.html', /not valid JSON/],
-  ['JSON that is not a JSON Feed', '/rss-feed.html', /not a JSON Feed/],
+  ['an HTML error page', '/html-feed.html', /could not be read/],
+  ['JSON that is not a JSON Feed', '/rss-feed.html', /could not be read/],
   ['a 404 from the feed', '/down-feed.html', /HTTP status 404/],
 ]) {
   test(`${name} puts the widget in a readable error state`, async () => {
