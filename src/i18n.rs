@@ -368,7 +368,7 @@ table! {
     comment = "Yorum",
     optional = "(isteğe bağlı)",
     characters = "{} karakter",
-    send = "Değerlendirmeyi gönder",
+    send = "Gönder",
     sending = "Değerlendirmeniz gönderiliyor…",
     thanks = "Teşekkürler! Değerlendirmeniz gönderildi.",
     another = "Başka bir değerlendirme yazın",

@@ -21,7 +21,6 @@ pub struct BriefListProps {
 pub fn BriefList(props: &BriefListProps) -> Html {
     let t = props.locale.lang;
     let lang = Some(props.locale.tag.as_str());
-    let title_tag = super::heading(props.level, 2);
     let category = isolate(&props.category);
     let briefs = props.briefs.iter().map(|brief| {
         let date = brief.published.map(|ms| {
@@ -38,8 +37,7 @@ pub fn BriefList(props: &BriefListProps) -> Html {
                 },
                 None => html! { { title } },
             };
-            // `dir="auto"`: a headline in another script keeps its own direction.
-            html! { <@{title_tag} class="nw-brief-title" dir="auto">{ text }</@> }
+            super::heading(props.level, 2, "nw-brief-title", None, None, text)
         });
         // Without a title, the link still needs words of its own.
         let more = match (&brief.title, &brief.link) {
@@ -65,9 +63,8 @@ pub fn BriefList(props: &BriefListProps) -> Html {
 
     html! {
         <section class="nw-briefs" part="briefs" aria-labelledby="nw-briefs-heading">
-            <@{super::heading(props.level, 1)} id="nw-briefs-heading" class="nw-section-title">
-                { fill(t.text(Key::LatestIn), &category) }
-            </@>
+            { super::heading(props.level, 1, "nw-section-title", Some("nw-briefs-heading"), None,
+                             html! { fill(t.text(Key::LatestIn), &category) }) }
             if props.briefs.is_empty() {
                 <p class="nw-empty">{ fill(t.text(Key::NoBriefs), &category) }</p>
             } else {

@@ -85,7 +85,7 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
 
     html! {
         <div class="nw-strip" part="headlines">
-            <@{super::heading(props.level, 1)} class="nw-hidden">{ t.text(Key::Headlines) }</@>
+            { super::heading(props.level, 1, "nw-hidden", None, None, html! { t.text(Key::Headlines) }) }
             <button type="button" class="nw-ticker-btn" part="ticker-control"
                     aria-label={label} title={label} onclick={on_toggle}>
                 if props.paused {

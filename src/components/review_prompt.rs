@@ -49,9 +49,8 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
     let t = props.locale.lang;
     let heading = html! {
         <>
-            <@{super::heading(props.level, 1)} id="nw-review-heading" class="nw-section-title">
-                { t.text(Key::ReviewHeading) }
-            </@>
+            { super::heading(props.level, 1, "nw-section-title", Some("nw-review-heading"), None,
+                             html! { t.text(Key::ReviewHeading) }) }
             if let Some(rating) = &props.rating {
                 <p class="nw-rating nw-muted" part="rating">{ rating }</p>
             }
@@ -135,7 +134,7 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
                         { t.text(Key::Send) }
                     </button>
                     <span id="nw-comment-count" class="nw-muted">
-                        { fill(t.text(Key::Characters), &(count.to_string() + " / " + &MAX_COMMENT.to_string())) }
+                        { fill(t.text(Key::Characters), &isolate(&(count.to_string() + " / " + &MAX_COMMENT.to_string()))) }
                     </span>
                 </div>
                 <p class={classes!("nw-status", failed.then_some("is-error"))} part="status">

@@ -231,9 +231,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
     html! {
         <section class={classes!("nw", config.theme.class())} aria-label={title.clone()}
                  lang={locale.tag.clone()} dir={locale.lang.dir()} ref={root}>
-            <@{super::heading(config.heading_level, 0)} class="nw-title" part="title" dir="auto">
-                { title }
-            </@>
+            { super::heading(config.heading_level, 0, "nw-title", None, Some("title"), html! { title }) }
             { body }
             // One polite live region, present from the start so that changes are heard.
             <p class="nw-hidden" role="status">{ announcement }</p>
@@ -308,7 +306,10 @@ fn ready(
     // A discreet note when a refresh failed and the news on screen may be old.
     let stale = state.stale.then(|| {
         let minutes = ((platform::now_ms() - state.updated_at) / 60_000.0).max(1.0) as u32;
-        let ago = platform::minutes_ago(minutes, Some(&locale.tag)).unwrap_or_default();
+        let lang = Some(locale.tag.as_str());
+        // Without relative words for the language, the time it was last confirmed.
+        let ago = platform::minutes_ago(minutes, lang)
+            .unwrap_or_else(|| platform::format_datetime(state.updated_at as i64, lang, None));
         html! { <p class="nw-stale nw-muted" role="status">{ fill(t.text(Key::Updated), &ago) }</p> }
     });
     // "4.6 ★ · 120 reader reviews", numbers and plural in the reader's language.

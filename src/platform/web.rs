@@ -168,7 +168,21 @@ pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str
         }
         intl_format("DateTimeFormat", lang, &options, &[date.clone().into()])
     };
-    let day = part(&[("day", "numeric"), ("month", "long"), ("year", "numeric")]);
+    let day = part(&[("day", "numeric"), ("month", "long"), ("year", "numeric")])
+        // A browser without month names for the language writes "2026 M11 27" (ICU's
+        // root pattern): numbers read better.
+        .filter(|day| {
+            !day.as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'M' && w[1].is_ascii_digit())
+        })
+        .or_else(|| {
+            part(&[
+                ("day", "2-digit"),
+                ("month", "2-digit"),
+                ("year", "numeric"),
+            ])
+        });
     let time = part(&[("hour", "2-digit"), ("minute", "2-digit")]);
     match (day, time) {
         (Some(day), Some(time)) => day + " " + &time,
@@ -177,10 +191,10 @@ pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str
 }
 
 /// "5 minutes ago" in the reader's language, from `Intl.RelativeTimeFormat`; `None` where
-/// the browser lacks it.
+/// the browser lacks it, or lacks the words for the language ("-5 min", ICU's root form).
 pub fn minutes_ago(minutes: u32, lang: Option<&str>) -> Option<String> {
     let args = [JsValue::from(-f64::from(minutes)), "minute".into()];
-    intl_format("RelativeTimeFormat", lang, &[], &args)
+    intl_format("RelativeTimeFormat", lang, &[], &args).filter(|ago| !ago.starts_with('-'))
 }
 
 /// `value` in the reader's locale with exactly `digits` decimals (`Intl.NumberFormat`).

@@ -163,6 +163,8 @@ test('refreshes are conditional, mark new items, survive failures and wait while
   await tab.waitForTimeout(200);
   assert.deepEqual(await briefTitles(), before);
   assert.equal(await tab.locator('newswire-widget .nw-new').count(), 0, 'a first load marks nothing');
+  const live = tab.locator('newswire-widget section.nw > [role="status"]');
+  assert.equal(await live.textContent(), '', 'and announces nothing');
 
   // A changed feed: the new item appears, marked as new; nothing else is.
   refreshMode = 'v2';
@@ -170,6 +172,7 @@ test('refreshes are conditional, mark new items, survive failures and wait while
   await tab.locator('[part="brief"]', { hasText: 'A brief that arrived with the refresh' }).waitFor();
   const marked = await tab.locator('[part="brief"]:has(.nw-new) h4').allInnerTexts();
   assert.deepEqual(marked, ['A brief that arrived with the refresh']);
+  assert.equal(await live.textContent(), '1 new story', 'announced in the polite live region');
 
   // A failed refresh: after its retries, the last good news stays, with a discreet note.
   refreshMode = 'down';
