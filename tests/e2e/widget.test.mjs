@@ -123,7 +123,14 @@ test('a review written with the keyboard lands as a row in SQLite', async () => 
   const { context, tab, errors } = await open(browser, `${partner.url}/one.html`);
   await ready(tab);
 
-  await tab.focus('input[aria-label="1 star out of 5"]');
+  // Keyboard only, from the top of the page: Tab through the host's and the widget's
+  // controls (headlines, briefs) to the stars.
+  const onStar = () =>
+    tab.evaluate(() => document.querySelector('newswire-widget').shadowRoot.activeElement?.type === 'radio');
+  let presses = 0;
+  for (; presses < 40 && !(await onStar()); presses++) await tab.keyboard.press('Tab');
+  assert.ok(await onStar(), `the stars are reachable with Tab (${presses} presses)`);
+  assert.ok(await tab.locator('input[aria-label="1 star out of 5"]').evaluate((el) => el === el.getRootNode().activeElement));
   await tab.keyboard.press('ArrowRight');
   await tab.keyboard.press('ArrowRight');
   await tab.keyboard.press('ArrowRight');
