@@ -29,12 +29,13 @@ pub enum Theme {
 }
 
 impl Theme {
-    /// The class the stylesheet keys on.
+    /// The widget root's classes, which the stylesheet keys on. Plain strings rather than
+    /// yew's `classes!`, whose set of class names would add a hash set to the wasm.
     pub fn class(self) -> &'static str {
         match self {
-            Theme::Light => "theme-light",
-            Theme::Dark => "theme-dark",
-            Theme::Auto => "theme-auto",
+            Theme::Light => "nw theme-light",
+            Theme::Dark => "nw theme-dark",
+            Theme::Auto => "nw theme-auto",
         }
     }
 }
@@ -58,6 +59,8 @@ pub struct Config {
     pub refresh: u32,
     /// Show the public review summary ("4.6 ★ · 120 reader reviews") by the prompt.
     pub show_rating: bool,
+    /// The heading text instead of the feed's title.
+    pub title: Option<String>,
     /// The host page's `<html lang>` and the browser's language, in that order: the
     /// last places to look for the reader's language. The entry fills them in.
     pub host_languages: Vec<String>,
@@ -67,22 +70,45 @@ pub struct Config {
 }
 
 /// A problem with one attribute.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigError {
     /// There is no `feed` attribute (or `data-feed` on the script tag).
-    #[error("Newswire: the `feed` attribute is required")]
     MissingFeed,
     /// The `feed` value is not an http(s) URL.
-    #[error("Newswire: `feed` is not an http(s) URL: \"{0}\"")]
     InvalidFeed(String),
     /// Any other attribute with a value we cannot use; the default applies.
-    // Plain `{value}` in quotes: `{:?}` would ship Debug's escaping tables in the wasm.
-    #[error("Newswire: ignoring `{attribute}`=\"{value}\"; expected {expected}")]
     InvalidValue {
         attribute: &'static str,
         value: String,
         expected: &'static str,
     },
+}
+
+impl std::error::Error for ConfigError {}
+
+impl std::fmt::Display for ConfigError {
+    /// The console message, written piece by piece: formatting arguments would compile
+    /// more code into the wasm for each message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let pieces: &[&str] = match self {
+            ConfigError::MissingFeed => &["the `feed` attribute is required"],
+            ConfigError::InvalidFeed(value) => &["`feed` is not an http(s) URL: \"", value, "\""],
+            ConfigError::InvalidValue {
+                attribute,
+                value,
+                expected,
+            } => &[
+                "ignoring `",
+                attribute,
+                "`=\"",
+                value,
+                "\"; expected ",
+                expected,
+            ],
+        };
+        f.write_str("Newswire: ")?;
+        pieces.iter().try_for_each(|piece| f.write_str(piece))
+    }
 }
 
 /// The configuration, plus a warning for each attribute that fell back to its default.
@@ -142,16 +168,39 @@ impl Config {
             }
         };
 
-        let max_briefs = match attr("max-briefs") {
-            None => DEFAULT_MAX_BRIEFS,
-            Some(v) => match v.trim().parse::<usize>() {
-                Ok(n) if (1..=MAX_BRIEFS_LIMIT).contains(&n) => n,
-                _ => {
-                    invalid("max-briefs", v, "a whole number from 1 to 50");
-                    DEFAULT_MAX_BRIEFS
-                }
-            },
-        };
+        // One parser for every whole-number attribute: each distinct integer type would
+        // compile a parser of its own into the wasm.
+        let mut whole =
+            |name, accept: &dyn Fn(u32) -> bool, default: u32, expected| match attr(name) {
+                None => default,
+                Some(v) => match v.trim().parse::<u32>() {
+                    Ok(n) if accept(n) => n,
+                    _ => {
+                        invalid(name, v, expected);
+                        default
+                    }
+                },
+            };
+        let max_briefs = whole(
+            "max-briefs",
+            &|n| (1..=MAX_BRIEFS_LIMIT as u32).contains(&n),
+            DEFAULT_MAX_BRIEFS as u32,
+            "a whole number from 1 to 50",
+        ) as usize;
+
+        let refresh = whole(
+            "refresh",
+            &|n| n == 0 || (MIN_REFRESH..=86_400).contains(&n),
+            DEFAULT_REFRESH,
+            "0 (off) or seconds from 10 to 86400",
+        );
+
+        let heading_level = whole(
+            "heading-level",
+            &|n| (1..=6).contains(&n),
+            u32::from(DEFAULT_HEADING_LEVEL),
+            "a whole number from 1 to 6",
+        ) as u8;
 
         let lang = attr("lang").and_then(|v| {
             if is_language_tag(v.trim()) {
@@ -162,7 +211,7 @@ impl Config {
             }
         });
 
-        let default_endpoint = || format!("{}/api/reviews", origin(&feed));
+        let default_endpoint = || origin(&feed).to_owned() + "/api/reviews";
         let review_endpoint = match attr("review-endpoint") {
             None => default_endpoint(),
             // An empty value would resolve to the partner's own page.
@@ -175,31 +224,9 @@ impl Config {
             },
         };
 
-        let refresh = match attr("refresh") {
-            None => DEFAULT_REFRESH,
-            Some(v) => match v.trim().parse::<u32>() {
-                Ok(n) if n == 0 || (MIN_REFRESH..=86_400).contains(&n) => n,
-                _ => {
-                    invalid("refresh", v, "0 (off) or seconds from 10 to 86400");
-                    DEFAULT_REFRESH
-                }
-            },
-        };
-
         // A boolean attribute: present means on, unless it says "false".
         let show_rating =
             attr("show-rating").is_some_and(|v| !v.trim().eq_ignore_ascii_case("false"));
-
-        let heading_level = match attr("heading-level") {
-            None => DEFAULT_HEADING_LEVEL,
-            Some(v) => match v.trim().parse::<u8>() {
-                Ok(n) if (1..=6).contains(&n) => n,
-                _ => {
-                    invalid("heading-level", v, "a whole number from 1 to 6");
-                    DEFAULT_HEADING_LEVEL
-                }
-            },
-        };
 
         let config = Config {
             feed,
@@ -212,6 +239,9 @@ impl Config {
             refresh,
             show_rating,
             heading_level,
+            title: attr("title")
+                .map(|t| crate::news::shorten(t.trim(), 200))
+                .filter(|t| !t.is_empty()),
             host_languages: Vec::new(),
         };
         Ok((config, warnings))
@@ -323,6 +353,22 @@ mod tests {
         for bad in ["5", "-1", "1.5", "soon", "86401", ""] {
             assert_eq!(refresh(bad), (300, 1), "{bad}");
         }
+    }
+
+    #[test]
+    fn title_replaces_the_feeds_when_it_has_words() {
+        let title = |v: &str| {
+            parse(&[("feed", "https://a.example/f"), ("title", v)])
+                .unwrap()
+                .0
+                .title
+        };
+        assert_eq!(title(" Our wire ").as_deref(), Some("Our wire"));
+        assert_eq!(title("   "), None);
+        assert_eq!(
+            title(&"word ".repeat(100)).map(|t| t.chars().count() <= 201),
+            Some(true)
+        );
     }
 
     #[test]

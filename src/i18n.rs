@@ -175,9 +175,9 @@ pub struct Locale {
 impl Locale {
     /// The first candidate we have words for, in the order given; else English.
     /// Candidates are tags already checked as BCP 47 (see [`crate::config::is_language_tag`]).
-    pub fn choose<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>) -> Locale {
+    pub fn choose(candidates: &[Option<&str>]) -> Locale {
         candidates
-            .into_iter()
+            .iter()
             .flatten()
             .find_map(|tag| {
                 Lang::of(tag).map(|lang| Locale {
@@ -201,6 +201,12 @@ impl Locale {
         let category = crate::platform::plural_category(n, Some(&self.tag));
         fill(plural(self.text(key), &category), shown)
     }
+}
+
+/// A whole number as digits. Every count goes through this one `u32` conversion: each
+/// integer type's own `to_string` would ship its own copy.
+pub fn digits(n: u32) -> String {
+    n.to_string()
 }
 
 /// `template` with its `{}` replaced by `value`.
@@ -494,7 +500,7 @@ mod tests {
     #[test]
     fn the_first_language_we_speak_wins_in_order() {
         let chosen = |candidates: &[Option<&str>]| {
-            let locale = Locale::choose(candidates.iter().copied());
+            let locale = Locale::choose(candidates);
             (locale.lang, locale.tag.to_string())
         };
         assert_eq!(

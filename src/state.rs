@@ -78,6 +78,8 @@ pub enum Action {
     RefreshFeed,
     /// A (re)load of the feed started.
     LoadFeed,
+    /// The widget now shows another feed: back to loading, with nothing to compare.
+    SwitchFeed,
     /// A new copy of the feed arrived at `at` (ms since the epoch).
     FeedLoaded {
         news: Rc<News>,
@@ -120,6 +122,11 @@ impl Reducible for WidgetState {
                 if !matches!(next.feed, FeedState::Ready(_)) {
                     next.feed = FeedState::Loading;
                 }
+            }
+            Action::SwitchFeed => {
+                next.feed = FeedState::Loading;
+                next.stale = false;
+                next.announce = Announce::Nothing;
             }
             Action::FeedLoaded { news, at } => {
                 // Only a refresh has something to compare with; the first load marks nothing.
@@ -384,6 +391,19 @@ mod tests {
         ]);
         assert_eq!(again.review, ReviewDraft::default());
         assert_eq!(again.announce, Announce::Nothing);
+    }
+
+    #[test]
+    fn switching_feeds_starts_from_loading_so_nothing_is_marked_new() {
+        let news = Rc::new(News::default());
+        let state = run([loaded(&news, 1.0), Action::SwitchFeed, Action::LoadFeed]);
+        assert_eq!(state.feed, FeedState::Loading);
+        let FeedState::Ready(shown) =
+            &run([loaded(&news, 1.0), Action::SwitchFeed, loaded(&news, 2.0)]).feed
+        else {
+            panic!("not ready")
+        };
+        assert!(shown.briefs.iter().all(|b| !b.new));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use newswire::components::brief_list::BriefListProps;
 use newswire::components::headline_strip::HeadlineStripProps;
 use newswire::components::review_prompt::ReviewPromptProps;
-use newswire::components::widget::{LoadState, WidgetProps};
+use newswire::components::widget::{Notice, WidgetProps};
 use newswire::components::{BriefList, HeadlineStrip, ReviewPrompt, Widget};
 use newswire::config::Config;
 use newswire::i18n::Locale;
@@ -183,7 +183,7 @@ async fn the_headline_strip_pauses_and_keeps_its_copy_out_of_reach() {
             headlines,
             paused: false,
             on_toggle,
-            locale: Locale::choose([Some("en")]),
+            locale: Locale::choose(&[Some("en")]),
             level: 2,
         },
     )
@@ -233,7 +233,7 @@ async fn briefs_render_dated_and_linked() {
         BriefListProps {
             briefs,
             category: "Politics".into(),
-            locale: Locale::choose([Some("en-GB")]),
+            locale: Locale::choose(&[Some("en-GB")]),
             level: 2,
         },
     )
@@ -278,7 +278,7 @@ async fn the_review_prompt_reports_stars_comments_and_sends() {
             on_submit,
             on_restart: Callback::noop(),
             rating: None,
-            locale: Locale::choose([Some("en")]),
+            locale: Locale::choose(&[Some("en")]),
             level: 2,
         },
     )
@@ -313,7 +313,7 @@ async fn star_labels_follow_the_browsers_plural_rules_in_each_language() {
                 on_submit: Callback::noop(),
                 on_restart: Callback::noop(),
                 rating: None,
-                locale: Locale::choose([Some(tag)]),
+                locale: Locale::choose(&[Some(tag)]),
                 level: 2,
             },
         )
@@ -352,25 +352,33 @@ async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
         |url| Some(url.to_owned()),
     )
     .unwrap();
-    let (on_state, states) = recorder::<LoadState>();
+    let (on_notice, notices) = recorder::<Notice>();
     // Action.
     Renderer::<Widget>::with_root_and_props(
         root.clone(),
         WidgetProps {
             config: Rc::new(config),
-            on_state,
+            on_notice,
+            refresh: 0,
         },
     )
     .render();
     for _ in 0..200 {
         yew::scheduler::flush().await;
-        if states.borrow().last() == Some(&LoadState::Error) {
+        if matches!(notices.borrow().last(), Some(Notice::Error(_))) {
             break;
         }
         gloo_timers::future::TimeoutFuture::new(50).await;
     }
     // Assert.
-    assert_eq!(*states.borrow(), [LoadState::Loading, LoadState::Error]);
+    assert_eq!(
+        *notices.borrow(),
+        [
+            Notice::Loading,
+            Notice::Error("The news service could not be reached.".into())
+        ],
+        "the page is told, in the reader's words"
+    );
     let alert = one(&root, "[role=alert]");
     assert!(alert
         .text_content()

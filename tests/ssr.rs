@@ -46,7 +46,7 @@ fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief
 }
 
 fn locale(tag: &str) -> Locale {
-    Locale::choose([Some(tag)])
+    Locale::choose(&[Some(tag)])
 }
 
 fn english() -> Locale {
@@ -68,7 +68,8 @@ fn widget(attrs: &[(&str, &str)]) -> String {
     .unwrap();
     render::<Widget>(WidgetProps {
         config: Rc::new(config),
-        on_state: Callback::noop(),
+        on_notice: Callback::noop(),
+        refresh: 0,
     })
 }
 
@@ -365,5 +366,5 @@ fn star_labels_and_statuses_follow_each_language_and_its_plurals() {
     );
     let az = rendered("az", ReviewStatus::Editing);
     assert!(az.contains("Rəyi göndər") && az.contains(r#"aria-label="5 ulduzdan 4""#));
-    assert_eq!(Locale::choose([Some("az")]).lang, Lang::Az);
+    assert_eq!(Locale::choose(&[Some("az")]).lang, Lang::Az);
 }

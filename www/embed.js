@@ -3,11 +3,16 @@
  *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json"></script>
  *
  * It defines <newswire-widget>, puts one where the tag stands (its data-* attributes become
- * the widget's attributes), and mounts every <newswire-widget> on the page. The wasm is
- * fetched and compiled once per page, the stylesheet fetched once. Each mounted widget runs
- * in its own instance of that module, so a widget that fails cannot take the others down.
- * Space is reserved in each widget's shadow root before the wasm arrives, so nothing on the
- * host page moves when the news appears. Nothing here throws into the host page.
+ * the widget's attributes), and mounts every <newswire-widget> on the page as it comes within
+ * 200 px of the viewport (loading="eager": at once). The wasm is fetched and compiled once
+ * per page, the stylesheet fetched once. Each mounted widget runs in its own instance of
+ * that module, so a widget that fails cannot take the others down. The element is live:
+ * changed attributes update the widget in place, and removing it unmounts it. Space is
+ * reserved in each widget's shadow root before the wasm arrives, so nothing on the host
+ * page moves when the news appears. Nothing here throws into the host page.
+ *
+ * window.Newswire is the page's API: version, mount(element, options), refresh(element?),
+ * and q, where calls made before this script ran wait ([name, ...arguments]).
  */
 (function () {
   'use strict';
@@ -15,6 +20,15 @@
   // Read before anything asynchronous: currentScript is null once this turn is over.
   var script = document.currentScript;
   var nw = (window.Newswire = window.Newswire || {});
+  var VERSION = '0.1.0';
+  // Every attribute the widget reads; a change to any of them updates it in place.
+  var ATTRIBUTES = [
+    'feed', 'theme', 'accent', 'category', 'max-briefs', 'lang', 'review-endpoint', 'refresh',
+    'fallback-url', 'show-rating', 'heading-level', 'title', 'sections', 'density', 'ticker',
+    'loading',
+  ];
+  var SECTIONS = { headlines: '.nw-strip', briefs: '.nw-briefs', review: '.nw-review' };
+  var CHOICES = { density: ['comfortable', 'compact'], ticker: ['scroll', 'static'], loading: ['lazy', 'eager'] };
 
   try {
     if (!nw.loaded) {
@@ -30,6 +44,33 @@
     if (window.console) console.error('Newswire:', err);
   }
 
+  function warn(name, value, expected) {
+    if (window.console) console.warn('Newswire: ignoring `' + name + '`="' + value + '"; expected ' + expected);
+  }
+
+  // An enumerated attribute's value, lower case; null (with a warning) when it is not one.
+  function choice(el, name) {
+    var value = el.getAttribute(name);
+    if (value === null) return null;
+    var v = value.trim().toLowerCase();
+    if (CHOICES[name].indexOf(v) >= 0) return v;
+    warn(name, value, CHOICES[name].join(' or '));
+    return null;
+  }
+
+  // The sections to show: any of headlines, briefs, review, comma-separated; all by default.
+  function sections(el) {
+    var value = el.getAttribute('sections');
+    var shown = {};
+    var any = false;
+    (value || '').split(',').forEach(function (name) {
+      name = name.trim().toLowerCase();
+      if (SECTIONS[name]) any = shown[name] = true;
+    });
+    if (value !== null && !any) warn('sections', value, 'any of headlines, briefs, review, comma-separated');
+    return any ? shown : { headlines: true, briefs: true, review: true };
+  }
+
   function define(src) {
     var glueUrl = new URL('newswire.js', src).href;
     var wasmUrl = new URL('newswire_bg.wasm', src).href;
@@ -41,7 +82,7 @@
     var RESERVE =
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
-      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + 400px))!important}' +
+      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + var(--nw-fixed,400px)))!important}' +
       '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-content:center;' +
       'gap:8px;padding:16px;text-align:center;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
@@ -216,9 +257,29 @@
       return div;
     }
 
+    // The element's own sheet: the reserved height for the sections it shows (title 72 px,
+    // strip 58, briefs 30 plus 118 a row, review 240), and the sections it hides.
     function sheetsFor(el) {
-      var own = sheet(':host{--nw-rows:' + rows(el) + '}');
-      return main ? [shared, own, main] : [shared, own];
+      var shown = sections(el);
+      choice(el, 'density');
+      choice(el, 'ticker');
+      var css =
+        ':host{--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
+        (72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 240 : 0)) + 'px}';
+      for (var name in SECTIONS) if (!shown[name]) css += SECTIONS[name] + '{display:none!important}';
+      var own = sheet(css);
+      return main ? [shared, main, own] : [shared, own];
+    }
+
+    // The loader is told what the widget does: it keeps the element's state attribute and
+    // fires newswire:ready, newswire:error and newswire:review on it, after the wasm's turn.
+    function notify(el, kind, a, b) {
+      if (kind !== 'review') el.setAttribute('state', kind);
+      if (kind === 'loading') return;
+      var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : { id: a };
+      Promise.resolve().then(function () {
+        el.dispatchEvent(new CustomEvent('newswire:' + kind, { bubbles: true, composed: true, detail: detail }));
+      });
     }
 
     function message(container, text, title, href) {
@@ -255,7 +316,7 @@
     // When the widget cannot run: the feed's title and a plain link to the publisher's
     // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin.
     function fallback(el, why) {
-      el.setAttribute('state', 'error');
+      notify(el, 'error', why || 'The news widget cannot run here.');
       var container = frame(el.shadowRoot);
       message(container, 'Loading the latest news\u2026');
       var feed = httpUrl(el.getAttribute('feed'));
@@ -296,38 +357,96 @@
       if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
     }
 
+    // Mounts one widget: the feed request and an instance of the wasm, at once.
+    function start(el) {
+      var root = el.shadowRoot;
+      el._nwPending = true;
+      prefetch(el);
+      instance()
+        .then(function (inst) {
+          el._nwPending = false;
+          // An instance that trapped while starting up is never used.
+          if (inst.dead) return fallback(el);
+          if (!el.isConnected) return spare.push(inst);
+          style(root, sheetsFor(el));
+          inst.host = el;
+          el._nwInstance = inst;
+          var mounted = inst.glue.mount(el, frame(root), function (kind, a, b) {
+            notify(el, kind, a, b);
+          });
+          // A trap during mount has already put up the fallback.
+          el._nwMounted = inst.dead ? null : mounted;
+        })
+        .catch(function (err) {
+          el._nwPending = false;
+          report(err);
+          fallback(el);
+        });
+    }
+
+    // Lazy widgets start when they come within 200 px of the viewport.
+    var nearby = null;
+    function whenNear(el) {
+      if (!nearby) {
+        nearby = new IntersectionObserver(
+          function (entries) {
+            entries.forEach(function (entry) {
+              if (entry.isIntersecting && entry.target._nwWaiting) {
+                nearby.unobserve(entry.target);
+                entry.target._nwWaiting = false;
+                start(entry.target);
+              }
+            });
+          },
+          { rootMargin: '200px' }
+        );
+      }
+      el._nwWaiting = true;
+      nearby.observe(el);
+    }
+
     class NewswireWidget extends HTMLElement {
+      static get observedAttributes() {
+        return ATTRIBUTES;
+      }
+
       connectedCallback() {
         var el = this;
-        if (el._nwMounted || el._nwPending) return;
+        if (el._nwMounted || el._nwPending || el._nwWaiting) return;
         var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
         style(root, sheetsFor(el));
         el.setAttribute('state', 'loading');
         message(frame(root), 'Loading the latest news\u2026');
         if (typeof WebAssembly !== 'object') return fallback(el);
-        el._nwPending = true;
-        prefetch(el);
-        instance()
-          .then(function (inst) {
-            el._nwPending = false;
-            // An instance that trapped while starting up is never used.
-            if (inst.dead) return fallback(el);
-            if (!el.isConnected) return spare.push(inst);
-            style(root, sheetsFor(el));
-            inst.host = el;
-            el._nwInstance = inst;
-            var mounted = inst.glue.mount(el, frame(root));
-            // A trap during mount has already put up the fallback.
-            el._nwMounted = inst.dead ? null : mounted;
-          })
-          .catch(function (err) {
-            el._nwPending = false;
-            report(err);
-            fallback(el);
-          });
+        if (choice(el, 'loading') !== 'eager' && window.IntersectionObserver) return whenNear(el);
+        start(el);
+      }
+
+      // Changed attributes, gathered for a turn, update the widget in place: the same
+      // instance, no new download, and the news stays on screen.
+      attributeChangedCallback(name, old, value) {
+        var el = this;
+        if (old === value || !el.shadowRoot) return;
+        if (name === 'loading' && el._nwWaiting && choice(el, 'loading') === 'eager') {
+          nearby.unobserve(el);
+          el._nwWaiting = false;
+          start(el);
+        }
+        if (el._nwChanged) return;
+        el._nwChanged = true;
+        Promise.resolve().then(function () {
+          el._nwChanged = false;
+          if (!el.shadowRoot) return;
+          style(el.shadowRoot, sheetsFor(el));
+          if (el._nwMounted) el._nwMounted.update(el);
+        });
       }
 
       disconnectedCallback() {
+        if (this._nwWaiting) {
+          nearby.unobserve(this);
+          this._nwWaiting = false;
+        }
         var mounted = this._nwMounted;
         var inst = this._nwInstance;
         this._nwMounted = this._nwInstance = null;
@@ -344,8 +463,41 @@
       }
     }
 
+    // The page's API. Options are attributes by name: {feed: '…', theme: 'dark'}.
+    nw.version = VERSION;
+    nw.mount = function (target, options) {
+      var el = target;
+      if (!el || el.localName !== 'newswire-widget') {
+        el = document.createElement('newswire-widget');
+        if (target) target.appendChild(el);
+      }
+      Object.keys(options || {}).forEach(function (name) {
+        var value = options[name];
+        if (value === false || value === null || value === undefined) el.removeAttribute(name);
+        else el.setAttribute(name, value === true ? '' : String(value));
+      });
+      return el;
+    };
+    nw.refresh = function (el) {
+      var all = el ? [el] : document.querySelectorAll('newswire-widget');
+      for (var i = 0; i < all.length; i++) if (all[i]._nwMounted) all[i]._nwMounted.refresh();
+    };
+
     if (!customElements.get('newswire-widget')) {
       customElements.define('newswire-widget', NewswireWidget);
+    }
+
+    // Calls the page queued before this script ran, then every later push runs at once.
+    var queued = nw.q || [];
+    nw.q = { push: call };
+    for (var i = 0; i < queued.length; i++) call(queued[i]);
+  }
+
+  function call(args) {
+    try {
+      nw[args[0]].apply(nw, [].slice.call(args, 1));
+    } catch (err) {
+      report(err);
     }
   }
 

@@ -5,7 +5,7 @@
 //! once. Motion itself is CSS: it stops on hover, on keyboard focus, with the button, and
 //! entirely under `prefers-reduced-motion`.
 
-use crate::i18n::{Key, Locale};
+use crate::i18n::{digits, Key, Locale};
 use crate::news::Story;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -41,7 +41,7 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
                 let seconds = (chars / CHARS_PER_SECOND).max(12);
                 let _ = el
                     .style()
-                    .set_property("animation-duration", &format!("{seconds}s"));
+                    .set_property("animation-duration", &(digits(seconds as u32) + "s"));
             }
         });
     }
@@ -98,7 +98,7 @@ pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
                     </svg>
                 }
             </button>
-            <div class={classes!("nw-ticker", props.paused.then_some("is-paused"))}>
+            <div class={if props.paused { "nw-ticker is-paused" } else { "nw-ticker" }}>
                 <div class="nw-track" ref={track}>
                     <ul class="nw-run" role="list">{ run(false) }</ul>
                     <ul class="nw-run nw-copy" role="list" aria-hidden="true" inert=true>

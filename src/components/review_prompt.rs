@@ -4,7 +4,7 @@
 //! ([`status_text`]); the visible status here is not a live region too, or it would be
 //! read twice.
 
-use crate::i18n::{fill, isolate, Key, Lang, Locale};
+use crate::i18n::{digits, fill, isolate, Key, Lang, Locale};
 use crate::review::{ReviewError, MAX_COMMENT};
 use crate::state::{ReviewDraft, ReviewStatus};
 use web_sys::HtmlTextAreaElement;
@@ -38,7 +38,7 @@ pub fn status_text(t: Lang, status: &ReviewStatus) -> String {
             ReviewError::MissingRating => t.text(Key::MissingRating).to_owned(),
             ReviewError::Network | ReviewError::Timeout => t.text(Key::ReviewNetwork).to_owned(),
             ReviewError::Rejected(why) => fill(t.text(Key::ReviewRejected), &isolate(why)),
-            ReviewError::Server(code) => fill(t.text(Key::ReviewServer), &code.to_string()),
+            ReviewError::Server(code) => fill(t.text(Key::ReviewServer), &digits((*code).into())),
         },
     }
 }
@@ -87,11 +87,11 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
         // "4 stars out of 5" in the reader's plural forms.
         let label = props
             .locale
-            .plural(Key::Stars, f64::from(n), &n.to_string());
+            .plural(Key::Stars, f64::from(n), &digits(n.into()));
         let lit = draft.rating.is_some_and(|r| n <= r);
         html! {
-            <label class={classes!("nw-star", lit.then_some("is-lit"))}>
-                <input type="radio" name="rating" value={n.to_string()} aria-label={label}
+            <label class={if lit { "nw-star is-lit" } else { "nw-star" }}>
+                <input type="radio" name="rating" value={digits(n.into())} aria-label={label}
                        checked={draft.rating == Some(n)} {onchange} />
                 <span aria-hidden="true">{ "★" }</span>
             </label>
@@ -126,7 +126,7 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
                     { t.text(Key::Comment) }{ " " }<span class="nw-muted">{ t.text(Key::Optional) }</span>
                 </label>
                 <textarea id="nw-comment" class="nw-comment" part="comment" rows="2"
-                          maxlength={MAX_COMMENT.to_string()} readonly={sending}
+                          maxlength={digits(MAX_COMMENT as u32)} readonly={sending}
                           aria-describedby="nw-comment-count"
                           value={draft.comment.clone()} {oninput} />
                 <div class="nw-actions">
@@ -134,10 +134,10 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
                         { t.text(Key::Send) }
                     </button>
                     <span id="nw-comment-count" class="nw-muted">
-                        { fill(t.text(Key::Characters), &isolate(&(count.to_string() + " / " + &MAX_COMMENT.to_string()))) }
+                        { fill(t.text(Key::Characters), &isolate(&(digits(count as u32) + " / " + &digits(MAX_COMMENT as u32)))) }
                     </span>
                 </div>
-                <p class={classes!("nw-status", failed.then_some("is-error"))} part="status">
+                <p class={if failed { "nw-status is-error" } else { "nw-status" }} part="status">
                     { status_text(t, &draft.status) }{ for retry }
                 </p>
             </form>

@@ -5,7 +5,7 @@ use crate::components::review_prompt::status_text;
 use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
 use crate::config::Config;
 use crate::feed::FeedError;
-use crate::i18n::{fill, Key, Lang, Locale};
+use crate::i18n::{digits, fill, Key, Lang, Locale};
 use crate::news::{self, News};
 use crate::platform;
 use crate::review::ReviewPayload;
@@ -25,77 +25,98 @@ fn spawn(task: impl Future<Output = ()> + 'static) {
     yew::platform::spawn_local(task);
 }
 
-/// The load state as the host element shows it in its `state` attribute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadState {
+/// What the widget tells its host page: the loader turns each into the host element's
+/// `state` attribute and a `newswire:*` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
     Loading,
-    Ready,
-    Error,
+    /// The news is on screen: how many headlines and briefs.
+    Ready {
+        headlines: usize,
+        briefs: usize,
+    },
+    /// The feed cannot be shown; the message is the one the reader sees.
+    Error(String),
+    /// A review was stored under this id.
+    Review(i64),
 }
 
-impl LoadState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoadState::Loading => "loading",
-            LoadState::Ready => "ready",
-            LoadState::Error => "error",
-        }
-    }
-}
-
-#[derive(Properties, PartialEq)]
+#[derive(Properties, PartialEq, Clone)]
 pub struct WidgetProps {
     pub config: Rc<Config>,
-    /// Told whenever the load state changes, so the host element can carry it.
     #[prop_or_default]
-    pub on_state: Callback<LoadState>,
+    pub on_notice: Callback<Notice>,
+    /// Each new value asks for a refresh (`Newswire.refresh()`); 0 at mount.
+    #[prop_or_default]
+    pub refresh: u32,
 }
 
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
     let state = use_reducer(WidgetState::default);
-    // The last feed's ETag, so a refresh of an unchanged feed is a bodiless 304.
-    let etag = use_mut_ref(|| None::<String>);
+    // What was last fetched (feed, category, briefs), and its ETag, so that a refresh of
+    // an unchanged feed is a bodiless 304.
+    let fetched = use_mut_ref(|| (None::<(String, String, usize)>, None::<String>));
     let root = use_node_ref();
     let config = &props.config;
 
     {
         let (state, config) = (state.clone(), config.clone());
-        use_effect_with(state.fetches, move |_| {
-            // A load that finishes after the widget is gone (or after a newer one started)
-            // must not touch it.
-            let live = Rc::new(Cell::new(true));
-            let still_live = live.clone();
-            state.dispatch(Action::LoadFeed);
-            spawn(async move {
-                let sent = etag.borrow().clone();
-                let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
-                if !still_live.get() {
-                    return;
-                }
-                let at = platform::now_ms();
-                match result {
-                    Ok(Fetched::Fresh { feed, etag: fresh }) => {
-                        *etag.borrow_mut() = fresh;
-                        let news = news::select(&feed, &config.category, config.max_briefs);
-                        state.dispatch(Action::FeedLoaded {
-                            news: Rc::new(news),
-                            at,
-                        });
+        // A changed feed, category or number of briefs (the element's attributes changed)
+        // loads again, in full: a 304 would not select the briefs anew.
+        let source = (
+            config.feed.clone(),
+            config.category.clone(),
+            config.max_briefs,
+        );
+        // A refresh asked for from the page (`props.refresh`) loads again too.
+        use_effect_with(
+            (state.fetches, props.refresh, source),
+            move |(_, _, source)| {
+                // A load that finishes after the widget is gone (or after a newer one started)
+                // must not touch it.
+                let live = Rc::new(Cell::new(true));
+                let still_live = live.clone();
+                let mut last = fetched.borrow_mut();
+                if last.0.as_ref() != Some(source) {
+                    // Another feed starts from "Loading", so that none of it is marked new.
+                    if last.0.as_ref().is_some_and(|last| last.0 != source.0) {
+                        state.dispatch(Action::SwitchFeed);
                     }
-                    Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
-                    Err(error) => {
-                        // A host that exposes the ETag but refuses the If-None-Match
-                        // preflight fails every conditional request: ask plainly next time.
-                        if error == FeedError::Network {
-                            etag.borrow_mut().take();
+                    *last = (Some(source.clone()), None);
+                }
+                let sent = last.1.clone();
+                drop(last);
+                state.dispatch(Action::LoadFeed);
+                spawn(async move {
+                    let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
+                    if !still_live.get() {
+                        return;
+                    }
+                    let at = platform::now_ms();
+                    match result {
+                        Ok(Fetched::Fresh { feed, etag: fresh }) => {
+                            fetched.borrow_mut().1 = fresh;
+                            let news = news::select(&feed, &config.category, config.max_briefs);
+                            state.dispatch(Action::FeedLoaded {
+                                news: Rc::new(news),
+                                at,
+                            });
                         }
-                        state.dispatch(Action::FeedFailed(error))
+                        Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
+                        Err(error) => {
+                            // A host that exposes the ETag but refuses the If-None-Match
+                            // preflight fails every conditional request: ask plainly next time.
+                            if error == FeedError::Network {
+                                fetched.borrow_mut().1 = None;
+                            }
+                            state.dispatch(Action::FeedFailed(error))
+                        }
                     }
-                }
-            });
-            move || live.set(false)
-        });
+                });
+                move || live.set(false)
+            },
+        );
     }
 
     // Refreshes every `refresh` seconds while the page is visible.
@@ -116,24 +137,18 @@ pub fn Widget(props: &WidgetProps) -> Html {
         });
     }
 
-    let load_state = match state.feed {
-        FeedState::Loading => LoadState::Loading,
-        FeedState::Ready(_) => LoadState::Ready,
-        FeedState::Failed(_) => LoadState::Error,
-    };
-    {
-        let on_state = props.on_state.clone();
-        use_effect_with(load_state, move |load_state| on_state.emit(*load_state));
-    }
-
     // The accent reaches the stylesheet as a custom property set through the CSSOM,
     // which a strict style-src allows, unlike a `style` attribute. The stylesheet picks
     // the text colour that contrasts with it.
     {
         let root = root.clone();
         use_effect_with(config.accent.clone(), move |accent| {
-            if let (Some(el), Some(accent)) = (root.cast::<web_sys::HtmlElement>(), accent) {
-                let _ = el.style().set_property("--nw-accent", accent);
+            if let Some(el) = root.cast::<web_sys::HtmlElement>() {
+                let style = el.style();
+                let _ = match accent {
+                    Some(accent) => style.set_property("--nw-accent", accent),
+                    None => style.remove_property("--nw-accent").map(drop),
+                };
             }
         });
     }
@@ -148,6 +163,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
         (state.review.key.clone()).filter(|_| state.review.status == ReviewStatus::Sending);
     {
         let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
+        let on_notice = props.on_notice.clone();
         let subject = news
             .as_ref()
             .and_then(|n| n.headlines.first())
@@ -164,7 +180,10 @@ pub fn Widget(props: &WidgetProps) -> Html {
                 };
                 spawn(async move {
                     match services::review::submit_review(&endpoint, &payload).await {
-                        Ok(id) => state.dispatch(Action::ReviewStored(id)),
+                        Ok(id) => {
+                            on_notice.emit(Notice::Review(id));
+                            state.dispatch(Action::ReviewStored(id))
+                        }
                         Err(error) => state.dispatch(Action::ReviewFailed(error)),
                     }
                 });
@@ -190,19 +209,18 @@ pub fn Widget(props: &WidgetProps) -> Html {
 
     // The reader's language: the `lang` attribute, then the feed's, then the host page's,
     // then the browser's, then English.
-    let locale = Locale::choose(
-        [
-            config.lang.as_deref(),
-            news.as_ref().and_then(|n| n.language.as_deref()),
-        ]
-        .into_iter()
-        .chain(config.host_languages.iter().map(|tag| Some(tag.as_str()))),
-    );
+    let mut candidates = vec![
+        config.lang.as_deref(),
+        news.as_ref().and_then(|n| n.language.as_deref()),
+    ];
+    candidates.extend(config.host_languages.iter().map(|tag| Some(tag.as_str())));
+    let locale = Locale::choose(&candidates);
     let t = locale.lang;
 
-    let title = news
-        .as_ref()
-        .map(|n| n.title.clone())
+    let title = config
+        .title
+        .clone()
+        .or_else(|| news.as_ref().map(|n| n.title.clone()))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| t.text(Key::LatestNews).to_owned());
     let body = match &state.feed {
@@ -222,14 +240,29 @@ pub fn Widget(props: &WidgetProps) -> Html {
         }
         FeedState::Ready(news) => ready(&state, news, config, &locale),
     };
+
+    // Tell the page: the load state with its counts or message, and each stored review.
+    let notice = match &state.feed {
+        FeedState::Loading => Notice::Loading,
+        FeedState::Ready(news) => Notice::Ready {
+            headlines: news.headlines.len(),
+            briefs: news.briefs.len(),
+        },
+        FeedState::Failed(error) => Notice::Error(feed_error_text(t, error)),
+    };
+    {
+        let on_notice = props.on_notice.clone();
+        use_effect_with(notice, move |notice| on_notice.emit(notice.clone()));
+    }
+
     let announcement = match state.announce {
         Announce::Nothing => String::new(),
-        Announce::NewItems(n) => locale.plural(Key::NewItems, f64::from(n), &n.to_string()),
+        Announce::NewItems(n) => locale.plural(Key::NewItems, f64::from(n), &digits(n)),
         Announce::Review => status_text(t, &state.review.status),
     };
 
     html! {
-        <section class={classes!("nw", config.theme.class())} aria-label={title.clone()}
+        <section class={config.theme.class()} aria-label={title.clone()}
                  lang={locale.tag.clone()} dir={locale.lang.dir()} ref={root}>
             { super::heading(config.heading_level, 0, "nw-title", None, Some("title"), html! { title }) }
             { body }
@@ -243,7 +276,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
 fn feed_error_text(t: Lang, error: &FeedError) -> String {
     match error {
         FeedError::Network | FeedError::Timeout => t.text(Key::FeedNetwork).to_owned(),
-        FeedError::Status(code) => fill(t.text(Key::FeedStatus), &code.to_string()),
+        FeedError::Status(code) => fill(t.text(Key::FeedStatus), &digits((*code).into())),
         // Readers need not know JSON from a feed: the detail is in the error, for tests
         // and developers.
         FeedError::TooLarge(_) | FeedError::InvalidJson | FeedError::NotAFeed(_) => {

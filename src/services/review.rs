@@ -47,7 +47,7 @@ pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i6
             field("error")
                 .and_then(|e| e.as_string())
                 .filter(|e| !e.is_empty())
-                .unwrap_or_else(|| format!("HTTP {status}")),
+                .unwrap_or_else(|| "HTTP ".to_owned() + &crate::i18n::digits(status.into())),
         )),
         _ => Err(ReviewError::Server(status)),
     }
