@@ -105,7 +105,7 @@ before(async () => {
     '/faulty.html': page(
       `<button id="host-button">Host button</button>
        <script async src="/faulty/embed.js" data-feed="${server.url}/feed.json" data-category="fault"></script>
-       <newswire-widget id="healthy" feed="${server.url}/feed.json"></newswire-widget>`,
+       <newswire-widget id="healthy" loading="eager" feed="${server.url}/feed.json"></newswire-widget>`,
     ),
     '/faulty/embed.js': faulty('embed.js'),
     '/faulty/newswire.js': faulty('newswire.js'),

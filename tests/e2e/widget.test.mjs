@@ -19,12 +19,13 @@ before(async () => {
     '/one.html': page(tag(server)),
     '/two.html': page(
       tag(server) +
-        `<newswire-widget id="second" feed="${server.url}/feed.json" max-briefs="2" theme="dark"></newswire-widget>`,
+        // Below the fold: eager, or it would wait to be scrolled near.
+        `<newswire-widget id="second" loading="eager" feed="${server.url}/feed.json" max-briefs="2" theme="dark"></newswire-widget>`,
     ),
-    '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3"')),
+    '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3" data-loading="eager"')),
     '/bad-attrs.html': page(
       tag(server) +
-        `<newswire-widget id="odd" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana"></newswire-widget>`,
+        `<newswire-widget id="odd" loading="eager" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana"></newswire-widget>`,
     ),
     '/no-feed.html': page(`<script async src="${server.url}/newswire/embed.js"></script><newswire-widget></newswire-widget>`),
     '/html-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/error-page')),
