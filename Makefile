@@ -22,7 +22,7 @@ SERVER := target/server/newswire-server
 TEST_SERVER := target/debug/newswire-server
 WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 SERVER_SOURCES := $(shell find server/src -name '*.rs') server/Cargo.toml Cargo.lock
-PAGES := $(wildcard www/*.html) www/sample-feed.json
+PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js
 
 # For wasm-bindgen-test's runner: Debian's driver, and the flags Chromium needs as root here.
 export CHROMEDRIVER := /usr/bin/chromedriver
@@ -70,7 +70,7 @@ node_modules/.installed: package.json package-lock.json
 
 ASSETS := $(DIST)/newswire/newswire_bg.wasm $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css
 
-build: $(DIST)/newswire/.precompressed $(patsubst www/%,$(DIST)/%,$(PAGES))
+build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst www/%,$(DIST)/%,$(PAGES))
 
 # wasm-pack builds with the size-tuned release profile; wasm-opt then shrinks it (the
 # flatten and rereloop round between -Oz passes saves about 0.8 KB brotli more than -Oz alone)

@@ -466,16 +466,15 @@
     // The page's API. Options are attributes by name: {feed: '…', theme: 'dark'}.
     nw.version = VERSION;
     nw.mount = function (target, options) {
-      var el = target;
-      if (!el || el.localName !== 'newswire-widget') {
-        el = document.createElement('newswire-widget');
-        if (target) target.appendChild(el);
-      }
+      var own = target && target.localName === 'newswire-widget';
+      var el = own ? target : document.createElement('newswire-widget');
       Object.keys(options || {}).forEach(function (name) {
         var value = options[name];
         if (value === false || value === null || value === undefined) el.removeAttribute(name);
         else el.setAttribute(name, value === true ? '' : String(value));
       });
+      // Attributes first, so the new element starts with all of them.
+      if (!own && target) target.appendChild(el);
       return el;
     };
     nw.refresh = function (el) {

@@ -1,7 +1,8 @@
 //! Static files: the built widget under `/newswire/` (CORS for every origin, since partner
-//! pages load it cross-origin) and the demo pages from the root of the www folder.
+//! pages load it cross-origin), the same files under `/newswire/v/{release}/` cached
+//! immutably, and the demo pages and the configurator from the root of the www folder.
 //!
-//! Files are revalidated by ETag. Where the build wrote `NAME.br` or `NAME.gz` beside a file,
+//! Unversioned files are revalidated by ETag. Where the build wrote `NAME.br` or `NAME.gz` beside a file,
 //! the smallest encoding the browser accepts is sent instead.
 
 use crate::http::{accepts_encoding, allow_any_origin, etag, if_none_match};
@@ -17,19 +18,65 @@ pub async fn widget_asset(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let mut response = file(state.www.join("newswire"), &path, &headers).await;
+    let mut response = file(state.www.join("newswire"), &path, &headers, "no-cache").await;
     allow_any_origin(response.headers_mut());
     response
+}
+
+/// `GET /newswire/v/{release}/{file}`: a first-render file of the current release, which
+/// never changes under this URL. Another release's URL is a 404: its files are gone.
+pub async fn released_asset(
+    State(state): State<AppState>,
+    Path((release, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let current = state.release.as_ref().is_some_and(|r| r.id == release);
+    if !current || !crate::release::FILES.contains(&name.as_str()) {
+        return not_found();
+    }
+    let immutable = "public, max-age=31536000, immutable";
+    let mut response = file(state.www.join("newswire"), &name, &headers, immutable).await;
+    allow_any_origin(response.headers_mut());
+    response
+}
+
+/// `GET /newswire/release.json`: the release's loader URL and integrity hash, for the
+/// configurator's snippet.
+pub async fn release(State(state): State<AppState>) -> Response {
+    let Some(release) = state.release.as_ref() else {
+        return not_found();
+    };
+    let body = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "release": release.id,
+        "embed": format!("/newswire/v/{}/embed.js", release.id),
+        "integrity": release.integrity,
+    });
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body.to_string(),
+    )
+        .into_response();
+    allow_any_origin(response.headers_mut());
+    response
+}
+
+/// `GET /configurator`: the page where partners compose their snippet.
+pub async fn configurator(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    file(state.www.as_ref().clone(), "configurator.html", &headers, "no-cache").await
 }
 
 /// Everything else: `/` is the demo partner page, other paths are files in the www folder.
 pub async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
-    file(state.www.as_ref().clone(), path, &headers).await
+    file(state.www.as_ref().clone(), path, &headers, "no-cache").await
 }
 
-async fn file(dir: PathBuf, path: &str, request: &HeaderMap) -> Response {
+async fn file(dir: PathBuf, path: &str, request: &HeaderMap, cache: &'static str) -> Response {
     // Only plain names: no parent steps, no hidden files, no absolute paths.
     let safe = !path.is_empty()
         && path
@@ -64,7 +111,7 @@ async fn file(dir: PathBuf, path: &str, request: &HeaderMap) -> Response {
         ([(header::CONTENT_TYPE, content_type(path))], body).into_response()
     };
     let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -51,6 +51,18 @@ impl Server {
             b"\0asm\x01\0\0\0",
         )
         .unwrap();
+        for (name, text) in [
+            ("embed.js", "/* loader */"),
+            ("newswire.js", "/* glue */"),
+            ("newswire.css", ".nw{}"),
+        ] {
+            std::fs::write(dir.join("www/newswire").join(name), text).unwrap();
+        }
+        std::fs::write(
+            dir.join("www/configurator.html"),
+            "<!doctype html><title>configurator</title>",
+        )
+        .unwrap();
         std::fs::write(dir.join("secret.txt"), "outside www").unwrap();
         let store = Store::open(&dir.join("reviews.db")).unwrap();
         let state = AppState::new(
@@ -391,6 +403,47 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
         assert_eq!(reply.status, 404, "{path}");
         assert!(!reply.body.contains("outside www"));
     }
+}
+
+#[tokio::test]
+async fn a_release_is_served_immutably_under_its_own_url_with_its_integrity() {
+    let server = Server::start("release").await;
+    let manifest = server.request("GET", "/newswire/release.json", &[], b"").await;
+    assert_eq!(manifest.status, 200);
+    let json: serde_json::Value = serde_json::from_str(&manifest.body).unwrap();
+    let release = json["release"].as_str().unwrap();
+    assert_eq!(release.len(), 12);
+    let embed = json["embed"].as_str().unwrap();
+    assert_eq!(embed, format!("/newswire/v/{release}/embed.js"));
+    let loader = server.request("GET", embed, &[], b"").await;
+    assert_eq!((loader.status, loader.body.as_str()), (200, "/* loader */"));
+    assert_eq!(
+        loader.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(loader.header("access-control-allow-origin"), Some("*"));
+    // The hash a browser checks the script against.
+    let hash = ring::digest::digest(&ring::digest::SHA384, b"/* loader */");
+    let b64 = json["integrity"].as_str().unwrap().strip_prefix("sha384-").unwrap();
+    assert_eq!(b64.len(), 64);
+    assert_eq!(hash.as_ref().len(), 48);
+    let css = server
+        .request("GET", &format!("/newswire/v/{release}/newswire.css"), &[], b"")
+        .await;
+    assert_eq!((css.status, css.body.as_str()), (200, ".nw{}"));
+    for path in [
+        "/newswire/v/000000000000/embed.js".to_owned(),
+        format!("/newswire/v/{release}/release.json"),
+        format!("/newswire/v/{release}/index.html"),
+    ] {
+        assert_eq!(server.request("GET", &path, &[], b"").await.status, 404, "{path}");
+    }
+    // The unversioned loader stays revalidated, so pages on it get each new release.
+    let plain = server.request("GET", "/newswire/embed.js", &[], b"").await;
+    assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    let page = server.request("GET", "/configurator", &[], b"").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("configurator"));
 }
 
 #[tokio::test]

@@ -1,0 +1,84 @@
+// The configurator: every form control is a widget attribute. The preview is the real
+// <newswire-widget>, updated in place as attributes change; the snippet points at this
+// release's immutable loader URL with its Subresource Integrity hash.
+(function () {
+  'use strict';
+  var form = document.getElementById('options');
+  var preview = document.getElementById('preview');
+  var snippet = document.getElementById('snippet');
+  var feed = document.getElementById('feed');
+  var release = null;
+  // The widget's defaults: attributes equal to these stay out of the snippet.
+  var DEFAULTS = { theme: 'auto', category: 'Politics', density: 'comfortable', ticker: 'scroll', 'max-briefs': '5' };
+
+  feed.value = new URL('/feed.json', location.href).href;
+
+  // The attributes the form describes, in a stable order, defaults left out.
+  function attributes() {
+    var out = [['feed', new URL(feed.value || '/feed.json', location.href).href]];
+    ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs'].forEach(function (name) {
+      var value = form.elements[name].value.trim();
+      if (value && value !== DEFAULTS[name]) out.push([name, value]);
+    });
+    if (document.getElementById('use-accent').checked) out.push(['accent', form.elements.accent.value]);
+    var sections = [].filter
+      .call(form.querySelectorAll('[name=sections]'), function (box) { return box.checked; })
+      .map(function (box) { return box.value; });
+    if (sections.length && sections.length < 3) out.push(['sections', sections.join(',')]);
+    if (form.elements['show-rating'].checked) out.push(['show-rating', '']);
+    return out;
+  }
+
+  function escape(value) {
+    return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  }
+
+  function update() {
+    var attrs = attributes();
+    // The preview: the same element a partner page gets, changed in place.
+    var wanted = {};
+    attrs.forEach(function (pair) { wanted[pair[0]] = pair[1]; });
+    ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections', 'show-rating'].forEach(
+      function (name) {
+        if (name in wanted) {
+          if (preview.getAttribute(name) !== wanted[name]) preview.setAttribute(name, wanted[name]);
+        } else if (preview.hasAttribute(name)) {
+          preview.removeAttribute(name);
+        }
+      }
+    );
+    document.getElementById('frame').style.width = document.getElementById('width').value + 'px';
+    var src = release ? new URL(release.embed, location.href).href : new URL('/newswire/embed.js', location.href).href;
+    var tag = '<script async src="' + src + '"';
+    if (release) tag += '\n  integrity="' + release.integrity + '" crossorigin="anonymous"';
+    attrs.forEach(function (pair) {
+      tag += '\n  data-' + pair[0] + (pair[1] === '' ? '' : '="' + escape(pair[1]) + '"');
+    });
+    snippet.textContent = tag + '></' + 'script>';
+  }
+
+  form.addEventListener('input', update);
+  form.addEventListener('change', update);
+  document.getElementById('width').addEventListener('change', update);
+  document.getElementById('copy').addEventListener('click', function () {
+    var done = function () {
+      document.getElementById('copied').textContent = 'Copied.';
+    };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(snippet.textContent).then(done, function () {
+        getSelection().selectAllChildren(snippet);
+      });
+    } else {
+      getSelection().selectAllChildren(snippet);
+    }
+  });
+
+  update();
+  fetch('/newswire/release.json')
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (json) {
+      release = json;
+      update();
+    })
+    .catch(function () {});
+})();
