@@ -66,7 +66,13 @@ pub async fn release(State(state): State<AppState>) -> Response {
 
 /// `GET /configurator`: the page where partners compose their snippet.
 pub async fn configurator(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    file(state.www.as_ref().clone(), "configurator.html", &headers, "no-cache").await
+    file(
+        state.www.as_ref().clone(),
+        "configurator.html",
+        &headers,
+        "no-cache",
+    )
+    .await
 }
 
 /// Everything else: `/` is the demo partner page, other paths are files in the www folder.

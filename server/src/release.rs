@@ -8,7 +8,12 @@ use ring::digest::{digest, Context, SHA256, SHA384};
 use std::path::Path;
 
 /// The files a page downloads before the widget's first render.
-pub const FILES: [&str; 4] = ["embed.js", "newswire.js", "newswire_bg.wasm", "newswire.css"];
+pub const FILES: [&str; 4] = [
+    "embed.js",
+    "newswire.js",
+    "newswire_bg.wasm",
+    "newswire.css",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
@@ -96,7 +101,10 @@ mod tests {
         std::fs::write(dir.join("newswire.css"), "changed").unwrap();
         let second = Release::read(&dir).unwrap();
         assert_ne!(first.id, second.id);
-        assert_eq!(first.integrity, second.integrity, "the loader did not change");
+        assert_eq!(
+            first.integrity, second.integrity,
+            "the loader did not change"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -408,7 +408,9 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
 #[tokio::test]
 async fn a_release_is_served_immutably_under_its_own_url_with_its_integrity() {
     let server = Server::start("release").await;
-    let manifest = server.request("GET", "/newswire/release.json", &[], b"").await;
+    let manifest = server
+        .request("GET", "/newswire/release.json", &[], b"")
+        .await;
     assert_eq!(manifest.status, 200);
     let json: serde_json::Value = serde_json::from_str(&manifest.body).unwrap();
     let release = json["release"].as_str().unwrap();
@@ -424,11 +426,20 @@ async fn a_release_is_served_immutably_under_its_own_url_with_its_integrity() {
     assert_eq!(loader.header("access-control-allow-origin"), Some("*"));
     // The hash a browser checks the script against.
     let hash = ring::digest::digest(&ring::digest::SHA384, b"/* loader */");
-    let b64 = json["integrity"].as_str().unwrap().strip_prefix("sha384-").unwrap();
+    let b64 = json["integrity"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("sha384-")
+        .unwrap();
     assert_eq!(b64.len(), 64);
     assert_eq!(hash.as_ref().len(), 48);
     let css = server
-        .request("GET", &format!("/newswire/v/{release}/newswire.css"), &[], b"")
+        .request(
+            "GET",
+            &format!("/newswire/v/{release}/newswire.css"),
+            &[],
+            b"",
+        )
         .await;
     assert_eq!((css.status, css.body.as_str()), (200, ".nw{}"));
     for path in [
@@ -436,7 +447,11 @@ async fn a_release_is_served_immutably_under_its_own_url_with_its_integrity() {
         format!("/newswire/v/{release}/release.json"),
         format!("/newswire/v/{release}/index.html"),
     ] {
-        assert_eq!(server.request("GET", &path, &[], b"").await.status, 404, "{path}");
+        assert_eq!(
+            server.request("GET", &path, &[], b"").await.status,
+            404,
+            "{path}"
+        );
     }
     // The unversioned loader stays revalidated, so pages on it get each new release.
     let plain = server.request("GET", "/newswire/embed.js", &[], b"").await;
