@@ -82,7 +82,7 @@
     var RESERVE =
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
-      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * 118px + var(--nw-fixed,400px)))!important}' +
+      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * var(--nw-row,118px) + var(--nw-fixed,400px)))!important}' +
       '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-content:center;' +
       'gap:8px;padding:16px;text-align:center;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
@@ -258,13 +258,15 @@
     }
 
     // The element's own sheet: the reserved height for the sections it shows (title 72 px,
-    // strip 58, briefs 30 plus 118 a row, review 240), and the sections it hides.
+    // strip 58, briefs 30 plus a row each, review 240), and the sections it hides. A brief
+    // wraps to about 118 px in a narrow column and 90 px in a wide one (640 px and up).
     function sheetsFor(el) {
       var shown = sections(el);
       choice(el, 'density');
       choice(el, 'ticker');
       var css =
-        ':host{--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
+        ':host{--nw-row:' + (el.getBoundingClientRect().width >= 640 ? 90 : 118) + 'px;' +
+        '--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
         (72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 240 : 0)) + 'px}';
       for (var name in SECTIONS) if (!shown[name]) css += SECTIONS[name] + '{display:none!important}';
       var own = sheet(css);
