@@ -416,6 +416,8 @@
         var el = this;
         if (el._nwMounted || el._nwPending || el._nwWaiting) return;
         var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+        // The reserve sheet first: the element is a block, so its width can be measured.
+        style(root, [shared]);
         style(root, sheetsFor(el));
         el.setAttribute('state', 'loading');
         message(frame(root), 'Loading the latest news\u2026');
