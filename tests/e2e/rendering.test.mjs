@@ -1,0 +1,97 @@
+// Rendering at scale: the briefs are a keyed list, so a refresh that changes 10 of 50
+// briefs touches those 10 rows and leaves the other 40 alone. Counted with a
+// MutationObserver on the widget's shadow root; timings are for `make bench`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, startPartner, launch, open } from './harness.mjs';
+
+let server;
+let partner;
+let browser;
+let version = 1;
+
+/** 500 items, 50 of them briefs; version 2 adds 10 newer briefs and drops the 10 oldest. */
+function feed() {
+  const items = [];
+  const briefs = version === 1 ? [...Array(50).keys()].map((i) => i + 10) : [...Array(50).keys()];
+  for (const i of briefs) {
+    items.push({
+      id: `brief-${i}`,
+      title: `Brief number ${i}`,
+      summary: `What happened in brief ${i}.`,
+      date_published: new Date(Date.UTC(2026, 10, 27, 12) - i * 3_600_000).toISOString(),
+      tags: ['Politics'],
+    });
+  }
+  for (let i = 0; items.length < 500; i++) items.push({ id: `other-${i}`, title: `Other ${i}`, tags: ['Sport'] });
+  return JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'Scale Wire', items });
+}
+
+before(async () => {
+  server = await startServer();
+  partner = await startPartner({
+    '/scale.html': `<!doctype html><html lang="en"><body>
+      <newswire-widget loading="eager" feed="/feeds/scale" max-briefs="50" refresh="0"></newswire-widget>
+      <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
+    '/feeds/scale': (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/feed+json', 'cache-control': 'no-store' });
+      res.end(feed());
+    },
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await partner?.close();
+  await server?.stop();
+});
+
+test('a refresh that changes 10 of 50 briefs re-renders only those 10 rows', async () => {
+  version = 1;
+  const { context, tab, errors } = await open(browser, `${partner.url}/scale.html`);
+  await tab.waitForSelector('newswire-widget[state="ready"]', { state: 'attached', timeout: 15000 });
+  const rows = () => tab.locator('newswire-widget [part="brief"]').count();
+  assert.equal(await rows(), 50);
+  await tab.evaluate(() => {
+    const root = document.querySelector('newswire-widget').shadowRoot;
+    const list = root.querySelector('.nw-brief-list');
+    // Every row that exists now, by id: none of these may be touched by the refresh.
+    window.__kept = new Map([...list.children].map((li) => [li.querySelector('h4').textContent, li]));
+    window.__records = [];
+    new MutationObserver((records) => window.__records.push(...records)).observe(list, {
+      childList: true,
+      subtree: true,
+      characterData: true,
+      attributes: true,
+    });
+  });
+  version = 2;
+  await tab.evaluate(() => Newswire.refresh());
+  await tab.waitForFunction(
+    () => document.querySelector('newswire-widget').shadowRoot.querySelector('[part="brief"] h4').textContent === 'Brief number 0',
+  );
+  await tab.waitForTimeout(100);
+  const seen = await tab.evaluate(() => {
+    const list = document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-brief-list');
+    const rowOf = (node) => (node.nodeType === 1 ? node : node.parentElement)?.closest('li');
+    const touched = new Set();
+    let added = 0;
+    let removed = 0;
+    for (const r of window.__records) {
+      if (r.target === list) {
+        added += [...r.addedNodes].filter((n) => n.localName === 'li').length;
+        removed += [...r.removedNodes].filter((n) => n.localName === 'li').length;
+      } else {
+        const row = rowOf(r.target);
+        if (row) touched.add(row);
+      }
+    }
+    const keptTouched = [...window.__kept.values()].filter((li) => touched.has(li) && li.isConnected).length;
+    const stillThere = [...window.__kept.values()].filter((li) => li.isConnected).length;
+    return { added, removed, keptTouched, stillThere, rows: list.children.length };
+  });
+  assert.deepEqual(seen, { added: 10, removed: 10, keptTouched: 0, stillThere: 40, rows: 50 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
