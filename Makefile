@@ -28,7 +28,7 @@ PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js
 export CHROMEDRIVER := /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: help demo test bench fuzz build tools dev clean \
+.PHONY: help demo test bench size-nightly fuzz build tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
@@ -36,6 +36,7 @@ help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
 	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
 	@echo "make bench  bytes, time to content, host impact and memory in Chromium; server load"
+	@echo "make size-nightly  the wire bytes of an optional nightly build-std variant (installs nightly)"
 	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
 	@echo "make dev    trunk serve: the widget's dev loop (needs 'make demo' running for the API)"
 
@@ -179,6 +180,26 @@ bench: tools build $(SERVER)
 	node tests/bench/size.mjs $(DIST)/newswire
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/timing.mjs
 	cargo run --quiet --profile server -p newswire-server --example load
+
+# The optional nightly variant, for comparison only: std rebuilt for size with
+# panic=immediate-abort (a panic then stops the instance without its message; the loader
+# still contains it). Stable stays the shipped build. Installs nightly if it is missing.
+NIGHTLY := target/nightly
+size-nightly: tools build
+	rustup toolchain list | grep -q '^nightly' || \
+		rustup toolchain install nightly --profile minimal --component rust-src --target $(WASM_TARGET)
+	RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" cargo +nightly build --release \
+		--target $(WASM_TARGET) -p newswire --lib -Z build-std=std,panic_abort --target-dir target/nightly-build
+	wasm-bindgen --target web --no-typescript --out-dir $(NIGHTLY) --out-name newswire \
+		target/nightly-build/$(WASM_TARGET)/release/newswire.wasm
+	wasm-opt -Oz --flatten --rereloop -Oz -Oz --strip-debug --strip-producers \
+		$(NIGHTLY)/newswire_bg.wasm -o $(NIGHTLY)/newswire_bg.wasm
+	node scripts/guard-glue.mjs $(NIGHTLY)/newswire.js $(NIGHTLY)/newswire.js
+	node scripts/shorten-imports.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js \
+		$(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js
+	terser $(NIGHTLY)/newswire.js --module --compress --mangle --comments false --output $(NIGHTLY)/newswire.js
+	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(NIGHTLY)/
+	node tests/bench/size.mjs $(NIGHTLY) target/bench/size-nightly.json
 
 clean:
 	rm -rf $(DIST) $(PKG)

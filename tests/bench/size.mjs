@@ -3,6 +3,7 @@ import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { wireSizes, brotliSize, WIRE_BUDGET_BYTES } from '../../scripts/wire-size.mjs';
 
 const dir = process.argv[2] || 'dist/newswire';
+const out = process.argv[3] || 'target/bench/size.json';
 const { files, total } = wireSizes(dir);
 const feed = readFileSync('www/sample-feed.json');
 const kb = (n) => (n / 1000).toFixed(1).padStart(7) + ' KB';
@@ -16,5 +17,5 @@ console.log('sample feed'.padEnd(20) + kb(feed.length) + ' ' + kb(brotliSize(fee
 
 mkdirSync('target/bench', { recursive: true });
 const report = { files, total, budget: WIRE_BUDGET_BYTES, feed: { raw: feed.length, brotli: brotliSize(feed) } };
-writeFileSync('target/bench/size.json', JSON.stringify(report, null, 2) + '\n');
-console.log('written to target/bench/size.json');
+writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+console.log(`written to ${out}`);
