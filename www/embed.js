@@ -386,6 +386,11 @@
         });
     }
 
+    function near(el) {
+      var box = el.getBoundingClientRect();
+      return box.top < innerHeight + 200 && box.bottom > -200 && box.left < innerWidth + 200 && box.right > -200;
+    }
+
     // Lazy widgets start when they come within 200 px of the viewport.
     var nearby = null;
     function whenNear(el) {
@@ -422,7 +427,9 @@
         el.setAttribute('state', 'loading');
         message(frame(root), 'Loading the latest news\u2026');
         if (typeof WebAssembly !== 'object') return fallback(el);
-        if (choice(el, 'loading') !== 'eager' && window.IntersectionObserver) return whenNear(el);
+        // Lazy, unless it is near the viewport already: that one starts now rather than a
+        // frame later, when the observer would first report.
+        if (choice(el, 'loading') !== 'eager' && window.IntersectionObserver && !near(el)) return whenNear(el);
         start(el);
       }
 
