@@ -107,8 +107,10 @@ $(DIST)/newswire/%: www/%
 	cp $< $@
 
 # NAME.br and NAME.gz beside each asset; the server picks one by Accept-Encoding.
-$(DIST)/newswire/.precompressed: $(ASSETS) scripts/precompress.mjs scripts/wire-size.mjs
+# Then the release: the same files under newswire/v/{content hash}/, and release.json.
+$(DIST)/newswire/.precompressed: $(ASSETS) scripts/precompress.mjs scripts/wire-size.mjs scripts/release.mjs
 	node scripts/precompress.mjs $(DIST)/newswire
+	node scripts/release.mjs $(DIST)/newswire
 	@touch $@
 
 $(DIST)/%: www/%

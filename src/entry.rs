@@ -13,19 +13,28 @@ use yew::{AppHandle, Callback, Renderer};
 /// A mounted widget; the loader keeps it to update, refresh and unmount it.
 #[wasm_bindgen]
 pub struct Mounted {
-    /// The app and the props it was last given; `None` once unmounted, or when the
-    /// attributes never allowed a start.
+    root: Element,
+    notify: js_sys::Function,
+    /// The app and the props it was last given; `None` once unmounted, or while the
+    /// attributes do not allow a start (no usable `feed`).
     app: Option<(AppHandle<Widget>, WidgetProps)>,
 }
 
 #[wasm_bindgen]
 impl Mounted {
     /// Reads the host's attributes again and updates the widget in place: the element's
-    /// attributes changed. Values that cannot be used keep the current configuration.
+    /// attributes changed. Values that cannot be used keep the current configuration; a
+    /// widget that could not start (a page that sets `feed` late) starts now.
     pub fn update(&mut self, host: HtmlElement) {
-        if let (Some((app, props)), Some(config)) = (self.app.as_mut(), read_config(&host)) {
-            props.config = Rc::new(config);
-            app.update(props.clone());
+        let Some(config) = read_config(&host) else {
+            return;
+        };
+        match self.app.as_mut() {
+            Some((app, props)) => {
+                props.config = Rc::new(config);
+                app.update(props.clone());
+            }
+            None => self.start(config),
         }
     }
 
@@ -42,6 +51,31 @@ impl Mounted {
         if let Some((app, _)) = self.app.take() {
             app.destroy();
         }
+    }
+
+    /// Renders the widget into the root, replacing whatever is there.
+    fn start(&mut self, config: Config) {
+        self.root.replace_children_with_node_0();
+        let notify = self.notify.clone();
+        let on_notice = Callback::from(move |notice: Notice| {
+            let (kind, a, b): (&str, JsValue, JsValue) = match notice {
+                Notice::Loading => ("loading", JsValue::UNDEFINED, JsValue::UNDEFINED),
+                Notice::Ready { headlines, briefs } => {
+                    ("ready", (headlines as u32).into(), (briefs as u32).into())
+                }
+                Notice::Error(message) => ("error", message.into(), JsValue::UNDEFINED),
+                Notice::Review(id) => ("review", (id as f64).into(), JsValue::UNDEFINED),
+            };
+            let _ = notify.call3(&JsValue::NULL, &kind.into(), &a, &b);
+        });
+        let props = WidgetProps {
+            config: Rc::new(config),
+            on_notice,
+            refresh: 0,
+        };
+        let app =
+            Renderer::<Widget>::with_root_and_props(self.root.clone(), props.clone()).render();
+        self.app = Some((app, props));
     }
 }
 
@@ -71,13 +105,10 @@ fn read_config(host: &HtmlElement) -> Option<Config> {
 /// Reads `host`'s attributes and renders the widget into `root`, replacing its placeholder.
 /// Invalid attributes are reported as console warnings; a missing feed is an error state.
 /// `notify(kind, a, b)` tells the loader what happened: `"loading"`, `"ready"` (a, b: the
-/// numbers of headlines and briefs), `"error"` (a: the message) and `"review"` (a: its id).
+/// numbers of headlines and briefs), `"error"` (a: the message), `"review"` (a: its id) and
+/// `"unset"` (no usable feed yet; a: the words to show, b: their direction).
 #[wasm_bindgen]
-pub fn mount(
-    host: HtmlElement,
-    root: Element,
-    notify: js_sys::Function,
-) -> Result<Mounted, JsValue> {
+pub fn mount(host: HtmlElement, root: Element, notify: js_sys::Function) -> Mounted {
     // One console message per stopped widget: this one, with the panic's own words. The
     // flag tells the loader, which contains the trap that follows, not to add another.
     yew::set_custom_panic_hook(Box::new(|info| {
@@ -91,44 +122,28 @@ pub fn mount(
             }
         }
     }));
-    root.replace_children_with_node_0();
-    let tell = move |kind: &str, a: JsValue, b: JsValue| {
-        let _ = notify.call3(&JsValue::NULL, &kind.into(), &a, &b);
+    let mut mounted = Mounted {
+        root,
+        notify,
+        app: None,
     };
-
-    let Some(config) = read_config(&host) else {
-        // The loader's own message box, already styled by its reserve sheet.
-        let note = web_sys::window()
-            .and_then(|w| w.document())
-            .ok_or_else(|| JsValue::from_str("Newswire: no document"))?
-            .create_element("div")?;
-        note.set_class_name("nw-boot");
-        note.set_attribute("role", "status")?;
-        let hosts = platform::host_languages();
-        let hosts: Vec<_> = hosts.iter().map(|tag| Some(tag.as_str())).collect();
-        let locale = Locale::choose(&hosts);
-        let text = locale.text(Key::NotSetUp);
-        note.set_text_content(Some(text));
-        root.append_child(&note)?;
-        tell("error", text.into(), JsValue::UNDEFINED);
-        return Ok(Mounted { app: None });
-    };
-
-    let on_notice = Callback::from(move |notice: Notice| match notice {
-        Notice::Loading => tell("loading", JsValue::UNDEFINED, JsValue::UNDEFINED),
-        Notice::Ready { headlines, briefs } => {
-            tell("ready", (headlines as u32).into(), (briefs as u32).into())
+    match read_config(&host) {
+        Some(config) => mounted.start(config),
+        None => {
+            // The loader shows this in its own message box: the words in the language of
+            // the `lang` attribute, else the page's, and their direction.
+            let lang = host.get_attribute("lang");
+            let hosts = platform::host_languages();
+            let mut candidates = vec![lang.as_deref()];
+            candidates.extend(hosts.iter().map(|tag| Some(tag.as_str())));
+            let locale = Locale::choose(&candidates);
+            let _ = mounted.notify.call3(
+                &JsValue::NULL,
+                &"unset".into(),
+                &locale.text(Key::NotSetUp).into(),
+                &locale.lang.dir().into(),
+            );
         }
-        Notice::Error(message) => tell("error", message.into(), JsValue::UNDEFINED),
-        Notice::Review(id) => tell("review", (id as f64).into(), JsValue::UNDEFINED),
-    });
-    let props = WidgetProps {
-        config: Rc::new(config),
-        on_notice,
-        refresh: 0,
-    };
-    let app = Renderer::<Widget>::with_root_and_props(root, props.clone()).render();
-    Ok(Mounted {
-        app: Some((app, props)),
-    })
+    }
+    mounted
 }

@@ -15,7 +15,13 @@
 
   // The attributes the form describes, in a stable order, defaults left out.
   function attributes() {
-    var out = [['feed', new URL(feed.value || '/feed.json', location.href).href]];
+    var url;
+    try {
+      url = new URL(feed.value || '/feed.json', location.href).href;
+    } catch (e) {
+      url = new URL('/feed.json', location.href).href;
+    }
+    var out = [['feed', url]];
     ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs'].forEach(function (name) {
       var value = form.elements[name].value.trim();
       if (value && value !== DEFAULTS[name]) out.push([name, value]);
@@ -57,7 +63,10 @@
     snippet.textContent = tag + '></' + 'script>';
   }
 
-  form.addEventListener('input', update);
+  // The feed URL applies when it is complete (on change), not at every keystroke.
+  form.addEventListener('input', function (event) {
+    if (event.target !== feed) update();
+  });
   form.addEventListener('change', update);
   document.getElementById('width').addEventListener('change', update);
   document.getElementById('copy').addEventListener('click', function () {

@@ -275,7 +275,13 @@
 
     // The loader is told what the widget does: it keeps the element's state attribute and
     // fires newswire:ready, newswire:error and newswire:review on it, after the wasm's turn.
+    // "unset": the attributes allow no start yet (no usable feed): the words (a) and their
+    // direction (b) go in the loader's message box, and it is an error to the page.
     function notify(el, kind, a, b) {
+      if (kind === 'unset') {
+        message(el.shadowRoot.querySelector('.nw-root'), a, null, null, b);
+        kind = 'error';
+      }
       if (kind !== 'review') el.setAttribute('state', kind);
       if (kind === 'loading') return;
       var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : { id: a };
@@ -284,10 +290,13 @@
       });
     }
 
-    function message(container, text, title, href) {
+    function message(container, text, title, href, dir) {
       var box = document.createElement('div');
       box.className = 'nw-boot';
       box.setAttribute('role', 'status');
+      // The loader's own few words are English, whatever the page's language.
+      if (!dir) box.lang = 'en';
+      box.dir = dir || 'ltr';
       if (title) {
         var strong = document.createElement('strong');
         strong.textContent = title;
@@ -386,9 +395,13 @@
         });
     }
 
+    // A hidden widget (in a closed tab, say) has no box: the observer decides for it.
     function near(el) {
       var box = el.getBoundingClientRect();
-      return box.top < innerHeight + 200 && box.bottom > -200 && box.left < innerWidth + 200 && box.right > -200;
+      return (
+        (box.width > 0 || box.height > 0) &&
+        box.top < innerHeight + 200 && box.bottom > -200 && box.left < innerWidth + 200 && box.right > -200
+      );
     }
 
     // Lazy widgets start when they come within 200 px of the viewport.

@@ -1,6 +1,8 @@
 //! Static files: the built widget under `/newswire/` (CORS for every origin, since partner
-//! pages load it cross-origin), the same files under `/newswire/v/{release}/` cached
-//! immutably, and the demo pages and the configurator from the root of the www folder.
+//! pages load it cross-origin), each published release under `/newswire/v/{release}/`
+//! cached immutably (the build writes them, named by a hash of their content, with
+//! `/newswire/release.json` naming the latest), and the demo pages and the configurator
+//! from the root of the www folder.
 //!
 //! Unversioned files are revalidated by ETag. Where the build wrote `NAME.br` or `NAME.gz` beside a file,
 //! the smallest encoding the browser accepts is sent instead.
@@ -23,43 +25,31 @@ pub async fn widget_asset(
     response
 }
 
-/// `GET /newswire/v/{release}/{file}`: a first-render file of the current release, which
-/// never changes under this URL. Another release's URL is a 404: its files are gone.
+/// The files a release holds: what a page downloads before the widget's first render.
+const RELEASE_FILES: [&str; 4] = [
+    "embed.js",
+    "newswire.js",
+    "newswire_bg.wasm",
+    "newswire.css",
+];
+
+/// `GET /newswire/v/{release}/{file}`: a file of a published release. Its bytes never change
+/// under this URL (the release is named by their hash), so it is cached for good.
 pub async fn released_asset(
     State(state): State<AppState>,
     Path((release, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let current = state.release.as_ref().is_some_and(|r| r.id == release);
-    if !current || !crate::release::FILES.contains(&name.as_str()) {
+    let id = release.len() == 12
+        && release
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !id || !RELEASE_FILES.contains(&name.as_str()) {
         return not_found();
     }
+    let dir = state.www.join("newswire").join("v").join(&release);
     let immutable = "public, max-age=31536000, immutable";
-    let mut response = file(state.www.join("newswire"), &name, &headers, immutable).await;
-    allow_any_origin(response.headers_mut());
-    response
-}
-
-/// `GET /newswire/release.json`: the release's loader URL and integrity hash, for the
-/// configurator's snippet.
-pub async fn release(State(state): State<AppState>) -> Response {
-    let Some(release) = state.release.as_ref() else {
-        return not_found();
-    };
-    let body = serde_json::json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "release": release.id,
-        "embed": format!("/newswire/v/{}/embed.js", release.id),
-        "integrity": release.integrity,
-    });
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body.to_string(),
-    )
-        .into_response();
+    let mut response = file(dir, &name, &headers, immutable).await;
     allow_any_origin(response.headers_mut());
     response
 }

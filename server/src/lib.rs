@@ -13,7 +13,6 @@ pub mod feed;
 pub mod http;
 pub mod limits;
 pub mod origins;
-pub mod release;
 pub mod reviews;
 pub mod source;
 pub mod store;
@@ -70,8 +69,6 @@ pub struct AppState {
     pub feed: Arc<FeedSource>,
     /// The folder with `index.html` and the built widget under `newswire/`.
     pub www: Arc<PathBuf>,
-    /// The built widget's release, for immutable URLs; `None` without a build.
-    pub release: Option<Arc<release::Release>>,
     pub store: Arc<Store>,
     pub policy: Arc<Policy>,
     pub limits: Arc<Limits>,
@@ -82,7 +79,6 @@ impl AppState {
     pub fn new(feed: FeedSource, www: PathBuf, store: Store, policy: Policy) -> Self {
         AppState {
             feed: Arc::new(feed),
-            release: release::Release::read(&www.join("newswire")).map(Arc::new),
             www: Arc::new(www),
             store: Arc::new(store),
             limits: Arc::new(Limits::new(policy.client_rate, policy.global_rate)),
@@ -111,7 +107,6 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/feed.json", get(feed::get_feed).options(feed::preflight))
-        .route("/newswire/release.json", get(assets::release))
         .route("/newswire/v/{release}/{file}", get(assets::released_asset))
         .route("/newswire/{*path}", get(assets::widget_asset))
         .route("/configurator", get(assets::configurator))

@@ -343,7 +343,8 @@ fn ready(
         // Without relative words for the language, the time it was last confirmed.
         let ago = platform::minutes_ago(minutes, lang)
             .unwrap_or_else(|| platform::format_datetime(state.updated_at as i64, lang, None));
-        html! { <p class="nw-stale nw-muted" role="status">{ fill(t.text(Key::Updated), &ago) }</p> }
+        // Not a live region: it re-renders with each minute, and one region speaks.
+        html! { <p class="nw-stale nw-muted">{ fill(t.text(Key::Updated), &ago) }</p> }
     });
     // "4.6 ★ · 120 reader reviews", numbers and plural in the reader's language.
     let rating: Option<AttrValue> =

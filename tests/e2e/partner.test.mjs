@@ -2,7 +2,7 @@
 // mounting, the JS API and its events, hostile host CSS, and the configurator's snippet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open, page, tag } from './harness.mjs';
+import { startServer, startPartner, launch, open, fixture } from './harness.mjs';
 
 let server;
 let partner;
@@ -56,6 +56,16 @@ before(async () => {
       );
     },
     '/feeds/lazy': counted('lazy'),
+    '/feeds/other': (req, res) => {
+      const feed = JSON.parse(fixture('feed.json'));
+      feed.title = 'Other Wire';
+      res.writeHead(200, { 'content-type': 'application/feed+json' });
+      res.end(JSON.stringify(feed));
+    },
+    '/late.html': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(bare('<newswire-widget id="late" loading="eager"></newswire-widget>'));
+    },
     '/queued.html': (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(
@@ -130,7 +140,7 @@ test('every attribute has a visible effect', async () => {
   await ready(tab);
   const w = tab.locator('#w');
   const base = await shot(tab, '#w');
-  const inner = (selector) => w.locator(selector);
+  const inner = (selector, options) => w.locator(selector, options);
   const set = async (name, value) => {
     await w.evaluate((el, [n, v]) => el.setAttribute(n, v), [name, value]);
     await tab.waitForTimeout(250);
@@ -166,6 +176,13 @@ test('every attribute has a visible effect', async () => {
   await set('heading-level', '4');
   assert.equal(await inner('[part="title"]').evaluate((el) => el.tagName), 'H4');
   await unset('heading-level');
+  // Another feed: its news replaces the first's, none of it marked new.
+  const first = await w.getAttribute('feed');
+  await set('feed', `${partner.url}/feeds/other`);
+  await inner('[part="title"]', { hasText: 'Other Wire' }).waitFor();
+  assert.equal(await inner('.nw-new').count(), 0);
+  await set('feed', first);
+  await inner('[part="title"]', { hasText: 'Test Wire' }).waitFor();
   // show-rating adds the public summary, once there is a review to sum up.
   const posted = await fetch(`${server.url}/api/reviews`, {
     method: 'POST',
@@ -199,6 +216,16 @@ test('an attribute change updates in place: no second wasm fetch, no flash back 
   assert.match(await tab.locator('#w #nw-briefs-heading').textContent(), /Economy/);
   assert.equal(wasm.length, 1, `one wasm download: ${wasm}`);
   assert.ok(!(await tab.evaluate(() => __states)).includes('loading'), 'never back to the loading state');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a widget whose feed is set late starts then, in the same element', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/late.html`);
+  await tab.waitForSelector('#late[state="error"]', { state: 'attached', timeout: 15000 });
+  await tab.locator('#late').evaluate((el, feed) => el.setAttribute('feed', feed), `${server.url}/feed.json`);
+  await ready(tab, '#late');
+  assert.ok((await tab.locator('#late [part="brief"]').count()) > 0);
   assert.deepEqual(errors, []);
   await context.close();
 });
