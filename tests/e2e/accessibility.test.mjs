@@ -133,11 +133,16 @@ test('review results are announced in one polite live region, never the first lo
   await context.close();
 });
 
-test('the ticker stops while a headline has keyboard focus', async () => {
+test('the ticker stops on hover and while a headline has keyboard focus', async () => {
   const { context, tab, errors } = await open(browser, `${server.url}/`, { reducedMotion: 'no-preference' });
   await settled(tab);
   const state = () =>
     tab.locator('newswire-widget .nw-track').evaluate((el) => getComputedStyle(el).animationPlayState);
+  await tab.mouse.move(0, 0);
+  assert.equal(await state(), 'running');
+  // The pointer over the stories stops them too.
+  await tab.locator('newswire-widget .nw-ticker').hover();
+  assert.equal(await state(), 'paused');
   await tab.mouse.move(0, 0);
   assert.equal(await state(), 'running');
   // Keyboard only: from the pause button, Tab reaches the first headline.
@@ -257,9 +262,9 @@ test('Arabic mirrors the layout: the pause button and the dates sit on the right
   await context.close();
 });
 
-test('at 320 px wide (a 640 px window at 200% zoom) nothing overflows', async () => {
+for (const width of [280, 320, 1200]) test(`at ${width} px wide nothing overflows${width === 320 ? ' (a 640 px window at 200% zoom)' : ''}`, async () => {
   const { context, tab, errors } = await open(browser, `${server.url}/`, {
-    viewport: { width: 320, height: 900 },
+    viewport: { width, height: 900 },
   });
   await settled(tab);
   const overflow = await tab.locator('newswire-widget').evaluate((host) => {
@@ -272,7 +277,7 @@ test('at 320 px wide (a 640 px window at 200% zoom) nothing overflows', async ()
     });
     return { page: document.documentElement.scrollWidth, wide: wide.map((el) => el.className || el.tagName) };
   });
-  assert.ok(overflow.page <= 320, `the page does not scroll sideways: ${overflow.page}`);
+  assert.ok(overflow.page <= width, `the page does not scroll sideways: ${overflow.page}`);
   assert.deepEqual(overflow.wide, []);
   assert.deepEqual(errors, []);
   await context.close();

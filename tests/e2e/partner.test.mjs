@@ -312,6 +312,21 @@ test('a single-page app mounting and unmounting the element 100 times leaks noth
   const after = await cycle(100, false);
   assert.deepEqual(after, warm, 'the same timers and listeners as after the first few mounts');
   assert.equal(await tab.locator('newswire-widget').count(), 0);
+  // The same element, removed and added again, mounts again.
+  const again = await tab.evaluate(async (feed) => {
+    const el = Object.assign(document.createElement('newswire-widget'), {});
+    el.setAttribute('feed', feed);
+    el.setAttribute('loading', 'eager');
+    const app = document.getElementById('app');
+    const ready = () => new Promise((resolve) => el.addEventListener('newswire:ready', resolve, { once: true }));
+    app.appendChild(el);
+    await ready();
+    el.remove();
+    app.appendChild(el);
+    await ready();
+    return el.shadowRoot.querySelectorAll('[part="brief"]').length;
+  }, `${server.url}/feed.json`);
+  assert.ok(again > 0);
   assert.deepEqual(errors, []);
   assert.deepEqual(messages.filter((m) => m.type === 'error'), []);
   await context.close();
