@@ -368,11 +368,25 @@
       if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
     }
 
+    // The browser's first date format loads its locale data (about 30 ms here). Done once,
+    // in a task of its own while the wasm and the feed are on the wire, it is off the path
+    // to the first render instead of on it.
+    var warmed = false;
+    function warm() {
+      try {
+        new Intl.DateTimeFormat(undefined, { month: 'long' }).format(0);
+      } catch (e) {}
+    }
+
     // Mounts one widget: the feed request and an instance of the wasm, at once.
     function start(el) {
       var root = el.shadowRoot;
       el._nwPending = true;
       prefetch(el);
+      if (!warmed) {
+        warmed = true;
+        setTimeout(warm);
+      }
       instance()
         .then(function (inst) {
           el._nwPending = false;
