@@ -39,20 +39,17 @@
     return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   }
 
+  // Every attribute the form can set; those it leaves out are removed from the preview.
+  var NAMES = ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections', 'show-rating'];
+
   function update() {
     var attrs = attributes();
-    // The preview: the same element a partner page gets, changed in place.
-    var wanted = {};
-    attrs.forEach(function (pair) { wanted[pair[0]] = pair[1]; });
-    ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections', 'show-rating'].forEach(
-      function (name) {
-        if (name in wanted) {
-          if (preview.getAttribute(name) !== wanted[name]) preview.setAttribute(name, wanted[name]);
-        } else if (preview.hasAttribute(name)) {
-          preview.removeAttribute(name);
-        }
-      }
-    );
+    // The preview is the same element a partner page gets, changed in place through the
+    // partner API (queued until the loader has run): null removes an attribute.
+    var options = {};
+    NAMES.forEach(function (name) { options[name] = null; });
+    attrs.forEach(function (pair) { options[pair[0]] = pair[1]; });
+    (window.Newswire = window.Newswire || { q: [] }).q.push(['mount', preview, options]);
     document.getElementById('frame').style.width = document.getElementById('width').value + 'px';
     var src = release ? new URL(release.embed, location.href).href : new URL('/newswire/embed.js', location.href).href;
     var tag = '<script async src="' + src + '"';

@@ -48,27 +48,29 @@
     if (window.console) console.warn('Newswire: ignoring `' + name + '`="' + value + '"; expected ' + expected);
   }
 
-  // An enumerated attribute's value, lower case; null (with a warning) when it is not one.
+  // An enumerated attribute's value, lower case; null when it is absent or not one.
   function choice(el, name) {
-    var value = el.getAttribute(name);
-    if (value === null) return null;
-    var v = value.trim().toLowerCase();
-    if (CHOICES[name].indexOf(v) >= 0) return v;
-    warn(name, value, CHOICES[name].join(' or '));
-    return null;
+    var v = (el.getAttribute(name) || '').trim().toLowerCase();
+    return CHOICES[name].indexOf(v) >= 0 ? v : null;
   }
 
-  // The sections to show: any of headlines, briefs, review, comma-separated; all by default.
+  // The sections named: any of headlines, briefs, review, comma-separated; null for none.
   function sections(el) {
-    var value = el.getAttribute('sections');
-    var shown = {};
-    var any = false;
-    (value || '').split(',').forEach(function (name) {
+    var shown = null;
+    (el.getAttribute('sections') || '').split(',').forEach(function (name) {
       name = name.trim().toLowerCase();
-      if (SECTIONS[name]) any = shown[name] = true;
+      if (SECTIONS[name]) (shown = shown || {})[name] = true;
     });
-    if (value !== null && !any) warn('sections', value, 'any of headlines, briefs, review, comma-separated');
-    return any ? shown : { headlines: true, briefs: true, review: true };
+    return shown;
+  }
+
+  // One warning for each unusable value the loader reads, when it is set. (The wasm warns
+  // about the attributes it reads.)
+  function check(el, name) {
+    var value = el.getAttribute(name);
+    if (value === null) return;
+    if (CHOICES[name] && !choice(el, name)) warn(name, value, CHOICES[name].join(' or '));
+    if (name === 'sections' && !sections(el)) warn(name, value, 'any of headlines, briefs, review, comma-separated');
   }
 
   function define(src) {
@@ -261,9 +263,7 @@
     // strip 58, briefs 30 plus a row each, review 240), and the sections it hides. A brief
     // wraps to about 118 px in a narrow column and 90 px in a wide one (640 px and up).
     function sheetsFor(el) {
-      var shown = sections(el);
-      choice(el, 'density');
-      choice(el, 'ticker');
+      var shown = sections(el) || { headlines: true, briefs: true, review: true };
       var css =
         ':host{--nw-row:' + (el.getBoundingClientRect().width >= 640 ? 90 : 118) + 'px;' +
         '--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
@@ -327,14 +327,15 @@
     // When the widget cannot run: the feed's title and a plain link to the publisher's
     // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin.
     function fallback(el, why) {
-      notify(el, 'error', why || 'The news widget cannot run here.');
+      why = why || 'The news widget cannot run here.';
+      notify(el, 'error', why);
       var container = frame(el.shadowRoot);
       message(container, 'Loading the latest news\u2026');
       var feed = httpUrl(el.getAttribute('feed'));
       var chosen = httpUrl(el.getAttribute('fallback-url'));
       var show = function (title, home) {
         var link = chosen || home || (feed && httpUrl(feed.origin + '/'));
-        message(container, why || 'The news widget cannot run here.', title, link && link.href);
+        message(container, why, title, link && link.href);
       };
       if (!feed) return show(null, null);
       var abort = window.AbortController ? new AbortController() : null;
@@ -448,6 +449,9 @@
         var el = this;
         if (el._nwMounted || el._nwPending || el._nwWaiting) return;
         var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+        ['sections', 'density', 'ticker', 'loading'].forEach(function (name) {
+          check(el, name);
+        });
         // The reserve sheet first: the element is a block, so its width can be measured.
         style(root, [shared]);
         style(root, sheetsFor(el));
@@ -465,6 +469,7 @@
       attributeChangedCallback(name, old, value) {
         var el = this;
         if (old === value || !el.shadowRoot) return;
+        check(el, name);
         if (name === 'loading' && el._nwWaiting && choice(el, 'loading') === 'eager') {
           nearby.unobserve(el);
           el._nwWaiting = false;

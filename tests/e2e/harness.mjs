@@ -115,6 +115,10 @@ export async function open(browser, url, options = {}) {
   return { context, tab, errors, console };
 }
 
+/** Waits until the widget matching `selector` has its news on screen. */
+export const ready = (tab, selector = 'newswire-widget') =>
+  tab.waitForSelector(`${selector}[state="ready"]`, { state: 'attached', timeout: 15000 });
+
 export function fixture(name) {
   return readFileSync(join(FIXTURES, name));
 }

@@ -2,7 +2,7 @@
 // mounting, the JS API and its events, hostile host CSS, and the configurator's snippet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open, fixture } from './harness.mjs';
+import { startServer, startPartner, launch, open, fixture, ready } from './harness.mjs';
 
 let server;
 let partner;
@@ -38,23 +38,12 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(`<!doctype html><html lang="en"><body style="margin:0"><div style="width: 400px">${pasted}</div></body></html>`);
     },
-    '/live.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(bare(`<div style="width: 420px">${widget('id="w"')}</div>`));
-    },
-    '/spa.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(bare('<main id="app"></main>'));
-    },
-    '/lazy.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(
-        bare(
-          '<div id="spacer" style="height: 3000px">Long article</div>' +
-            `<newswire-widget id="lazy" feed="/feeds/lazy"></newswire-widget>`,
-        ),
-      );
-    },
+    '/live.html': bare(`<div style="width: 420px">${widget('id="w"')}</div>`),
+    '/spa.html': bare('<main id="app"></main>'),
+    '/lazy.html': bare(
+      '<div id="spacer" style="height: 3000px">Long article</div>' +
+        `<newswire-widget id="lazy" feed="/feeds/lazy"></newswire-widget>`,
+    ),
     '/feeds/lazy': counted('lazy'),
     '/feeds/other': (req, res) => {
       const feed = JSON.parse(fixture('feed.json'));
@@ -62,29 +51,18 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'application/feed+json' });
       res.end(JSON.stringify(feed));
     },
-    '/late.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(bare('<newswire-widget id="late" loading="eager"></newswire-widget>'));
-    },
-    '/queued.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(
-        bare(
-          `<div id="slot"></div><script>
-            window.Newswire = window.Newswire || { q: [] };
-            Newswire.q.push(['mount', document.getElementById('slot'),
-              { feed: '${server.url}/feed.json', loading: 'eager', theme: 'dark', 'show-rating': true }]);
-            window.__events = [];
-            for (const kind of ['ready', 'error', 'review'])
-              document.addEventListener('newswire:' + kind, (e) => __events.push([kind, e.detail, e.target.localName]));
-          </script>` + `<newswire-widget id="broken" loading="eager" feed="/feeds/missing"></newswire-widget>`,
-        ),
-      );
-    },
-    '/hostile-none.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(bare(`<div style="width: 400px">${widget('lang="en"')}</div>`));
-    },
+    '/late.html': bare('<newswire-widget id="late" loading="eager"></newswire-widget>'),
+    '/queued.html': bare(
+      `<div id="slot"></div><script>
+        window.Newswire = window.Newswire || { q: [] };
+        Newswire.q.push(['mount', document.getElementById('slot'),
+          { feed: '${server.url}/feed.json', loading: 'eager', theme: 'dark', 'show-rating': true }]);
+        window.__events = [];
+        for (const kind of ['ready', 'error', 'review'])
+          document.addEventListener('newswire:' + kind, (e) => __events.push([kind, e.detail, e.target.localName]));
+      </script>` + `<newswire-widget id="broken" loading="eager" feed="/feeds/missing"></newswire-widget>`,
+    ),
+    '/hostile-none.html': bare(`<div style="width: 400px">${widget('lang="en"')}</div>`),
     ...Object.fromEntries(
       [
         ['all', '* { all: unset !important }'],
@@ -92,27 +70,17 @@ before(async () => {
         ['tiny', ':root { font-size: 5px }'],
       ].map(([name, css]) => [
         `/hostile-${name}.html`,
-        (req, res) => {
-          res.writeHead(200, { 'content-type': 'text/html' });
-          // The widget sits in a host-styled container: under `all: unset` and
-          // `display: none` a div would vanish, so the width is on a <section>.
-          res.end(
-            bare(`<style>${css}</style><section style="display: block !important; width: 400px !important">${widget('lang="en"')}</section>`),
-          );
-        },
+        // The widget sits in a host-styled container: under `all: unset` and
+        // `display: none` a div would vanish, so the width is on a <section>.
+        bare(`<style>${css}</style><section style="display: block !important; width: 400px !important">${widget('lang="en"')}</section>`),
       ]),
     ),
-    '/host-styles.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(
-        bare(
-          `<style>body { font: 16px/1.5 Georgia, serif; color: #222 } a { color: purple } button { padding: 9px }
-           li { margin: 3px } h2 { letter-spacing: 1px }</style>
-           <h2>Host heading</h2><p>Text with <a href="#">a link</a>.</p><ul><li>One</li><li>Two</li></ul>
-           <button type="button">Host button</button><div id="slot"></div>`,
-        ),
-      );
-    },
+    '/host-styles.html': bare(
+      `<style>body { font: 16px/1.5 Georgia, serif; color: #222 } a { color: purple } button { padding: 9px }
+       li { margin: 3px } h2 { letter-spacing: 1px }</style>
+       <h2>Host heading</h2><p>Text with <a href="#">a link</a>.</p><ul><li>One</li><li>Two</li></ul>
+       <button type="button">Host button</button><div id="slot"></div>`,
+    ),
   });
   browser = await launch();
 });
@@ -122,9 +90,6 @@ after(async () => {
   await partner?.close();
   await server?.stop();
 });
-
-const ready = (tab, selector = 'newswire-widget') =>
-  tab.waitForSelector(`${selector}[state="ready"]`, { state: 'attached', timeout: 15000 });
 
 /** The widget's look, as pixels, without motion. */
 async function shot(tab, selector = 'newswire-widget') {

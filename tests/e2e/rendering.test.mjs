@@ -3,7 +3,7 @@
 // MutationObserver on the widget's shadow root; timings are for `make bench`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open } from './harness.mjs';
+import { startServer, startPartner, launch, open, ready } from './harness.mjs';
 
 let server;
 let partner;
@@ -50,7 +50,7 @@ after(async () => {
 test('a refresh that changes 10 of 50 briefs re-renders only those 10 rows', async () => {
   version = 1;
   const { context, tab, errors } = await open(browser, `${partner.url}/scale.html`);
-  await tab.waitForSelector('newswire-widget[state="ready"]', { state: 'attached', timeout: 15000 });
+  await ready(tab);
   const rows = () => tab.locator('newswire-widget [part="brief"]').count();
   assert.equal(await rows(), 50);
   await tab.evaluate(() => {

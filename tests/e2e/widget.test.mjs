@@ -2,7 +2,7 @@
 // loads the real widget from the real newswire-server in real Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open, page, tag, fixture, serve } from './harness.mjs';
+import { startServer, startPartner, launch, open, page, tag, fixture, serve, ready } from './harness.mjs';
 import { WIRE_BUDGET_BYTES, FIRST_RENDER_FILES } from '../../scripts/wire-size.mjs';
 
 let server;
@@ -25,7 +25,7 @@ before(async () => {
     '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3" data-loading="eager"')),
     '/bad-attrs.html': page(
       tag(server) +
-        `<newswire-widget id="odd" loading="eager" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana"></newswire-widget>`,
+        `<newswire-widget id="odd" loading="eager" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana" density="roomy"></newswire-widget>`,
     ),
     '/no-feed.html': page(`<script async src="${server.url}/newswire/embed.js"></script><newswire-widget></newswire-widget>`),
     '/html-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/error-page')),
@@ -69,8 +69,6 @@ after(async () => {
   await server?.stop();
 });
 
-const ready = (tab, selector = 'newswire-widget') =>
-  tab.waitForSelector(`${selector}[state="ready"]`, { state: 'attached', timeout: 15000 });
 
 test('one script tag on a partner page renders headlines, briefs and the review prompt', async () => {
   const { context, tab, errors, console } = await open(browser, `${partner.url}/one.html`);
@@ -312,6 +310,8 @@ test('invalid attributes warn by name and fall back to their defaults', async ()
   for (const name of ['theme', 'max-briefs', 'accent']) {
     assert.ok(warnings.some((w) => w.includes(`\`${name}\``)), `a warning names ${name}: ${warnings}`);
   }
+  // The loader's own attributes too, once each.
+  assert.equal(warnings.filter((w) => w.includes('`density`')).length, 1, `one density warning: ${warnings}`);
   assert.equal(await tab.locator('#odd [part="brief"]').count(), 5);
   assert.deepEqual(errors, []);
   await context.close();
