@@ -22,7 +22,8 @@ SERVER := target/server/newswire-server
 TEST_SERVER := target/debug/newswire-server
 WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 SERVER_SOURCES := $(shell find server/src -name '*.rs') server/Cargo.toml Cargo.lock
-PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js
+PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js www/demo.css \
+	www/configurator.css www/story.css
 
 # For wasm-bindgen-test's runner: Debian's driver, and the flags Chromium needs as root here.
 export CHROMEDRIVER := /usr/bin/chromedriver
@@ -69,7 +70,7 @@ node_modules/.installed: package.json package-lock.json
 
 # ---------------------------------------------------------------- build
 
-ASSETS := $(DIST)/newswire/newswire_bg.wasm $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css
+ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css
 
 build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst www/%,$(DIST)/%,$(PAGES))
 
@@ -89,13 +90,14 @@ $(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mj
 	node scripts/guard-glue.mjs $(PKG)/newswire.js $(PKG)/newswire.guarded.js
 	node scripts/shorten-imports.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.guarded.js \
 		$(PKG)/newswire_bg.short.wasm $(PKG)/newswire.short.js
-	terser $(PKG)/newswire.short.js --module --compress --mangle --comments false --output $(@D)/newswire.js
+	terser $(PKG)/newswire.short.js --module --ecma 2020 --compress passes=2 --mangle --comments false --output $(@D)/newswire.js
 	cp $(PKG)/newswire_bg.short.wasm $@
 
-# The loader ships minified; its readable source stays in www/embed.js.
-$(DIST)/newswire/embed.js: www/embed.js node_modules/.installed
+# The loader ships minified (its readable source stays in www/embed.js), and stamped by
+# scripts/release.mjs with where its release's files are and their SRI hashes.
+$(PKG)/embed.min.js: www/embed.js node_modules/.installed
 	@mkdir -p $(@D)
-	terser $< --compress --mangle --comments false --output $@
+	terser $< --ecma 2020 --compress passes=2 --mangle --comments false --output $@
 
 # The stylesheet ships minified; its readable source stays in www/newswire.css.
 $(DIST)/newswire/newswire.css: www/newswire.css scripts/minify-css.mjs
@@ -106,11 +108,10 @@ $(DIST)/newswire/%: www/%
 	@mkdir -p $(@D)
 	cp $< $@
 
-# NAME.br and NAME.gz beside each asset; the server picks one by Accept-Encoding.
-# Then the release: the same files under newswire/v/{content hash}/, and release.json.
+# The release: the four files under newswire/v/{content hash}/, the stamped loaders, and
+# release.json; NAME.br and NAME.gz beside each, for the server to pick by Accept-Encoding.
 $(DIST)/newswire/.precompressed: $(ASSETS) scripts/precompress.mjs scripts/wire-size.mjs scripts/release.mjs
-	node scripts/precompress.mjs $(DIST)/newswire
-	node scripts/release.mjs $(DIST)/newswire
+	node scripts/release.mjs $(DIST)/newswire $(PKG)/embed.min.js
 	@touch $@
 
 $(DIST)/%: www/%
@@ -166,7 +167,8 @@ $(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs scripts/shorten-impor
 	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
 	node scripts/shorten-imports.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js \
 		$(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js
-	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(FAULTS)/
+	cp $(DIST)/newswire/newswire.css $(FAULTS)/
+	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js
 	@touch $@
 
 # The feed parser and mapper's property tests, far longer than the bounded run in `make test`.
@@ -200,7 +202,8 @@ size-nightly: tools build
 	node scripts/shorten-imports.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js \
 		$(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js
 	terser $(NIGHTLY)/newswire.js --module --compress --mangle --comments false --output $(NIGHTLY)/newswire.js
-	cp $(DIST)/newswire/embed.js $(DIST)/newswire/newswire.css $(NIGHTLY)/
+	cp $(DIST)/newswire/newswire.css $(NIGHTLY)/
+	node scripts/release.mjs --here $(NIGHTLY) $(PKG)/embed.min.js
 	node tests/bench/size.mjs $(NIGHTLY) target/bench/size-nightly.json
 
 clean:

@@ -5,7 +5,9 @@
 //
 // It also trims the glue's start-up to the one way the loader uses it: `default({
 // module_or_path })` with a compiled `WebAssembly.Module`. The paths that fetch a URL or a
-// Response, and `initSync`, are dead here and would ship to every reader.
+// Response, and `initSync`, are dead here and would ship to every reader. And it replaces
+// `debugString`, 2 KB that only ever describe a JavaScript value inside a panic message,
+// with the value's own `String()`, which says the same of the errors that end up there.
 //
 //   node scripts/guard-glue.mjs IN OUT
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +35,12 @@ const init =
   '    return __wbg_finalize_init(instance, module);\n' +
   '}\n' +
   'export { __wbg_init as default };';
-const trimmed = glue.slice(0, start) + init + glue.slice(end + exportLine.length);
+let trimmed = glue.slice(0, start) + init + glue.slice(end + exportLine.length);
+const debug = /\nfunction debugString\(val\) \{\n[\s\S]*?\n\}\n/;
+if (!debug.test(trimmed) || trimmed.split('debugString(').length !== 3) {
+  throw new Error(`${input}: debugString is not as expected; has wasm-bindgen changed its glue?`);
+}
+trimmed = trimmed.replace(debug, '\nfunction debugString(val) {\n    return String(val);\n}\n');
 writeFileSync(
   output,
   trimmed.replace(needle, 'wasm = __nwWrap(instance.exports);') +

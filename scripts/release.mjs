@@ -1,33 +1,60 @@
-// Publishes the built widget as a release: its four first-render files (and their .br and
-// .gz) copied under DIR/v/{id}/, where {id} is derived from their content, and
-// DIR/release.json naming the release, its loader URL and the loader's SRI hash. The
-// server serves v/{id}/ with an immutable cache, so a snippet pinned to a release keeps
-// loading exactly those bytes; earlier releases stay where they are.
+// Publishes the built widget as a release, and stamps each loader with where its files are
+// and what they hash to, so that the loader never takes either from the page it runs on.
 //
-//   node scripts/release.mjs dist/newswire
+//   node scripts/release.mjs DIR LOADER          (publish)
+//   node scripts/release.mjs --here DIR LOADER   (stamp only: the loader loads its neighbours)
+//
+// DIR holds the built glue (newswire.js), wasm and stylesheet; LOADER is the minified,
+// unstamped loader. Publishing writes:
+// - DIR/v/{id}/: the four first-render files (and their .br and .gz), the loader stamped to
+//   load its neighbours; {id} is derived from their content. The server serves v/{id}/
+//   immutably, so a snippet pinned to a release (with the loader's SRI hash, from
+//   release.json) keeps loading exactly those bytes; earlier releases stay where they are.
+// - DIR/embed.js: the loader for pages that want each new release, stamped to load v/{id}/.
+// - DIR/release.json: the release, its loader URL and the loader's SRI hash.
+//
+// The stamp replaces '@@NEWSWIRE_RELEASE@@' with "BASE SRI(glue) SRI(wasm) SRI(css)"; the
+// loader refuses any of the three files whose bytes do not match (sha256, the shortest SRI
+// hash, since each one ships to every reader).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIRST_RENDER_FILES } from './wire-size.mjs';
+import { precompress } from './precompress.mjs';
 
-const dir = process.argv[2];
+const PLACEHOLDER = '@@NEWSWIRE_RELEASE@@';
+const here = process.argv[2] === '--here';
+const [dir, loaderPath] = process.argv.slice(here ? 3 : 2);
+const loader = readFileSync(loaderPath, 'utf8');
+if (loader.split(PLACEHOLDER).length !== 2) throw new Error(`${loaderPath}: expected one ${PLACEHOLDER}`);
+
+const sri = (algorithm, bytes) => `${algorithm}-` + createHash(algorithm).update(bytes).digest('base64');
+const hashes = ['newswire.js', 'newswire_bg.wasm', 'newswire.css'].map((name) => sri('sha256', readFileSync(join(dir, name))));
+const stamp = (base) => loader.replace(PLACEHOLDER, [base, ...hashes].join(' '));
+
+if (here) {
+  writeFileSync(join(dir, 'embed.js'), stamp(''));
+  precompress(dir);
+  process.exit(0);
+}
+
+const pinned = stamp('');
 const all = createHash('sha256');
 for (const name of FIRST_RENDER_FILES) {
-  const bytes = readFileSync(join(dir, name));
+  const bytes = name === 'embed.js' ? Buffer.from(pinned) : readFileSync(join(dir, name));
   all.update(`${name}:${bytes.length}:`);
   all.update(bytes);
 }
 const id = all.digest('hex').slice(0, 12);
-const integrity = 'sha384-' + createHash('sha384').update(readFileSync(join(dir, 'embed.js'))).digest('base64');
-const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
-
 const target = join(dir, 'v', id);
 mkdirSync(target, { recursive: true });
-for (const name of FIRST_RENDER_FILES) {
-  for (const file of [name, `${name}.br`, `${name}.gz`]) {
-    if (existsSync(join(dir, file))) copyFileSync(join(dir, file), join(target, file));
-  }
-}
-const release = { version, release: id, embed: `/newswire/v/${id}/embed.js`, integrity };
+writeFileSync(join(target, 'embed.js'), pinned);
+for (const name of FIRST_RENDER_FILES.filter((n) => n !== 'embed.js')) copyFileSync(join(dir, name), join(target, name));
+writeFileSync(join(dir, 'embed.js'), stamp(`v/${id}/`));
+precompress(target);
+precompress(dir);
+
+const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
+const release = { version, release: id, embed: `/newswire/v/${id}/embed.js`, integrity: sri('sha384', Buffer.from(pinned)) };
 writeFileSync(join(dir, 'release.json'), JSON.stringify(release, null, 2) + '\n');
-console.log(`release ${id}: ${release.embed} ${integrity}`);
+console.log(`release ${id}: ${release.embed} ${release.integrity}`);

@@ -3,6 +3,14 @@
 /// The longest comment, in characters; the server enforces the same limit.
 pub const MAX_COMMENT: usize = 1000;
 
+/// `href` without its query and fragment: the page a review came from, and nothing that
+/// could identify or authenticate the reader.
+pub fn page_without_secrets(href: &str) -> &str {
+    // `split`, not a slice at an index: a slice could panic, which would pull Rust's panic
+    // formatting into the wasm.
+    href.split(['?', '#']).next().unwrap_or(href)
+}
+
 /// The JSON body posted to the review endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewPayload {
@@ -10,7 +18,7 @@ pub struct ReviewPayload {
     pub comment: String,
     /// The id of the first headline: what the reader was looking at.
     pub subject: String,
-    /// `location.href` of the partner page.
+    /// The partner page's origin and path ([`page_without_secrets`]).
     pub page: String,
     /// A random id per submission, kept across retries, so a retry never stores twice.
     pub key: String,
@@ -85,6 +93,22 @@ pub enum ReviewError {
 mod tests {
     use super::*;
     use crate::platform::Json;
+
+    #[test]
+    fn the_page_loses_its_query_and_fragment() {
+        assert_eq!(
+            page_without_secrets("https://partner.example/news/a?reset=t0k#access_token=x"),
+            "https://partner.example/news/a"
+        );
+        assert_eq!(
+            page_without_secrets("https://partner.example/#top"),
+            "https://partner.example/"
+        );
+        assert_eq!(
+            page_without_secrets("https://partner.example/a"),
+            "https://partner.example/a"
+        );
+    }
 
     #[test]
     fn the_payload_is_valid_json_with_every_field() {

@@ -2,14 +2,21 @@
  *
  *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json"></script>
  *
- * It defines <newswire-widget>, puts one where the tag stands (its data-* attributes become
- * the widget's attributes), and mounts every <newswire-widget> on the page as it comes within
- * 200 px of the viewport (loading="eager": at once). The wasm is fetched and compiled once
- * per page, the stylesheet fetched once. Each mounted widget runs in its own instance of
- * that module, so a widget that fails cannot take the others down. The element is live:
- * changed attributes update the widget in place, and removing it unmounts it. Space is
- * reserved in each widget's shadow root before the wasm arrives, so nothing on the host
- * page moves when the news appears. Nothing here throws into the host page.
+ * It defines <newswire-widget>, puts one where the tag stands (the tag's data-* attributes
+ * that the widget knows become the widget's attributes), and mounts every <newswire-widget>
+ * on the page as it comes within 200 px of the viewport (loading="eager": at once). The wasm
+ * is fetched and compiled once per page, the stylesheet fetched once. Each mounted widget
+ * runs in its own instance of that module, so a widget that fails cannot take the others
+ * down. The element is live: changed attributes update the widget in place, and removing it
+ * unmounts it. Space is reserved in each widget's shadow root before the wasm arrives, so
+ * nothing on the host page moves when the news appears. Nothing here throws into the host
+ * page.
+ *
+ * Pages we do not own may let anyone post HTML, and an element's name or id shadows the
+ * document's and the window's own properties (DOM clobbering). So this code reads the
+ * document only through Document.prototype, trusts no window.Newswire but a plain object,
+ * and takes the URLs and hashes of the glue, the wasm and the stylesheet from the release
+ * itself (stamped into this file by scripts/release.mjs), never from the page.
  *
  * window.Newswire is the page's API: version, mount(element, options), refresh(element?),
  * and q, where calls made before this script ran wait ([name, ...arguments]).
@@ -17,9 +24,34 @@
 (function () {
   'use strict';
 
-  // Read before anything asynchronous: currentScript is null once this turn is over.
-  var script = document.currentScript;
-  var nw = (window.Newswire = window.Newswire || {});
+  // The release: where its glue, wasm and stylesheet are, relative to this script's own URL,
+  // and their SRI hashes, each checked before the file is used. scripts/release.mjs writes
+  // them over this placeholder; unstamped (the readable source in the dev loop), the files
+  // are the loader's neighbours and go unchecked.
+  var STAMP = '@@NEWSWIRE_RELEASE@@'.split(' ');
+  var HASH = STAMP.length === 4 ? STAMP : ['', '', '', ''];
+
+  // The document's own properties, past any element named after them.
+  var doc = document;
+  var DP = Document.prototype;
+  function own(name) {
+    var property = Object.getOwnPropertyDescriptor(DP, name);
+    return property && property.get ? property.get.call(doc) : null;
+  }
+  function make(tag) {
+    return DP.createElement.call(doc, tag);
+  }
+
+  // Read before anything asynchronous: currentScript is null once this turn is over. Only
+  // a real script element counts; <img name="currentScript"> is not this script.
+  var script = own('currentScript');
+  if (!(script instanceof HTMLScriptElement)) script = null;
+  var found = window.Newswire;
+  var trusted = found && Object.prototype.toString.call(found) === '[object Object]';
+  if (found && !trusted) warn('window.Newswire is an element of the page, not this API; it is ignored');
+  var nw = trusted ? found : {};
+  // An own property of the window, which no element of the page can shadow.
+  window.Newswire = nw;
   var VERSION = '0.1.0';
   // Every attribute the widget reads; a change to any of them updates it in place.
   var ATTRIBUTES = [
@@ -31,11 +63,14 @@
   var CHOICES = { density: ['comfortable', 'compact'], ticker: ['scroll', 'static'], loading: ['lazy', 'eager'] };
 
   try {
-    if (!nw.loaded) {
-      nw.loaded = true;
-      define(script && script.src ? script.src : document.baseURI);
+    if (!script || !script.src) {
+      // Without its own element it cannot know where its release lives, and it guesses
+      // nothing from the page.
+      report('embed.js must run from its own <script src> tag');
+    } else {
+      if (!customElements.get('newswire-widget')) define(new URL(HASH[0], script.src).href);
+      if (script.getAttribute('data-feed')) place(script);
     }
-    if (script && script.getAttribute('data-feed')) place(script);
   } catch (err) {
     report(err);
   }
@@ -44,8 +79,8 @@
     if (window.console) console.error('Newswire:', err);
   }
 
-  function warn(name, value, expected) {
-    if (window.console) console.warn('Newswire: ignoring `' + name + '`="' + value + '"; expected ' + expected);
+  function warn(message) {
+    if (window.console) console.warn('Newswire: ' + message);
   }
 
   // An enumerated attribute's value, lower case; null when it is absent or not one.
@@ -69,15 +104,16 @@
   function check(el, name) {
     var value = el.getAttribute(name);
     if (value === null) return;
-    if (CHOICES[name] && !choice(el, name)) warn(name, value, CHOICES[name].join(' or '));
-    if (name === 'sections' && !sections(el)) warn(name, value, 'any of headlines, briefs, review, comma-separated');
+    var expected = CHOICES[name] ? !choice(el, name) && CHOICES[name].join(' or ')
+      : name === 'sections' && !sections(el) && 'any of headlines, briefs, review, comma-separated';
+    if (expected) warn('ignoring `' + name + '`="' + value + '"; expected ' + expected);
   }
 
-  function define(src) {
-    var glueUrl = new URL('newswire.js', src).href;
-    var wasmUrl = new URL('newswire_bg.wasm', src).href;
-    var cssUrl = new URL('newswire.css', src).href;
-    var canAdopt = 'adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype;
+  // `base`: the folder of this release's files.
+  function define(base) {
+    var glueUrl = new URL('newswire.js', base).href;
+    var wasmUrl = new URL('newswire_bg.wasm', base).href;
+    var cssUrl = new URL('newswire.css', base).href;
 
     // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
     // The height follows max-briefs; partners may set --newswire-height instead.
@@ -100,44 +136,31 @@
     var made = 0;
 
     function sheet(text) {
-      if (!canAdopt) return text;
       var s = new CSSStyleSheet();
       s.replaceSync(text);
       return s;
     }
 
     function style(root, sheets) {
-      if (canAdopt) {
-        root.adoptedStyleSheets = sheets;
-        return;
-      }
-      // Old engines: a <style> per sheet, still inside the shadow root only.
-      var old = root.querySelectorAll('style[data-nw]');
-      for (var i = 0; i < old.length; i++) old[i].remove();
-      for (var j = 0; j < sheets.length; j++) {
-        var el = document.createElement('style');
-        el.setAttribute('data-nw', '');
-        el.textContent = sheets[j];
-        root.insertBefore(el, root.firstChild);
-      }
+      root.adoptedStyleSheets = sheets;
     }
 
-    // The stylesheet, once per page. Without it the widget still works, unstyled.
+    // The stylesheet, once per page. Like the wasm and the glue, it must arrive intact (a
+    // release's files are checked against their hashes), else the widget shows its
+    // fallback; after a failure the next widget tries again.
     function stylesheet() {
       if (!styled) {
-        styled = fetch(cssUrl, { credentials: 'omit' })
+        styled = fetch(cssUrl, { credentials: 'omit', integrity: HASH[3] })
           .then(function (r) {
-            if (!r.ok) throw new Error('HTTP ' + r.status);
+            if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + cssUrl);
             return r.text();
           })
-          .then(
-            function (text) {
-              main = sheet(text);
-            },
-            function (err) {
-              if (window.console) console.warn('Newswire: the stylesheet could not be loaded:', err);
-            }
-          );
+          .then(function (text) {
+            main = sheet(text);
+          });
+        styled.catch(function () {
+          styled = null;
+        });
       }
       return styled;
     }
@@ -146,7 +169,7 @@
     // after a failure the next widget tries again.
     function compile() {
       if (!compiled) {
-        compiled = fetch(wasmUrl, { credentials: 'omit' }).then(function (r) {
+        compiled = fetch(wasmUrl, { credentials: 'omit', integrity: HASH[2] }).then(function (r) {
           if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + wasmUrl);
           var streaming = WebAssembly.compileStreaming && /^application\/wasm/.test(r.headers.get('content-type'));
           return streaming ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then(WebAssembly.compile);
@@ -156,6 +179,30 @@
         });
       }
       return compiled;
+    }
+
+    // The glue module at `url`, checked like the wasm and the stylesheet. import() takes no
+    // integrity, so a modulepreload link that carries one fetches and checks it first, and
+    // import() then finds the checked module in the page's module map. A glue that fails its
+    // check never runs.
+    function glue(url) {
+      if (!HASH[1]) return import(url);
+      return new Promise(function (resolve, reject) {
+        var link = make('link');
+        link.rel = 'modulepreload';
+        link.crossOrigin = 'anonymous';
+        link.integrity = HASH[1];
+        link.href = url;
+        link.onload = function () {
+          link.remove();
+          resolve(import(url));
+        };
+        link.onerror = function () {
+          link.remove();
+          reject(new Error('not intact: ' + url));
+        };
+        (own('head') || doc.documentElement).appendChild(link);
+      });
     }
 
     // An instance for one widget: a spare one, or a new one from the compiled module. Each
@@ -168,8 +215,8 @@
       }
       var n = made++;
       // The glue, the wasm and the stylesheet all travel at once.
-      var glue = import(glueUrl + (n ? '#' + n : ''));
-      return Promise.all([compile(), stylesheet(), glue]).then(function (done) {
+      var code = glue(glueUrl + (n ? '#' + n : ''));
+      return Promise.all([compile(), stylesheet(), code]).then(function (done) {
         var inst = { glue: done[2], dead: false, host: null };
         if (inst.glue.__nwGuard) inst.glue.__nwGuard(guard(inst));
         return inst.glue.default({ module_or_path: done[0] }).then(function () {
@@ -252,7 +299,7 @@
     // the widget had there). Styles live beside it, so they stay.
     function frame(root) {
       var old = root.querySelector('.nw-root');
-      var div = document.createElement('div');
+      var div = make('div');
       div.className = 'nw-root';
       if (old) old.replaceWith(div);
       else root.appendChild(div);
@@ -291,22 +338,22 @@
     }
 
     function message(container, text, title, href, dir) {
-      var box = document.createElement('div');
+      var box = make('div');
       box.className = 'nw-boot';
       box.setAttribute('role', 'status');
       // The loader's own few words are English, whatever the page's language.
       if (!dir) box.lang = 'en';
       box.dir = dir || 'ltr';
       if (title) {
-        var strong = document.createElement('strong');
+        var strong = make('strong');
         strong.textContent = title;
         box.appendChild(strong);
       }
-      var p = document.createElement('p');
+      var p = make('p');
       p.textContent = text;
       box.appendChild(p);
       if (href) {
-        var a = document.createElement('a');
+        var a = make('a');
         a.href = href;
         a.rel = 'noopener noreferrer';
         a.textContent = 'Read the latest news on the publisher\u2019s site';
@@ -315,10 +362,12 @@
       container.replaceChildren(box);
     }
 
+    // `value` as an http(s) URL against `base` (an element's baseURI, which no element of
+    // the page can shadow, unlike the document's); null for anything else, or for nothing.
     function httpUrl(value, base) {
       try {
-        var url = new URL(String(value || '').trim(), base || document.baseURI);
-        return /^https?:$/.test(url.protocol) && url.href !== document.baseURI ? url : null;
+        var url = new URL(String(value || '').trim(), base);
+        return /^https?:$/.test(url.protocol) && url.href !== base ? url : null;
       } catch (e) {
         return null;
       }
@@ -331,10 +380,10 @@
       notify(el, 'error', why);
       var container = frame(el.shadowRoot);
       message(container, 'Loading the latest news\u2026');
-      var feed = httpUrl(el.getAttribute('feed'));
-      var chosen = httpUrl(el.getAttribute('fallback-url'));
+      var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
+      var chosen = httpUrl(el.getAttribute('fallback-url'), el.baseURI);
       var show = function (title, home) {
-        var link = chosen || home || (feed && httpUrl(feed.origin + '/'));
+        var link = chosen || home || feed && new URL('/', feed);
         message(container, why, title, link && link.href);
       };
       if (!feed) return show(null, null);
@@ -348,9 +397,9 @@
           return r.text();
         })
         .then(function (text) {
-          var doc = text.length <= 2097152 ? JSON.parse(text) : null;
-          var title = doc && typeof doc.title === 'string' ? doc.title.trim().slice(0, 200) : null;
-          show(title || null, doc && httpUrl(doc.home_page_url, feed.href));
+          var json = text.length <= 2097152 ? JSON.parse(text) : null;
+          var title = json && typeof json.title === 'string' ? json.title.trim().slice(0, 200) : null;
+          show(title || null, json && httpUrl(json.home_page_url, feed.href));
         })
         .catch(function () {
           show(null, null);
@@ -365,7 +414,7 @@
     // second request for a URL until the first is in) answers it: a cacheable feed then
     // costs one request and no wait. The answer itself is not read here.
     function prefetch(el) {
-      var feed = httpUrl(el.getAttribute('feed'));
+      var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
       if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
     }
 
@@ -509,19 +558,19 @@
     // The page's API. Options are attributes by name: {feed: '…', theme: 'dark'}.
     nw.version = VERSION;
     nw.mount = function (target, options) {
-      var own = target && target.localName === 'newswire-widget';
-      var el = own ? target : document.createElement('newswire-widget');
+      var given = target && target.localName === 'newswire-widget';
+      var el = given ? target : make('newswire-widget');
       Object.keys(options || {}).forEach(function (name) {
         var value = options[name];
         if (value === false || value === null || value === undefined) el.removeAttribute(name);
         else el.setAttribute(name, value === true ? '' : String(value));
       });
       // Attributes first, so the new element starts with all of them.
-      if (!own && target) target.appendChild(el);
+      if (!given && target) target.appendChild(el);
       return el;
     };
     nw.refresh = function (el) {
-      var all = el ? [el] : document.querySelectorAll('newswire-widget');
+      var all = el ? [el] : DP.querySelectorAll.call(doc, 'newswire-widget');
       for (var i = 0; i < all.length; i++) if (all[i]._nwMounted) all[i]._nwMounted.refresh();
     };
 
@@ -530,7 +579,7 @@
     }
 
     // Calls the page queued before this script ran, then every later push runs at once.
-    var queued = nw.q || [];
+    var queued = Array.isArray(nw.q) ? nw.q : [];
     nw.q = { push: call };
     for (var i = 0; i < queued.length; i++) call(queued[i]);
   }
@@ -543,21 +592,23 @@
     }
   }
 
-  // A widget right where the tag stands, carrying the tag's data-* attributes.
+  // A widget right where the tag stands, carrying the tag's data-* attributes that name a
+  // widget attribute (data-feed, data-theme…); any other data-* stays on the tag.
   function place(tag) {
-    var el = document.createElement('newswire-widget');
-    for (var i = 0; i < tag.attributes.length; i++) {
-      var attr = tag.attributes[i];
-      if (attr.name.indexOf('data-') === 0) el.setAttribute(attr.name.slice(5), attr.value);
-    }
+    var el = make('newswire-widget');
+    ATTRIBUTES.forEach(function (name) {
+      var value = tag.getAttribute('data-' + name);
+      if (value !== null) el.setAttribute(name, value);
+    });
     var parent = tag.parentNode;
-    if (parent && parent !== document.head) {
+    if (parent && parent !== own('head')) {
       parent.insertBefore(el, tag.nextSibling);
-    } else if (document.body) {
-      document.body.appendChild(el);
+    } else if (own('body')) {
+      own('body').appendChild(el);
     } else {
-      document.addEventListener('DOMContentLoaded', function () {
-        document.body.appendChild(el);
+      // On the window, which no element can shadow; the event bubbles there.
+      addEventListener('DOMContentLoaded', function () {
+        own('body').appendChild(el);
       });
     }
   }

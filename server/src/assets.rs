@@ -1,141 +1,85 @@
-//! Static files: the built widget under `/newswire/` (CORS for every origin, since partner
-//! pages load it cross-origin), each published release under `/newswire/v/{release}/`
-//! cached immutably (the build writes them, named by a hash of their content, with
-//! `/newswire/release.json` naming the latest), and the demo pages and the configurator
-//! from the root of the www folder.
+//! Static files, through tower-http's `ServeDir`: precompressed `NAME.br` and `NAME.gz`
+//! (written by the build) by `Accept-Encoding`, `HEAD`, `Range`, and `Last-Modified` with
+//! conditional requests, all from the file's metadata, never by reading and hashing it.
 //!
-//! Unversioned files are revalidated by ETag. Where the build wrote `NAME.br` or `NAME.gz` beside a file,
-//! the smallest encoding the browser accepts is sent instead.
+//! - `/newswire/v/{release}/…`: each published release (the build names it by a hash of its
+//!   content, and `/newswire/release.json` names the latest), cached for good.
+//! - `/newswire/…`: the latest build, revalidated on each use.
+//! - Both for every origin (CORS and `Cross-Origin-Resource-Policy`), since partner pages
+//!   load them cross-origin, including pages that require CORP under COEP.
+//! - The demo pages and the configurator from the root of the www folder, each under a
+//!   Content-Security-Policy that allows no inline code and no framing.
 
-use crate::http::{accepts_encoding, allow_any_origin, etag, if_none_match};
-use crate::AppState;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use std::path::PathBuf;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::Router;
+use std::path::Path;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
-/// `GET /newswire/{path}`.
-pub async fn widget_asset(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let mut response = file(state.www.join("newswire"), &path, &headers, "no-cache").await;
-    allow_any_origin(response.headers_mut());
-    response
+/// A release's bytes never change under its URL.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Everything else is revalidated (a cheap 304 while it is unchanged).
+const REVALIDATE: &str = "no-cache";
+
+/// The demo pages load the widget from this server and send reviews to it.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The configurator previews the partner's own feed, which may live anywhere on the web.
+pub const CONFIGURATOR_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+fn set(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// The files a release holds: what a page downloads before the widget's first render.
-const RELEASE_FILES: [&str; 4] = [
-    "embed.js",
-    "newswire.js",
-    "newswire_bg.wasm",
-    "newswire.css",
-];
-
-/// `GET /newswire/v/{release}/{file}`: a file of a published release. Its bytes never change
-/// under this URL (the release is named by their hash), so it is cached for good.
-pub async fn released_asset(
-    State(state): State<AppState>,
-    Path((release, name)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let id = release.len() == 12
-        && release
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !id || !RELEASE_FILES.contains(&name.as_str()) {
-        return not_found();
-    }
-    let dir = state.www.join("newswire").join("v").join(&release);
-    let immutable = "public, max-age=31536000, immutable";
-    let mut response = file(dir, &name, &headers, immutable).await;
-    allow_any_origin(response.headers_mut());
-    response
+/// The widget's files, for pages on any origin.
+fn widget_files(dir: &Path, cache: &'static str) -> Router {
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(set(header::CACHE_CONTROL, cache))
+        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .layer(set(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ))
+        // The encoding depends on Accept-Encoding, so shared caches must key on it.
+        .layer(set(header::VARY, "accept-encoding"))
 }
 
-/// `GET /configurator`: the page where partners compose their snippet.
-pub async fn configurator(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    file(
-        state.www.as_ref().clone(),
-        "configurator.html",
-        &headers,
-        "no-cache",
-    )
-    .await
+/// `/newswire/v/{release}/…`.
+pub fn releases(www: &Path) -> Router {
+    widget_files(&www.join("newswire").join("v"), IMMUTABLE)
+}
+
+/// `/newswire/…`.
+pub fn widget(www: &Path) -> Router {
+    widget_files(&www.join("newswire"), REVALIDATE)
+}
+
+/// A page of ours: no inline code, no framing, no referrer beyond our origin.
+fn page_headers(router: Router, csp: &'static str) -> Router {
+    router
+        .layer(set(header::CACHE_CONTROL, REVALIDATE))
+        .layer(set(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(set(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+}
+
+/// `/configurator`: where partners compose their snippet.
+pub fn configurator(www: &Path) -> Router {
+    let page = ServeFile::new(www.join("configurator.html"));
+    page_headers(Router::new().fallback_service(page), CONFIGURATOR_CSP)
 }
 
 /// Everything else: `/` is the demo partner page, other paths are files in the www folder.
-pub async fn page(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path().trim_start_matches('/');
-    let path = if path.is_empty() { "index.html" } else { path };
-    file(state.www.as_ref().clone(), path, &headers, "no-cache").await
-}
-
-async fn file(dir: PathBuf, path: &str, request: &HeaderMap, cache: &'static str) -> Response {
-    // Only plain names: no parent steps, no hidden files, no absolute paths.
-    let safe = !path.is_empty()
-        && path
-            .split('/')
-            .all(|part| !part.is_empty() && !part.starts_with('.') && !part.contains('\\'));
-    if !safe {
-        return not_found();
-    }
-    let full = dir.join(path);
-    let mut encoding = None;
-    let mut body = None;
-    for (coding, suffix) in [("br", "br"), ("gzip", "gz")] {
-        if accepts_encoding(request, coding) {
-            if let Ok(bytes) = tokio::fs::read(format!("{}.{suffix}", full.display())).await {
-                encoding = Some(coding);
-                body = Some(bytes);
-                break;
-            }
-        }
-    }
-    let body = match body {
-        Some(body) => body,
-        None => match tokio::fs::read(&full).await {
-            Ok(body) => body,
-            Err(_) => return not_found(),
-        },
-    };
-    let tag = etag(&body);
-    let mut response = if if_none_match(request, &tag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, content_type(path))], body).into_response()
-    };
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(tag) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, tag);
-    }
-    if let Some(coding) = encoding {
-        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
-    }
-    response
-}
-
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found").into_response()
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        Some("json") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        _ => "application/octet-stream",
-    }
+pub fn pages(www: &Path) -> Router {
+    let files = ServeDir::new(www).precompressed_br().precompressed_gzip();
+    page_headers(Router::new().fallback_service(files), PAGE_CSP)
+        .layer(set(header::VARY, "accept-encoding"))
 }

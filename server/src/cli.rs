@@ -22,8 +22,16 @@ usage: newswire-server [OPTIONS]
   --client-rate N         reviews per minute per client (IPv4 address or IPv6 /64) (default 10)
   --global-rate N         reviews per second for the whole server   (default 200)
   --trust-proxy           take the client address from X-Forwarded-For (behind our own proxy)
-  --admin-token TOKEN     enables the admin routes (or NEWSWIRE_ADMIN_TOKEN)
-  --max-inflight N        requests at once before answering 503     (default 1024)";
+  --admin-token-file PATH enables the admin routes with the token in PATH (or the
+                          NEWSWIRE_ADMIN_TOKEN variable); at least 16 characters
+  --admin-token TOKEN     the same, on the command line (visible in ps: prefer the file)
+  --max-inflight N        requests at once, reviews apart, before answering 503 (default 1024)
+  --review-inflight N     reviews received or stored at once, before answering 503 (default 256)
+  --max-connections N     open connections; more wait to be accepted (default 8192)
+  --header-timeout SECS   time to send a request's headers; also how long an idle
+                          keep-alive connection stays open             (default 10)
+  --body-timeout SECS     time to send a review's body; a connection where nothing moves
+                          for three times this is closed               (default 10)";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +67,12 @@ pub struct Options {
     pub global_rate: u32,
     pub trust_proxy: bool,
     pub admin_token: Option<String>,
+    pub admin_token_file: Option<PathBuf>,
     pub max_inflight: usize,
+    pub review_inflight: usize,
+    pub max_connections: usize,
+    pub header_timeout: u64,
+    pub body_timeout: u64,
 }
 
 impl Default for Options {
@@ -77,7 +90,12 @@ impl Default for Options {
             global_rate: 200,
             trust_proxy: false,
             admin_token: None,
+            admin_token_file: None,
             max_inflight: 1024,
+            review_inflight: 256,
+            max_connections: 8192,
+            header_timeout: 10,
+            body_timeout: 10,
         }
     }
 }
@@ -171,12 +189,25 @@ impl Options {
                 "--client-rate" => options.client_rate = number(&name, &value)?,
                 "--global-rate" => options.global_rate = number(&name, &value)?,
                 "--admin-token" => options.admin_token = Some(value),
+                "--admin-token-file" => options.admin_token_file = Some(value.into()),
                 "--max-inflight" => options.max_inflight = number(&name, &value)?,
+                "--review-inflight" => options.review_inflight = number(&name, &value)?,
+                "--max-connections" => options.max_connections = number(&name, &value)?,
+                "--header-timeout" => options.header_timeout = number(&name, &value)?,
+                "--body-timeout" => options.body_timeout = number(&name, &value)?,
                 _ => return Err(format!("unknown option {name}")),
             }
         }
-        if options.feed_interval == 0 || options.max_inflight == 0 {
-            return Err("--feed-interval and --max-inflight must be at least 1".into());
+        let at_least_one = [
+            ("--feed-interval", options.feed_interval),
+            ("--max-inflight", options.max_inflight as u64),
+            ("--review-inflight", options.review_inflight as u64),
+            ("--max-connections", options.max_connections as u64),
+            ("--header-timeout", options.header_timeout),
+            ("--body-timeout", options.body_timeout),
+        ];
+        if let Some((name, _)) = at_least_one.iter().find(|(_, n)| *n == 0) {
+            return Err(format!("{name} must be at least 1"));
         }
         Ok(options)
     }
@@ -216,6 +247,14 @@ mod tests {
             "t",
             "--max-inflight",
             "8",
+            "--review-inflight=4",
+            "--max-connections",
+            "100",
+            "--header-timeout",
+            "3",
+            "--body-timeout=5",
+            "--admin-token-file",
+            "token.txt",
             "--feed-interval",
             "30",
             "--headline-category",
@@ -225,6 +264,9 @@ mod tests {
         assert_eq!(o.allow_origins, ["https://a.example", "https://b.example"]);
         assert!(o.trust_proxy);
         assert_eq!((o.client_rate, o.global_rate, o.max_inflight), (3, 50, 8));
+        assert_eq!((o.review_inflight, o.max_connections), (4, 100));
+        assert_eq!((o.header_timeout, o.body_timeout), (3, 5));
+        assert_eq!(o.admin_token_file, Some(PathBuf::from("token.txt")));
         assert_eq!(o.admin_token.as_deref(), Some("t"));
         assert_eq!((o.feed_interval, o.headline_category.as_str()), (30, "Top"));
         assert_eq!(o.addr.port(), 0);
@@ -247,6 +289,9 @@ mod tests {
         assert!(Options::parse(args(&["--client-rate", "many"]))
             .unwrap_err()
             .contains("--client-rate"));
+        assert!(Options::parse(args(&["--body-timeout", "0"]))
+            .unwrap_err()
+            .contains("--body-timeout must be at least 1"));
     }
 
     #[test]

@@ -21,7 +21,13 @@ pub enum ConvertError {
     Xml(String),
     #[error("it is not a JSON Feed: {0}")]
     NotAFeed(&'static str),
+    #[error("it nests elements deeper than {MAX_DEPTH} levels")]
+    TooDeep,
 }
+
+/// The deepest element nesting read from RSS or Atom. Real feeds nest a handful of levels
+/// (Atom's xhtml content a few more); a document far deeper is refused at once.
+pub const MAX_DEPTH: usize = 64;
 
 /// The feed in `text` (JSON Feed, RSS 2.0 or Atom) as a usable JSON Feed.
 pub fn to_json_feed(text: &str, headline_category: &str) -> Result<Value, ConvertError> {
@@ -80,6 +86,9 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
     let mut entry: Option<Entry> = None;
     let mut content_type = String::new();
     let mut buffer = String::new();
+    // How many of the open elements are an entry's content or summary: kept as a count, so
+    // that each tag costs the same however deep it sits.
+    let mut text_depth = 0usize;
     loop {
         let event = reader
             .read_event()
@@ -107,12 +116,16 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
                 );
                 // Inside content or a summary (Atom's xhtml nests elements there), the text
                 // of every nested element counts; elsewhere each element starts afresh.
-                if in_text(&path) {
+                if text_depth > 0 {
                     buffer.push(' ');
                 } else {
                     content_type = attribute(&start, "type").unwrap_or_default();
                     buffer.clear();
                 }
+                if path.len() >= MAX_DEPTH {
+                    return Err(ConvertError::TooDeep);
+                }
+                text_depth += usize::from(is_text(&name));
                 path.push(name);
             }
             Event::Empty(start) => {
@@ -137,7 +150,8 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
             Event::CData(c) => buffer.push_str(&String::from_utf8_lossy(&c)),
             Event::End(_) => {
                 let Some(name) = path.pop() else { continue };
-                if in_text(&path) {
+                text_depth -= usize::from(is_text(&name));
+                if text_depth > 0 {
                     buffer.push(' ');
                     continue;
                 }
@@ -157,7 +171,16 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
                     }
                 }
             }
-            Event::Eof => break,
+            Event::Eof => {
+                // A file cut short (half written, say) is not a feed with fewer items.
+                if let Some(open) = path.last() {
+                    return Err(ConvertError::Xml(format!(
+                        "the document ends inside <{}>",
+                        printable(open)
+                    )));
+                }
+                break;
+            }
             _ => {}
         }
     }
@@ -167,9 +190,23 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
     Ok(assemble(channel, entries, headline_category))
 }
 
-/// Whether the path is inside an entry's content or summary.
-fn in_text(path: &[String]) -> bool {
-    path.iter().any(|p| p == "content" || p == "summary")
+/// Whether an element holds an entry's content or summary, whose nested markup is text.
+fn is_text(name: &str) -> bool {
+    name == "content" || name == "summary"
+}
+
+/// `s` with every control character written out as an escape (`\u{1b}`), so that text from
+/// a feed printed to a terminal cannot move the cursor, recolour or clear it.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn local_name(start: &BytesStart<'_>) -> String {
@@ -506,7 +543,7 @@ pub fn check(text: &str, headline_category: &str) -> Report {
             return Report {
                 usable: false,
                 items: 0,
-                problems: vec![format!("the feed is unusable: {err}")],
+                problems: vec![printable(&format!("the feed is unusable: {err}"))],
             }
         }
     };
@@ -515,7 +552,7 @@ pub fn check(text: &str, headline_category: &str) -> Report {
         problems.push("feed: title is missing or not text".to_owned());
     }
     let items = feed["items"].as_array().cloned().unwrap_or_default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (n, item) in items.iter().enumerate() {
         let n = n + 1;
         let Some(fields) = item.as_object() else {
@@ -530,13 +567,12 @@ pub fn check(text: &str, headline_category: &str) -> Report {
                 continue;
             }
         };
-        let at = format!("item {n} (id {id})");
-        if seen.contains(&id) {
+        let at = format!("item {n} (id {})", printable(&id));
+        if !seen.insert(id) {
             problems.push(format!(
                 "{at}: id repeats an earlier item, so the item is dropped"
             ));
         }
-        seen.push(id.clone());
         for key in ["title", "summary", "content_text", "content_html"] {
             if fields.get(key).is_some_and(|v| !v.is_string()) {
                 problems.push(format!("{at}: {key} is not text"));
@@ -684,10 +720,11 @@ mod tests {
             to_json_feed("{oops", "Headline"),
             Err(ConvertError::Json(_))
         ));
-        assert!(matches!(
-            to_json_feed("<rss><channel>", "Headline"),
-            Err(ConvertError::Xml(_)) | Ok(_)
-        ));
+        assert_eq!(
+            to_json_feed("<rss><channel><title>Cut short", "Headline"),
+            Err(ConvertError::Xml("the document ends inside <title>".into())),
+            "a half-written file is refused, so the last good copy stays"
+        );
         assert_eq!(
             to_json_feed("<html><body>502</body></html>", "Headline"),
             Err(ConvertError::UnknownFormat)
@@ -696,6 +733,39 @@ mod tests {
             to_json_feed(r#"{"items": []}"#, "Headline"),
             Err(ConvertError::NotAFeed("no JSON Feed version"))
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_once_and_reasonable_nesting_is_read() {
+        // 300,000 nested elements: scanning the open path at every tag took hours.
+        let deep = format!("<rss><channel>{}", "<x>".repeat(300_000));
+        assert_eq!(to_json_feed(&deep, "Headline"), Err(ConvertError::TooDeep));
+        let atom = format!(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>x1</id>
+            <content type="xhtml">{}deep text{}</content></entry></feed>"#,
+            "<div>".repeat(MAX_DEPTH - 5),
+            "</div>".repeat(MAX_DEPTH - 5)
+        );
+        let feed = to_json_feed(&atom, "Headline").unwrap();
+        assert_eq!(feed["items"][0]["content_html"], "deep text");
+    }
+
+    #[test]
+    fn check_escapes_terminal_codes_in_what_it_prints() {
+        let feed = json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "T",
+            "items": [{"id": "a\u{1b}[2J\u{1b}]0;owned\u{7}", "title": "x", "date_published": "no"}]
+        });
+        let report = check(&feed.to_string(), "Headline");
+        assert_eq!(
+            report.problems,
+            ["item 1 (id a\\u{1b}[2J\\u{1b}]0;owned\\u{7}): date_published is not RFC 3339"]
+        );
+        assert!(report
+            .problems
+            .iter()
+            .all(|p| !p.chars().any(char::is_control)));
     }
 
     #[test]

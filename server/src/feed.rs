@@ -20,7 +20,7 @@ pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Resp
                 StatusCode::NOT_MODIFIED.into_response()
             } else {
                 let content_type = "application/feed+json; charset=utf-8";
-                ([(header::CONTENT_TYPE, content_type)], served.body.to_vec()).into_response()
+                ([(header::CONTENT_TYPE, content_type)], served.body).into_response()
             };
             let h = response.headers_mut();
             h.insert(

@@ -1,6 +1,18 @@
-//! Small HTTP helpers shared by the routes: CORS for public resources and content ETags.
+//! Small HTTP helpers shared by the routes: CORS for public resources, content ETags, and
+//! `nosniff` on every answer.
 
 use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+
+/// Every answer is what its `Content-Type` says: a browser never guesses (a JSON error read
+/// as HTML, say).
+pub async fn nosniff(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
 
 /// Public resources (the feed, the widget, the review API) may be read from any origin;
 /// credentials are never allowed.
@@ -36,21 +48,6 @@ pub fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == etag || tag == "*")
 }
 
-/// Whether the client accepts `coding` (`br`, `gzip`) by `Accept-Encoding`, with q > 0.
-pub fn accepts_encoding(headers: &HeaderMap, coding: &str) -> bool {
-    list(headers, header::ACCEPT_ENCODING).any(|entry| {
-        let mut parts = entry.split(';');
-        let name = parts.next().unwrap_or_default().trim();
-        let refused = parts.any(|p| {
-            p.trim()
-                .strip_prefix("q=")
-                .and_then(|q| q.trim().parse::<f32>().ok())
-                == Some(0.0)
-        });
-        name.eq_ignore_ascii_case(coding) && !refused
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,16 +56,6 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(name, HeaderValue::from_static(value));
         h
-    }
-
-    #[test]
-    fn accept_encoding_is_read_with_its_weights() {
-        let h = headers(header::ACCEPT_ENCODING, "gzip, deflate, br;q=0.9");
-        assert!(accepts_encoding(&h, "br"));
-        assert!(accepts_encoding(&h, "gzip"));
-        let h = headers(header::ACCEPT_ENCODING, "gzip, br;q=0");
-        assert!(!accepts_encoding(&h, "br"));
-        assert!(!accepts_encoding(&HeaderMap::new(), "gzip"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod assets;
 pub mod cli;
+pub mod connections;
 pub mod convert;
 pub mod export;
 pub mod feed;
@@ -23,12 +24,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use connections::ConnectionLimits;
 use limits::{Limits, Rate};
 use origins::Origins;
 use source::FeedSource;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use store::Store;
 use tokio::sync::Semaphore;
 
@@ -37,7 +39,7 @@ use tokio::sync::Semaphore;
 pub struct Policy {
     /// Browser origins allowed to call the review API.
     pub origins: Origins,
-    /// Reviews per client (IPv4 address or IPv6 /64).
+    /// Reviews per client (IPv4 address or IPv6 /64); an IPv6 /48 gets eight times this.
     pub client_rate: Rate,
     /// Reviews for the whole server.
     pub global_rate: Rate,
@@ -45,8 +47,15 @@ pub struct Policy {
     pub trust_proxy: bool,
     /// The bearer token of the admin routes; without one they are off.
     pub admin_token: Option<String>,
-    /// Requests handled at once; more get a quick 503.
+    /// Requests other than reviews handled at once; more get a quick 503.
     pub max_inflight: usize,
+    /// Reviews being received or stored at once, from a pool of their own; more get a
+    /// quick 503, and the feed and the assets never notice.
+    pub review_inflight: usize,
+    /// How long a review's body may take to arrive, from its headers.
+    pub body_timeout: Duration,
+    /// Open connections, header and stall timeouts.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for Policy {
@@ -58,6 +67,9 @@ impl Default for Policy {
             trust_proxy: false,
             admin_token: None,
             max_inflight: 1024,
+            review_inflight: 256,
+            body_timeout: Duration::from_secs(10),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -72,7 +84,10 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub policy: Arc<Policy>,
     pub limits: Arc<Limits>,
+    /// Failed admin sign-ins, per client.
+    pub admin_failures: Arc<Limits>,
     inflight: Arc<Semaphore>,
+    review_permits: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -82,7 +97,12 @@ impl AppState {
             www: Arc::new(www),
             store: Arc::new(store),
             limits: Arc::new(Limits::new(policy.client_rate, policy.global_rate)),
+            admin_failures: Arc::new(Limits::new(
+                admin::FAILURES_PER_MINUTE,
+                Rate::per_second(1000),
+            )),
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
+            review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             policy: Arc::new(policy),
         }
     }
@@ -90,32 +110,37 @@ impl AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route(
-            "/api/reviews",
-            post(reviews::create)
-                .get(admin::list)
-                .options(reviews::preflight)
-                .fallback(reviews::method_not_allowed),
-        )
-        .route("/api/reviews/summary", get(reviews::summary))
-        .route("/api/reviews/{id}/hide", post(admin::hide))
-        .route("/api/reviews/{id}/show", post(admin::show))
+    let shed = axum::middleware::from_fn_with_state(state.clone(), shed_load);
+    let partners = axum::middleware::from_fn_with_state(state.clone(), partner_origins);
+    // Reviews draw on their own permits; everything else shares the general ones.
+    let reviews = post(reviews::create)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            partner_origins,
-        ));
-    Router::new()
-        .route("/feed.json", get(feed::get_feed).options(feed::preflight))
-        .route("/newswire/v/{release}/{file}", get(assets::released_asset))
-        .route("/newswire/{*path}", get(assets::widget_asset))
-        .route("/configurator", get(assets::configurator))
-        .merge(api)
-        .fallback(get(assets::page))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            shed_load,
+            review_permits,
         ))
+        .merge(get(admin::list).layer(shed.clone()))
+        .options(reviews::preflight)
+        .fallback(reviews::method_not_allowed);
+    let api = Router::new()
+        .route("/api/reviews", reviews)
+        .merge(
+            Router::new()
+                .route("/api/reviews/summary", get(reviews::summary))
+                .route("/api/reviews/{id}/hide", post(admin::hide))
+                .route("/api/reviews/{id}/show", post(admin::show))
+                .layer(shed.clone()),
+        )
+        .layer(partners);
+    let public = Router::new()
+        .route("/feed.json", get(feed::get_feed).options(feed::preflight))
+        .nest_service("/newswire/v", assets::releases(&state.www))
+        .nest_service("/newswire", assets::widget(&state.www))
+        .route_service("/configurator", assets::configurator(&state.www))
+        .fallback_service(assets::pages(&state.www))
+        .layer(shed);
+    public
+        .merge(api)
+        .layer(axum::middleware::map_response(http::nosniff))
         .with_state(state)
 }
 
@@ -131,32 +156,43 @@ async fn partner_origins(State(state): State<AppState>, request: Request, next: 
     }
 }
 
+/// A quick 503 that asks the client to come back in a second. The connection closes, so
+/// that a body the request may still be sending is not waited for.
+fn busy() -> Response {
+    let mut response = reviews::json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is busy; please try again shortly",
+    );
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Beyond `max_inflight` requests at once, answer 503 at once rather than queue forever.
 async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match state.inflight.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
-        Err(_) => {
-            let mut response = reviews::json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the server is busy; please try again shortly",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            response
-        }
+        Err(_) => busy(),
+    }
+}
+
+/// The same for reviews, from their own pool: clients that hold reviews open (slowly, or
+/// never finishing their bodies) run out of these permits, not of the feed's.
+async fn review_permits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match state.review_permits.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => busy(),
     }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, finishing requests in flight
-/// (and so every review batch they wait for).
+/// (and so every review batch they wait for), within the policy's connection limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.policy.connections;
+    connections::serve(listener, router(state), limits, shutdown).await
 }

@@ -1,8 +1,10 @@
 //! Abuse limits for the review endpoint, and load shedding for the whole server.
 //!
 //! Each client (an IPv4 address, or an IPv6 /64, since one host usually holds a whole /64)
-//! has a token bucket, and so does the server as a whole. Over either limit the answer is
-//! 429 with `Retry-After` and nothing more. The client's address is the socket's, unless
+//! has a token bucket, and so does the server as a whole. An IPv6 /48, what one site is
+//! usually given, has a bucket too, of [`NETWORK_FACTOR`] clients: without it, the holder of
+//! a /48 could use 65,536 /64 buckets and drain the global one, which would then refuse
+//! everyone else. Over any limit the answer is 429 with `Retry-After` and nothing more. The client's address is the socket's, unless
 //! `--trust-proxy` says a reverse proxy in front sets `X-Forwarded-For`: only then is that
 //! header read, so rotating it bypasses nothing.
 
@@ -73,49 +75,119 @@ impl Bucket {
 
 /// Clients beyond this many are pruned of full buckets, so memory stays bounded.
 const MAX_CLIENTS: usize = 100_000;
+/// An IPv6 /48 may send as much as this many clients.
+pub const NETWORK_FACTOR: u32 = 8;
 
-/// The per-client and global buckets.
-pub struct Limits {
-    client: Rate,
-    global: Rate,
-    state: Mutex<(HashMap<IpAddr, Bucket>, Option<Bucket>)>,
+/// A map of buckets with one rate, pruned of full buckets when it grows too large.
+struct Buckets {
+    rate: Rate,
+    map: HashMap<IpAddr, Bucket>,
 }
 
-impl Limits {
-    pub fn new(client: Rate, global: Rate) -> Self {
-        Limits {
-            client,
-            global,
-            state: Mutex::new((HashMap::new(), None)),
+impl Buckets {
+    fn new(rate: Rate) -> Self {
+        Buckets {
+            rate,
+            map: HashMap::new(),
         }
     }
 
-    /// Takes a token for `client` and one from the global bucket, or says how long to
-    /// wait. A refused request takes nothing.
-    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = bucket_key(client);
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let (clients, global) = &mut *state;
-        if clients.len() >= MAX_CLIENTS {
-            let rate = self.client;
-            clients.retain(|_, bucket| {
+    /// The bucket of `key`, refilled to `now`.
+    fn get(&mut self, key: IpAddr, now: Instant) -> &mut Bucket {
+        let rate = self.rate;
+        if self.map.len() >= MAX_CLIENTS && !self.map.contains_key(&key) {
+            self.map.retain(|_, bucket| {
                 bucket.refill(rate, now);
                 bucket.tokens < rate.burst
             });
         }
-        let mine = clients
+        let bucket = self
+            .map
             .entry(key)
-            .or_insert_with(|| Bucket::full(self.client, now));
-        mine.refill(self.client, now);
+            .or_insert_with(|| Bucket::full(rate, now));
+        bucket.refill(rate, now);
+        bucket
+    }
+}
+
+struct State {
+    clients: Buckets,
+    networks: Buckets,
+    global: Option<Bucket>,
+}
+
+/// The per-client, per-network and global buckets.
+pub struct Limits {
+    global: Rate,
+    state: Mutex<State>,
+}
+
+impl Limits {
+    pub fn new(client: Rate, global: Rate) -> Self {
+        let network = Rate {
+            per_second: client.per_second * f64::from(NETWORK_FACTOR),
+            burst: client.burst * f64::from(NETWORK_FACTOR),
+        };
+        Limits {
+            global,
+            state: Mutex::new(State {
+                clients: Buckets::new(client),
+                networks: Buckets::new(network),
+                global: None,
+            }),
+        }
+    }
+
+    /// Takes a token for `client`, one for its network (IPv6) and one from the global
+    /// bucket, or says how long to wait. A refused request takes nothing.
+    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.wait_or(client, now, true)
+    }
+
+    /// How long `client` must wait before [`Limits::take`] would succeed; takes nothing.
+    pub fn peek(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.wait_or(client, now, false)
+    }
+
+    fn wait_or(&self, client: IpAddr, now: Instant, take: bool) -> Result<(), Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let State {
+            clients,
+            networks,
+            global,
+        } = &mut *state;
+        let (client_rate, network_rate) = (clients.rate, networks.rate);
+        let mine = clients.get(bucket_key(client), now);
+        let mut wait = mine.wait(client_rate);
+        let network = network_key(client).map(|key| networks.get(key, now));
+        if let Some(network) = &network {
+            wait = wait.max(network.wait(network_rate));
+        }
         let all = global.get_or_insert_with(|| Bucket::full(self.global, now));
         all.refill(self.global, now);
-        let wait = mine.wait(self.client).max(all.wait(self.global));
+        wait = wait.max(all.wait(self.global));
         if wait > Duration::ZERO {
             return Err(wait);
         }
-        mine.tokens -= 1.0;
-        all.tokens -= 1.0;
+        if take {
+            all.tokens -= 1.0;
+            mine.tokens -= 1.0;
+            if let Some(network) = network {
+                network.tokens -= 1.0;
+            }
+        }
         Ok(())
+    }
+}
+
+/// The IPv6 /48 `ip` belongs to; `None` for IPv4 (and IPv4-mapped) addresses.
+fn network_key(ip: IpAddr) -> Option<IpAddr> {
+    match bucket_key(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            Some(IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0)))
+        }
+        IpAddr::V4(_) => None,
     }
 }
 
@@ -198,6 +270,33 @@ mod tests {
         assert_eq!(global.take("192.0.2.1".parse().unwrap(), t0), Ok(()));
         assert_eq!(global.take("192.0.2.2".parse().unwrap(), t0), Ok(()));
         assert!(global.take("192.0.2.3".parse().unwrap(), t0).is_err());
+    }
+
+    #[test]
+    fn a_slash_48_cannot_drain_the_global_bucket_through_its_slash_64s() {
+        // Assemble: room for 100 reviews a second in all, 2 a minute per client.
+        let limits = Limits::new(Rate::per_minute(2), Rate::per_second(100));
+        let t0 = Instant::now();
+        // Action: one /48 tries from 1,000 of its /64s.
+        let taken = (0..1000u16)
+            .filter(|n| {
+                let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0x77, *n, 0, 0, 0, 1));
+                limits.take(ip, t0).is_ok()
+            })
+            .count();
+        // Assert: it gets its network's share, and everyone else still gets in.
+        assert_eq!(taken, (2 * NETWORK_FACTOR) as usize);
+        assert_eq!(limits.take("198.51.100.20".parse().unwrap(), t0), Ok(()));
+        assert_eq!(limits.take("2001:db8:78::1".parse().unwrap(), t0), Ok(()));
+        assert!(limits
+            .peek("2001:db8:77:ffff::1".parse().unwrap(), t0)
+            .is_err());
+        assert_eq!(limits.peek("2001:db8:78::1".parse().unwrap(), t0), Ok(()));
+        assert_eq!(limits.take("2001:db8:78::1".parse().unwrap(), t0), Ok(()));
+        assert!(
+            limits.peek("2001:db8:78::1".parse().unwrap(), t0).is_err(),
+            "peek took nothing, take did"
+        );
     }
 
     #[test]

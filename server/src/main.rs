@@ -2,11 +2,14 @@
 //! export the reviews.
 
 use newswire_server::cli::{Command, ExportFormat, Options, USAGE};
+use newswire_server::connections::ConnectionLimits;
 use newswire_server::limits::Rate;
 use newswire_server::origins::{parse_file, Origins};
-use newswire_server::source::FeedSource;
+use newswire_server::source::{self, FeedSource};
 use newswire_server::store::Store;
-use newswire_server::{convert, export, store, AppState, Policy};
+use newswire_server::{admin, convert, export, store, AppState, Policy};
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -15,20 +18,7 @@ async fn main() -> ExitCode {
     match Command::parse(std::env::args().skip(1)) {
         Ok(Command::Serve(options)) => serve(*options).await,
         Ok(Command::Check(feed)) => check(&feed).await,
-        Ok(Command::Export { db, format }) => match store::read_all(&db) {
-            Ok(reviews) => {
-                let out = match format {
-                    ExportFormat::Csv => export::csv(&reviews),
-                    ExportFormat::Json => export::json(&reviews) + "\n",
-                };
-                print!("{out}");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("newswire-server: cannot read {}: {err}", db.display());
-                ExitCode::FAILURE
-            }
-        },
+        Ok(Command::Export { db, format }) => export_reviews(&db, format),
         Err(message) if message.is_empty() => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -40,21 +30,70 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `newswire-server check FEED`: every problem, item by item; non-zero when unusable.
+/// `newswire-server reviews export`: every review, row by row as it is read, to standard
+/// output. A reader that stops early (`| head`) ends the export quietly.
+fn export_reviews(db: &Path, format: ExportFormat) -> ExitCode {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut first = true;
+    let opening = match format {
+        ExportFormat::Csv => export::CSV_HEADER,
+        ExportFormat::Json => "[",
+    };
+    let written = out.write_all(opening.as_bytes()).and_then(|()| {
+        let each = |review: store::Review| -> std::io::Result<()> {
+            match format {
+                ExportFormat::Csv => out_write(&mut out, &export::csv_row(&review)),
+                ExportFormat::Json => {
+                    let separator = if std::mem::take(&mut first) {
+                        "\n"
+                    } else {
+                        ",\n"
+                    };
+                    out_write(&mut out, separator)?;
+                    out_write(&mut out, &export::json_row(&review))
+                }
+            }
+        };
+        match store::for_each_review(db, each) {
+            Ok(result) => result,
+            Err(err) => Err(std::io::Error::other(err)),
+        }
+    });
+    let closing = match format {
+        ExportFormat::Csv => "",
+        ExportFormat::Json if first => "]\n",
+        ExportFormat::Json => "\n]\n",
+    };
+    match written
+        .and_then(|()| out.write_all(closing.as_bytes()))
+        .and_then(|()| out.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("newswire-server: cannot export {}: {err}", db.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn out_write(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    out.write_all(text.as_bytes())
+}
+
+/// `newswire-server check FEED`: every problem, item by item; non-zero when unusable. A URL
+/// is fetched as the poller would: within its timeout, redirects kept to its own host.
 async fn check(feed: &str) -> ExitCode {
     let text = if FeedSource::is_url(feed) {
         let url = feed.to_owned();
-        let fetched = tokio::task::spawn_blocking(move || {
-            ureq::get(&url)
-                .call()
-                .map_err(|e| e.to_string())
-                .and_then(|mut r| r.body_mut().read_to_string().map_err(|e| e.to_string()))
-        })
-        .await;
+        let fetched = tokio::task::spawn_blocking(move || source::fetch(&url, &(None, None))).await;
         match fetched {
-            Ok(Ok(text)) => text,
+            Ok(Ok(source::Fetch::Fresh { body, .. })) => {
+                String::from_utf8_lossy(&body).into_owned()
+            }
+            Ok(Ok(source::Fetch::Unchanged)) => return ExitCode::FAILURE,
             Ok(Err(err)) => {
-                eprintln!("{feed}: cannot fetch: {err}");
+                eprintln!("{feed}: cannot fetch: {}", convert::printable(&err));
                 return ExitCode::FAILURE;
             }
             Err(_) => return ExitCode::FAILURE,
@@ -95,17 +134,33 @@ async fn serve(options: Options) -> ExitCode {
             }
         }
     }
+    let admin_token = match admin::token(
+        options.admin_token_file.as_deref(),
+        options.admin_token.as_deref(),
+        std::env::var("NEWSWIRE_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+    ) {
+        Ok(token) => token,
+        Err(message) => {
+            eprintln!("newswire-server: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let policy = Policy {
         origins: Origins::new(origins),
         client_rate: Rate::per_minute(options.client_rate),
         global_rate: Rate::per_second(options.global_rate),
         trust_proxy: options.trust_proxy,
-        admin_token: options
-            .admin_token
-            .clone()
-            .or_else(|| std::env::var("NEWSWIRE_ADMIN_TOKEN").ok())
-            .filter(|t| !t.trim().is_empty()),
+        admin_token,
         max_inflight: options.max_inflight,
+        review_inflight: options.review_inflight,
+        body_timeout: Duration::from_secs(options.body_timeout),
+        connections: ConnectionLimits {
+            max_connections: open_files_for(options.max_connections),
+            header_timeout: Duration::from_secs(options.header_timeout),
+            stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
+        },
     };
     let store = match Store::open(&options.db) {
         Ok(store) => store,
@@ -162,6 +217,22 @@ async fn serve(options: Options) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Raises the open-file limit as far as the system allows, and returns how many connections
+/// fit in it (with room for the database, the feed and the files served).
+fn open_files_for(connections: usize) -> usize {
+    const SPARE: u64 = 64;
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let fits = usize::try_from(limit.saturating_sub(SPARE))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if fits < connections {
+        eprintln!(
+            "newswire-server: warning: the open-file limit ({limit}) allows {fits} connections, not {connections}"
+        );
+    }
+    connections.min(fits)
 }
 
 /// Ctrl-C or SIGTERM: stop taking connections and finish the requests in flight.

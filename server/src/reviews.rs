@@ -51,6 +51,9 @@ pub enum ReviewError {
     KeyReused,
     #[error("the review could not be stored; please try again")]
     Storage,
+    /// The body did not arrive in time; the connection is closed.
+    #[error("the review's body did not arrive in time")]
+    TimedOut,
     /// Over a rate limit; retry after this many seconds.
     #[error("too many requests")]
     TooMany(u64),
@@ -64,6 +67,7 @@ impl ReviewError {
             ReviewError::Malformed => StatusCode::BAD_REQUEST,
             ReviewError::Invalid(_) | ReviewError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ReviewError::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+            ReviewError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             ReviewError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -78,7 +82,14 @@ impl IntoResponse for ReviewError {
             )
                 .into_response();
         }
-        json_error(self.status(), &self.to_string())
+        let mut response = json_error(self.status(), &self.to_string());
+        if matches!(self, ReviewError::TimedOut) {
+            // The rest of the body may never come: do not wait for it on this connection.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
@@ -130,8 +141,9 @@ async fn store_review(
     if declared.is_some_and(|len| len > MAX_BODY) {
         return Err(ReviewError::TooLarge);
     }
-    let bytes = to_bytes(body, MAX_BODY)
+    let bytes = tokio::time::timeout(state.policy.body_timeout, to_bytes(body, MAX_BODY))
         .await
+        .map_err(|_| ReviewError::TimedOut)?
         .map_err(|_| ReviewError::TooLarge)?;
     let input: ReviewInput = serde_json::from_slice(&bytes).map_err(|err| {
         if err.is_data() {
@@ -159,8 +171,24 @@ async fn store_review(
     }
 }
 
-/// Checks the limits and normalises the text: trimmed, control characters removed
-/// (line breaks in the comment are kept).
+/// Characters that change how the text around them reads without being seen: bidi
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make a
+/// comment read backwards in a moderation view or an export, and zero-width spaces, the
+/// word joiner and the byte-order mark (U+200B, U+2060, U+FEFF), which can hide words.
+/// The zero-width joiner and non-joiner stay: emoji and several scripts need them.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// The page a review came from, without its query and fragment: those can carry a reader's
+/// tokens (a reset link, `#access_token=…`), which must never land in exports.
+pub fn page_without_secrets(page: &str) -> &str {
+    let end = page.find(['?', '#']).unwrap_or(page.len());
+    &page[..end]
+}
+
+/// Checks the limits and normalises the text: trimmed, control and invisible formatting
+/// characters removed (line breaks in the comment are kept).
 pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
     let rating = u8::try_from(input.rating)
         .ok()
@@ -169,7 +197,7 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
     let clean = |s: Option<String>, keep_newlines: bool| -> String {
         s.unwrap_or_default()
             .chars()
-            .filter(|c| !c.is_control() || (keep_newlines && *c == '\n'))
+            .filter(|c| (!c.is_control() || (keep_newlines && *c == '\n')) && !invisible(*c))
             .collect::<String>()
             .trim()
             .to_owned()
@@ -186,7 +214,10 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
         .chars()
         .take(MAX_SUBJECT)
         .collect();
-    let page: String = clean(input.page, false).chars().take(MAX_PAGE).collect();
+    let page: String = page_without_secrets(&clean(input.page, false))
+        .chars()
+        .take(MAX_PAGE)
+        .collect();
     let key = match clean(input.key, false) {
         key if key.is_empty() => None,
         key if key.chars().count() > MAX_KEY => {
@@ -231,21 +262,17 @@ pub async fn method_not_allowed() -> Response {
     response
 }
 
-/// `GET /api/reviews/summary`.
+/// `GET /api/reviews/summary`: from memory, kept current by the store.
 pub async fn summary(State(state): State<AppState>) -> Response {
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.summary()).await {
-        Ok(Ok(summary)) => (
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                // A reader who just sent a review must see it counted.
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            serde_json::to_string(&summary).unwrap_or_default(),
-        )
-            .into_response(),
-        _ => ReviewError::Storage.into_response(),
-    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            // A reader who just sent a review must see it counted.
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        serde_json::to_string(&state.store.summary()).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]
@@ -272,9 +299,41 @@ mod tests {
     }
 
     #[test]
+    fn invisible_formatting_goes_and_joiners_stay() {
+        let review = validate(input(
+            5,
+            "\u{202E}evil\u{202C} a\u{200B}b \u{2066}x\u{2069} \u{FEFF}👩\u{200D}💻 \u{0645}\u{200C}\u{0627}",
+        ))
+        .unwrap();
+        assert_eq!(
+            review.comment,
+            "evil ab x 👩\u{200D}💻 \u{0645}\u{200C}\u{0627}"
+        );
+    }
+
+    #[test]
+    fn the_page_keeps_no_query_or_fragment() {
+        let mut with_secrets = input(4, "ok");
+        with_secrets.page =
+            Some("https://partner.example/news/a?reset=tok3n#access_token=abc".into());
+        assert_eq!(
+            validate(with_secrets).unwrap().page,
+            "https://partner.example/news/a"
+        );
+        assert_eq!(
+            page_without_secrets("https://p.example/#x"),
+            "https://p.example/"
+        );
+        assert_eq!(
+            page_without_secrets("https://p.example/a"),
+            "https://p.example/a"
+        );
+    }
+
+    #[test]
     fn long_context_is_cut_not_refused() {
         let mut long = input(3, "ok");
-        long.page = Some(format!("https://partner.example/?{}", "x".repeat(5000)));
+        long.page = Some(format!("https://partner.example/{}", "x".repeat(5000)));
         long.subject = Some("s".repeat(500));
         let review = validate(long).unwrap();
         assert_eq!(review.page.chars().count(), MAX_PAGE);

@@ -2,9 +2,13 @@
 //! or an http(s) URL polled on an interval with a conditional GET. Either way the server
 //! serves the last good copy: a source that goes bad (a half-written file, an error page, a
 //! broken upstream) is logged and ignored until it is good again.
+//!
+//! Conversion runs on the blocking pool, never on the async workers that answer requests,
+//! and the served bytes are shared: each request clones a reference, not the feed.
 
 use crate::convert;
 use crate::http::etag;
+use axum::body::Bytes;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
@@ -12,7 +16,7 @@ use std::time::{Duration, SystemTime};
 /// A converted feed ready to send.
 #[derive(Debug, Clone)]
 pub struct Served {
-    pub body: Arc<[u8]>,
+    pub body: Bytes,
     pub etag: String,
 }
 
@@ -33,6 +37,26 @@ pub struct FeedSource {
     origin: Origin,
     headline_category: String,
     current: RwLock<Option<Served>>,
+}
+
+/// Converts `bytes` (any accepted format) into what is served: a JSON Feed goes out byte for
+/// byte as the publisher wrote it; RSS and Atom as the JSON Feed they convert to.
+pub fn prepare(bytes: &[u8], headline_category: &str) -> Result<Served, convert::ConvertError> {
+    let text = String::from_utf8_lossy(bytes);
+    let feed = convert::to_json_feed(&text, headline_category)?;
+    let body = if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
+        Bytes::copy_from_slice(bytes)
+    } else {
+        Bytes::from(feed.to_string())
+    };
+    Ok(Served {
+        etag: etag(&body),
+        body,
+    })
 }
 
 impl FeedSource {
@@ -75,7 +99,9 @@ impl FeedSource {
             if changed {
                 *seen.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
                 match tokio::fs::read(path).await {
-                    Ok(bytes) => self.accept(&bytes, &path.display().to_string()),
+                    Ok(bytes) => {
+                        self.accept(bytes, &path.display().to_string()).await;
+                    }
                     Err(err) => eprintln!("newswire-server: cannot read {}: {err}", path.display()),
                 }
             }
@@ -86,43 +112,37 @@ impl FeedSource {
             .clone()
     }
 
-    /// Converts `bytes` and makes them the served copy, or keeps the last good one.
-    fn accept(&self, bytes: &[u8], from: &str) {
-        let text = String::from_utf8_lossy(bytes);
-        match convert::to_json_feed(&text, &self.headline_category) {
-            Ok(feed) => {
-                // A JSON Feed goes out byte for byte as the publisher wrote it.
-                let body: Arc<[u8]> = if text
-                    .trim_start_matches('\u{feff}')
-                    .trim_start()
-                    .starts_with('{')
-                {
-                    bytes.into()
-                } else {
-                    feed.to_string().into_bytes().into()
-                };
-                let served = Served {
-                    etag: etag(&body),
-                    body,
-                };
+    /// Converts `bytes` off the async workers and makes them the served copy, or keeps the
+    /// last good one. Whether they were accepted.
+    async fn accept(&self, bytes: Vec<u8>, from: &str) -> bool {
+        let category = self.headline_category.clone();
+        let prepared = tokio::task::spawn_blocking(move || prepare(&bytes, &category)).await;
+        match prepared {
+            Ok(Ok(served)) => {
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(served);
+                true
             }
-            Err(err) => eprintln!(
-                "newswire-server: {from} is not a usable feed ({err}); serving the last good copy"
-            ),
+            Ok(Err(err)) => {
+                eprintln!(
+                    "newswire-server: {from} is not a usable feed ({err}); serving the last good copy"
+                );
+                false
+            }
+            Err(_) => false,
         }
     }
 
     /// Polls a URL source forever (a file source returns at once): the first fetch right
-    /// away, then one every interval, each conditional on the last `ETag` and `Last-Modified`.
+    /// away, then one every interval, each conditional on the last `ETag` and `Last-Modified`
+    /// of a body that was accepted (a rejected body's validators would make the upstream
+    /// answer 304 to its fixed version).
     pub async fn poll(self: Arc<Self>) {
         let Origin::Url { url, interval } = &self.origin else {
             return;
         };
         let (url, interval) = (url.clone(), *interval);
-        let mut validators: (Option<String>, Option<String>) = (None, None);
+        let mut validators: Validators = (None, None);
         loop {
-            let source = self.clone();
             let (url_now, sent) = (url.clone(), validators.clone());
             let fetched = tokio::task::spawn_blocking(move || fetch(&url_now, &sent)).await;
             match fetched {
@@ -131,8 +151,11 @@ impl FeedSource {
                     etag,
                     modified,
                 })) => {
-                    source.accept(&body, &url);
-                    validators = (etag, modified);
+                    validators = if self.accept(body, &url).await {
+                        (etag, modified)
+                    } else {
+                        (None, None)
+                    };
                 }
                 Ok(Ok(Fetch::Unchanged)) => {}
                 Ok(Err(err)) => eprintln!(
@@ -145,7 +168,12 @@ impl FeedSource {
     }
 }
 
-enum Fetch {
+/// The last accepted body's `ETag` and `Last-Modified`.
+type Validators = (Option<String>, Option<String>);
+
+/// What one poll found.
+#[derive(Debug)]
+pub enum Fetch {
     Fresh {
         body: Vec<u8>,
         etag: Option<String>,
@@ -156,45 +184,148 @@ enum Fetch {
 
 /// The largest upstream feed we read.
 const MAX_UPSTREAM: u64 = 8 * 1024 * 1024;
+/// How long one fetch may take in all, redirects included.
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
+/// Redirects followed at most, each on the configured scheme and host.
+const MAX_REDIRECTS: usize = 5;
 
-fn fetch(url: &str, validators: &(Option<String>, Option<String>)) -> Result<Fetch, String> {
+/// Fetches `url` (with the validators of the last accepted body). Redirects are followed
+/// only to the same scheme, host and port as `url`: a feed host that redirects elsewhere
+/// (another host, plain http, a loopback or link-local address) is refused with an error
+/// that names the target.
+pub fn fetch(url: &str, validators: &Validators) -> Result<Fetch, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(20)))
+        .timeout_global(Some(FETCH_TIMEOUT))
         .http_status_as_error(false)
+        .max_redirects(0)
         .build()
         .into();
-    let mut request = agent.get(url).header("user-agent", "newswire-server");
-    if let Some(etag) = &validators.0 {
-        request = request.header("if-none-match", etag);
+    let home = origin_of(url).ok_or_else(|| format!("{url} is not an http(s) URL"))?;
+    let mut target = url.to_owned();
+    for _ in 0..=MAX_REDIRECTS {
+        let mut request = agent.get(&target).header("user-agent", "newswire-server");
+        if let Some(etag) = &validators.0 {
+            request = request.header("if-none-match", etag);
+        }
+        if let Some(modified) = &validators.1 {
+            request = request.header("if-modified-since", modified);
+        }
+        let mut response = request.call().map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            let location =
+                header("location").ok_or_else(|| format!("HTTP {status} without a Location"))?;
+            let next = resolve(&target, &location)
+                .ok_or_else(|| format!("a redirect to {location:?}, which is not a URL"))?;
+            if origin_of(&next).as_ref() != Some(&home) {
+                return Err(format!(
+                    "refused a redirect to {next}: redirects must stay on {}://{}",
+                    home.0, home.1
+                ));
+            }
+            target = next;
+            continue;
+        }
+        if status == 304 {
+            return Ok(Fetch::Unchanged);
+        }
+        if !(200..300).contains(&status) {
+            return Err(format!("HTTP {status}"));
+        }
+        let (etag, modified) = (header("etag"), header("last-modified"));
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_UPSTREAM)
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
+        return Ok(Fetch::Fresh {
+            body,
+            etag,
+            modified,
+        });
     }
-    if let Some(modified) = &validators.1 {
-        request = request.header("if-modified-since", modified);
+    Err(format!("more than {MAX_REDIRECTS} redirects"))
+}
+
+/// The scheme and the authority (host and port, lower case) of an http(s) URL.
+fn origin_of(url: &str) -> Option<(String, String)> {
+    let uri: ureq::http::Uri = url.trim().parse().ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
     }
-    let mut response = request.call().map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    if status == 304 {
-        return Ok(Fetch::Unchanged);
+    let authority = uri.authority()?;
+    // A user name in the URL is not part of where it goes.
+    if authority.as_str().contains('@') {
+        return None;
     }
-    if !(200..300).contains(&status) {
-        return Err(format!("HTTP {status}"));
+    let port = authority
+        .port_u16()
+        .unwrap_or(if scheme == "https" { 443 } else { 80 });
+    Some((
+        scheme,
+        format!("{}:{port}", authority.host().to_ascii_lowercase()),
+    ))
+}
+
+/// `location` (absolute, scheme-relative, absolute-path or relative) against `base`.
+fn resolve(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if FeedSource::is_url(location) {
+        return Some(location.to_owned());
     }
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (etag, modified) = (header("etag"), header("last-modified"));
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_UPSTREAM)
-        .read_to_vec()
-        .map_err(|e| e.to_string())?;
-    Ok(Fetch::Fresh {
-        body,
-        etag,
-        modified,
-    })
+    let uri: ureq::http::Uri = base.parse().ok()?;
+    let scheme = uri.scheme_str()?;
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    let authority = uri.authority()?.as_str();
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{location}"));
+    }
+    let path = uri.path();
+    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    Some(format!("{scheme}://{authority}{dir}{location}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_targets_resolve_and_keep_to_the_origin() {
+        let base = "https://Agency.example/feeds/rss.xml";
+        assert_eq!(
+            resolve(base, "/v2/feed.xml").as_deref(),
+            Some("https://Agency.example/v2/feed.xml")
+        );
+        assert_eq!(
+            resolve(base, "other.xml").as_deref(),
+            Some("https://Agency.example/feeds/other.xml")
+        );
+        assert_eq!(
+            resolve(base, "//cdn.example/x").as_deref(),
+            Some("https://cdn.example/x")
+        );
+        let home = origin_of(base);
+        assert_eq!(home, origin_of("https://agency.example:443/elsewhere"));
+        for away in [
+            "http://agency.example/feeds/rss.xml",
+            "https://agency.example:8443/x",
+            "https://127.0.0.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://agency.example@evil.example/x",
+            "file:///etc/passwd",
+        ] {
+            assert_ne!(origin_of(away), home, "{away}");
+        }
+    }
 }

@@ -375,17 +375,42 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
     assert_eq!(wasm.status, 200);
     assert_eq!(wasm.header("content-type"), Some("application/wasm"));
     assert_eq!(wasm.header("access-control-allow-origin"), Some("*"));
-    let etag = wasm.header("etag").expect("an etag").to_owned();
+    assert_eq!(
+        wasm.header("cross-origin-resource-policy"),
+        Some("cross-origin"),
+        "pages under COEP may embed it"
+    );
+    assert_eq!(wasm.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(wasm.header("vary"), Some("accept-encoding"));
+    // Conditional requests, HEAD and ranges come from the file's metadata.
+    let modified = wasm
+        .header("last-modified")
+        .expect("a Last-Modified")
+        .to_owned();
     let again = server
         .request(
             "GET",
             "/newswire/newswire_bg.wasm",
-            &[("If-None-Match", &etag)],
+            &[("If-Modified-Since", &modified)],
             b"",
         )
         .await;
     assert_eq!(again.status, 304);
-    assert_eq!(wasm.header("vary"), Some("Accept-Encoding"));
+    let head = server
+        .request("HEAD", "/newswire/newswire_bg.wasm", &[], b"")
+        .await;
+    assert_eq!((head.status, head.body.as_str()), (200, ""));
+    assert_eq!(head.header("content-length"), Some("8"));
+    let range = server
+        .request(
+            "GET",
+            "/newswire/newswire_bg.wasm",
+            &[("Range", "bytes=0-3")],
+            b"",
+        )
+        .await;
+    assert_eq!((range.status, range.body.as_str()), (206, "\0asm"));
+
     let page = server.request("GET", "/", &[], b"").await;
     assert_eq!(page.status, 200);
     assert!(page
@@ -393,10 +418,30 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
         .unwrap()
         .starts_with("text/html"));
     assert!(page.body.contains("demo"));
+    let csp = page.header("content-security-policy").expect("a CSP");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        page.header("referrer-policy"),
+        Some("strict-origin-when-cross-origin")
+    );
+    let configurator = server.request("GET", "/configurator", &[], b"").await;
+    assert!(configurator
+        .header("content-security-policy")
+        .is_some_and(|csp| csp.contains("frame-ancestors 'none'")));
+    // Every JSON answer is marked nosniff too.
+    let feed = server.request("GET", "/feed.json", &[], b"").await;
+    assert_eq!(feed.header("x-content-type-options"), Some("nosniff"));
+    let summary = server
+        .request("GET", "/api/reviews/summary", &[], b"")
+        .await;
+    assert_eq!(summary.header("x-content-type-options"), Some("nosniff"));
     for path in [
         "/newswire/missing.js",
         "/../secret.txt",
         "/newswire/..%2f..%2fsecret.txt",
+        "/newswire/v/..%2f..%2f..%2fsecret.txt",
         "/.hidden",
     ] {
         let reply = server.request("GET", path, &[], b"").await;
@@ -413,7 +458,6 @@ async fn a_release_is_served_immutably_under_its_own_url() {
     let dir = server.dir.join("www/newswire/v").join(release);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("embed.js"), "/* loader of this release */").unwrap();
-    std::fs::write(dir.join("secret.txt"), "not a release file").unwrap();
     std::fs::write(
         server.dir.join("www/newswire/release.json"),
         format!(r#"{{"release": "{release}", "embed": "/newswire/v/{release}/embed.js"}}"#),
@@ -440,14 +484,13 @@ async fn a_release_is_served_immutably_under_its_own_url() {
     assert_eq!(loader.header("access-control-allow-origin"), Some("*"));
     for path in [
         "/newswire/v/000000000000/embed.js".to_owned(),
-        format!("/newswire/v/{release}/secret.txt"),
         format!("/newswire/v/{release}/release.json"),
         "/newswire/v/..%2f..%2f..%2fsecret.txt/embed.js".to_owned(),
         "/newswire/v/0123456789AB/embed.js".to_owned(),
     ] {
         let reply = server.request("GET", &path, &[], b"").await;
         assert_eq!(reply.status, 404, "{path}");
-        assert!(!reply.body.contains("not a release file"));
+        assert!(!reply.body.contains("outside www"));
     }
     // The unversioned loader stays revalidated, so pages on it get each new release.
     let plain = server.request("GET", "/newswire/embed.js", &[], b"").await;
@@ -770,12 +813,13 @@ async fn over_the_concurrency_limit_the_answer_is_a_quick_503() {
     let server = Server::start_with(
         "shed",
         Policy {
-            max_inflight: 1,
+            review_inflight: 1,
+            origins: Origins::new(vec!["http://partner.example".into()]),
             ..Policy::default()
         },
     )
     .await;
-    // Hold the one slot: a review whose body has not all arrived.
+    // Hold the one review permit: a review whose body has not all arrived.
     let mut slow = TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(
         b"POST /api/reviews HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"rating\"",
@@ -784,16 +828,94 @@ async fn over_the_concurrency_limit_the_answer_is_a_quick_503() {
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let started = std::time::Instant::now();
-    let busy = server.request("GET", "/feed.json", &[], b"").await;
+    let busy = server.post_review(r#"{"rating": 5}"#).await;
     busy.assert_error(503);
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
-    drop(slow);
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Reviews have their own permits: the feed does not notice.
     assert_eq!(
         server.request("GET", "/feed.json", &[], b"").await.status,
         200
     );
+    drop(slow);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(server.post_review(r#"{"rating": 5}"#).await.status, 201);
+
+    // Everything else shares the general permits.
+    let none = Server::start_with(
+        "shed-all",
+        Policy {
+            max_inflight: 0,
+            ..Policy::default()
+        },
+    )
+    .await;
+    let busy = none.request("GET", "/feed.json", &[], b"").await;
+    busy.assert_error(503);
+    assert_eq!(busy.header("retry-after"), Some("1"));
+}
+
+#[tokio::test]
+async fn a_review_body_that_stops_arriving_gets_408_and_the_connection_closes() {
+    let server = Server::start_with(
+        "body-timeout",
+        Policy {
+            body_timeout: std::time::Duration::from_millis(300),
+            ..Policy::default()
+        },
+    )
+    .await;
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(
+        b"POST /api/reviews HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut raw),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was closed");
+    let reply = Reply::parse(&raw);
+    reply.assert_error(408);
+    assert_eq!(reply.header("connection"), Some("close"));
+}
+
+#[tokio::test]
+async fn headers_that_never_finish_and_idle_keep_alive_connections_are_closed() {
+    let server = Server::start_with(
+        "header-timeout",
+        Policy {
+            connections: newswire_server::connections::ConnectionLimits {
+                header_timeout: std::time::Duration::from_millis(300),
+                ..Default::default()
+            },
+            ..Policy::default()
+        },
+    )
+    .await;
+    let closes = |mut stream: TcpStream, sent: &'static [u8]| async move {
+        stream.write_all(sent).await.unwrap();
+        let mut raw = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            stream.read_to_end(&mut raw),
+        )
+        .await
+        .map(|_| raw)
+    };
+    let half = TcpStream::connect(server.addr).await.unwrap();
+    let raw = closes(half, b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("half-sent headers are cut off");
+    assert!(!String::from_utf8_lossy(&raw).contains("200 OK"));
+    let idle = TcpStream::connect(server.addr).await.unwrap();
+    let raw = closes(idle, b"GET /feed.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("an idle keep-alive connection is closed");
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 200 OK"));
 }
 
 #[tokio::test]
@@ -917,4 +1039,179 @@ async fn a_feed_url_is_polled_conditionally_and_an_upstream_failure_keeps_the_la
     wait_for(before + 2).await;
     let kept = state.feed.current().await.expect("the last good feed");
     assert_eq!(kept.etag, served.etag);
+}
+
+/// Each request an upstream saw: its path and its `If-None-Match`.
+type Seen = Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
+/// An upstream that answers each request with `answer(path, if_none_match)`, a whole
+/// HTTP response; records each request's path and validator.
+async fn scripted_upstream(
+    answer: fn(&str, Option<&str>, u16) -> String,
+    seen: Seen,
+) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+            let inm = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("if-none-match:")
+                    .map(|v| v.trim().to_owned())
+            });
+            seen.lock().unwrap().push((path.clone(), inm.clone()));
+            let reply = answer(&path, inm.as_deref(), addr.port());
+            let _ = socket.write_all(reply.as_bytes()).await;
+        }
+    });
+    addr
+}
+
+fn ok_rss(etag: &str) -> String {
+    let body = include_str!("fixtures/agency.rss");
+    format!(
+        "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn redirect(to: &str) -> String {
+    format!(
+        "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator() {
+    // Assemble: an upstream that moves its feed, sends readers elsewhere, or serves an
+    // error page with an ETag (and then answers that ETag with 304).
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let addr = scripted_upstream(
+        |path, inm, port| match (path, inm) {
+            ("/moved", _) => redirect("/rss"),
+            ("/away", _) => redirect(&format!("http://localhost:{port}/rss")),
+            ("/metadata", _) => redirect("http://169.254.169.254/latest/meta-data/"),
+            ("/downgrade", _) => redirect(&format!("https://127.0.0.1:{port}/rss")),
+            ("/loop", _) => redirect("/loop"),
+            ("/flaky", Some("\"broken\"")) => {
+                "HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n".into()
+            }
+            ("/flaky", _) if FLAKY_SERVED.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 => {
+                "HTTP/1.1 200 OK\r\nETag: \"broken\"\r\nContent-Length: 20\r\nConnection: close\r\n\r\n<html>oops</html>   ".into()
+            }
+            _ => ok_rss("\"good\""),
+        },
+        seen.clone(),
+    )
+    .await;
+    let fetch = |path: &'static str| {
+        let url = format!("http://{addr}{path}");
+        tokio::task::spawn_blocking(move || newswire_server::source::fetch(&url, &(None, None)))
+    };
+    // Action and assert: a redirect on the same host is followed; any other is refused,
+    // with the target named.
+    assert!(matches!(
+        fetch("/moved").await.unwrap(),
+        Ok(newswire_server::source::Fetch::Fresh { .. })
+    ));
+    for (path, target) in [
+        ("/away", "http://localhost:"),
+        ("/metadata", "http://169.254.169.254/"),
+        ("/downgrade", "https://127.0.0.1:"),
+    ] {
+        let Err(error) = fetch(path).await.unwrap() else {
+            panic!("{path} was followed");
+        };
+        assert!(
+            error.contains("refused a redirect to") && error.contains(target),
+            "{error}"
+        );
+    }
+    assert!(fetch("/loop")
+        .await
+        .unwrap()
+        .unwrap_err()
+        .contains("redirects"));
+    assert!(
+        !seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, _)| path == "/latest/meta-data/"),
+        "nothing followed the redirect"
+    );
+
+    // A rejected body's ETag is not sent with the next poll, so the fixed feed arrives.
+    let dir = std::env::temp_dir().join(format!("newswire-flaky-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = AppState::new(
+        FeedSource::url(
+            format!("http://{addr}/flaky"),
+            std::time::Duration::from_millis(100),
+            "Headline",
+        ),
+        dir.clone(),
+        Store::open(&dir.join("r.db")).unwrap(),
+        Policy::default(),
+    );
+    tokio::spawn(state.feed.clone().poll());
+    let mut served = None;
+    for _ in 0..50 {
+        served = state.feed.current().await;
+        if served.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        served.is_some(),
+        "the fixed feed arrived: {:?}",
+        seen.lock().unwrap()
+    );
+    assert!(!seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|(_, inm)| inm.as_deref() == Some("\"broken\"")));
+}
+
+static FLAKY_SERVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[tokio::test]
+async fn failed_admin_attempts_are_limited_even_for_the_right_token_afterwards() {
+    let server = Server::start_with(
+        "admin-failures",
+        Policy {
+            admin_token: Some("s3cret-admin-token".into()),
+            ..Policy::default()
+        },
+    )
+    .await;
+    let wrong = [("Authorization", "Bearer guess")];
+    for _ in 0..10 {
+        server
+            .request("GET", "/api/reviews", &wrong, b"")
+            .await
+            .assert_error(401);
+    }
+    let blocked = server.request("GET", "/api/reviews", &wrong, b"").await;
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.header("retry-after").is_some());
+    let right = [("Authorization", "Bearer s3cret-admin-token")];
+    assert_eq!(
+        server
+            .request("GET", "/api/reviews", &right, b"")
+            .await
+            .status,
+        429,
+        "no more guesses until the bucket refills"
+    );
 }

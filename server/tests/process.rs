@@ -21,6 +21,11 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Starts the server on a free port with `db`; returns it and its address.
 fn start(db: &Path) -> (Child, String) {
+    start_with(db, &[])
+}
+
+/// The same, with more flags (a later flag overrides an earlier one).
+fn start_with(db: &Path, flags: &[&str]) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args([
             "--addr",
@@ -33,6 +38,7 @@ fn start(db: &Path) -> (Child, String) {
         .arg("--db")
         .arg(db)
         .args(["--client-rate", "1000000", "--global-rate", "1000000"])
+        .args(flags)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -249,4 +255,140 @@ async fn sigterm_finishes_the_reviews_in_flight_and_exits_cleanly() {
     let acknowledged = acknowledged.lock().unwrap();
     assert!(!acknowledged.is_empty());
     assert!(acknowledged.iter().all(|k| stored.contains(k)));
+}
+
+/// The status of `GET /feed.json` on a new connection.
+async fn feed_status(addr: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut raw))
+        .await
+        .ok()?
+        .ok()?;
+    String::from_utf8_lossy(&raw)
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Connections in the attack, each from its own loopback address.
+const ATTACKERS: u32 = 1300;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stalled_reviews_from_many_addresses_never_take_the_feed_down() {
+    // Assemble: the real server, a 3 s body timeout, and a global rate the attack fits in.
+    let dir = temp_dir("slowloris");
+    let (mut child, addr) = start_with(
+        &dir.join("reviews.db"),
+        &[
+            "--global-rate",
+            "2000",
+            "--client-rate",
+            "10",
+            "--body-timeout",
+            "3",
+        ],
+    );
+    let target: std::net::SocketAddr = addr.parse().unwrap();
+    // Action: 1,300 connections from 127.1.x.y, spread over about 3 s, each sending a
+    // review's headers, `Content-Length: 200`, one byte of body, and then nothing.
+    let attack = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for n in 0..ATTACKERS {
+            let ip = std::net::Ipv4Addr::new(127, 1, (n / 250) as u8, (n % 250 + 1) as u8);
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind((ip, 0).into()).unwrap();
+            let mut stream = socket.connect(target).await.unwrap();
+            stream
+                .write_all(b"POST /api/reviews HTTP/1.1\r\nHost: x\r\nOrigin: http://127.0.0.1:1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
+                .await
+                .unwrap();
+            held.push((stream, std::time::Instant::now()));
+            if n % 50 == 49 {
+                tokio::time::sleep(Duration::from_millis(110)).await;
+            }
+        }
+        held
+    });
+    // Meanwhile, and for a while after, a reader's browser asks for the feed.
+    let mut statuses = Vec::new();
+    while !attack.is_finished() {
+        statuses.push(feed_status(&addr).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let held = attack.await.unwrap();
+    for _ in 0..10 {
+        statuses.push(feed_status(&addr).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Assert: the feed answered 200 throughout.
+    assert!(
+        statuses.len() > 20,
+        "the feed was asked while the attack ran"
+    );
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != Some(200)).collect();
+    assert!(
+        failed.is_empty(),
+        "the feed failed: {failed:?} of {}",
+        statuses.len()
+    );
+    // Assert: every stalled connection is closed once the body timeout has passed.
+    let mut closed = 0;
+    for (mut stream, sent) in held {
+        let deadline = sent + Duration::from_secs(3 + 5);
+        let wait = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut raw = Vec::new();
+        if let Ok(result) = tokio::time::timeout(wait, stream.read_to_end(&mut raw)).await {
+            // A close or a reset: either way the server let go.
+            let _ = result;
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, ATTACKERS, "every stalled connection was closed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn an_export_cut_short_by_its_reader_ends_quietly() {
+    // Assemble: enough reviews that the output fills the pipe.
+    let dir = temp_dir("export-pipe");
+    let db = dir.join("reviews.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, key TEXT UNIQUE, rating INTEGER NOT NULL,
+         comment TEXT NOT NULL, subject TEXT NOT NULL, page TEXT NOT NULL,
+         created_at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0);",
+    )
+    .unwrap();
+    let long = "a long comment ".repeat(40);
+    for n in 0..5000 {
+        conn.execute(
+            "INSERT INTO reviews (rating, comment, subject, page, created_at) VALUES (4, ?1, 's', 'p', ?2)",
+            rusqlite::params![long, n],
+        )
+        .unwrap();
+    }
+    for format in ["csv", "json"] {
+        // Action: like `| head -1`, read one line and close the pipe.
+        let mut child = Command::new(BIN)
+            .args(["reviews", "export", "--format", format, "--db"])
+            .arg(&db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        // Assert: no panic, no complaint, a clean exit.
+        assert!(!first.is_empty());
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{format}");
+        assert!(output.status.success(), "{format}: {:?}", output.status);
+    }
 }

@@ -290,11 +290,14 @@ pub fn random_key() -> String {
         .collect()
 }
 
-/// The address of the page the widget sits on.
+/// The address of the page the widget sits on, without its query and fragment: they can
+/// carry a reader's tokens (a reset link, `#access_token=…`), which must not travel with a
+/// review.
 pub fn page_url() -> String {
-    web_sys::window()
+    let href = web_sys::window()
         .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    crate::review::page_without_secrets(&href).to_owned()
 }
 
 /// The host page's `<html lang>`, then the browser's language: the last places the

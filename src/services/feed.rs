@@ -2,7 +2,6 @@
 
 use super::{exchange, Failure};
 use crate::feed::{self, Feed, FeedError};
-use gloo_net::http::Request;
 
 /// How long one attempt may take.
 const TIMEOUT_MS: u32 = 8_000;
@@ -42,11 +41,8 @@ pub async fn fetch_feed(url: &str, etag: Option<&str>) -> Result<Fetched, FeedEr
 }
 
 async fn fetch_once(url: &str, etag: Option<&str>) -> Result<Fetched, FeedError> {
-    let request = match etag {
-        Some(etag) => Request::get(url).header("If-None-Match", etag),
-        None => Request::get(url),
-    };
-    let reply = exchange(request, None, TIMEOUT_MS, MAX_BODY)
+    let header = etag.map(|etag| ("If-None-Match", etag));
+    let reply = exchange("GET", url, header, None, TIMEOUT_MS, MAX_BODY)
         .await
         .map_err(|failure| match failure {
             Failure::Network => FeedError::Network,

@@ -3,7 +3,6 @@
 use super::{exchange, Failure};
 use crate::platform::Json;
 use crate::review::{ReviewError, ReviewPayload};
-use gloo_net::http::Request;
 
 /// How long a submission may take before the reader is offered a retry.
 const TIMEOUT_MS: u32 = 10_000;
@@ -14,7 +13,7 @@ const MAX_REPLY: usize = 16 * 1024;
 /// Optional decoration, so any failure is simply `None`.
 pub async fn fetch_summary(endpoint: &str) -> Option<(f64, u32)> {
     let url = endpoint.trim_end_matches('/').to_owned() + "/summary";
-    let reply = exchange(Request::get(&url), None, TIMEOUT_MS, MAX_REPLY)
+    let reply = exchange("GET", &url, None, None, TIMEOUT_MS, MAX_REPLY)
         .await
         .ok()
         .filter(|reply| reply.status == 200)?;
@@ -27,8 +26,9 @@ pub async fn fetch_summary(endpoint: &str) -> Option<(f64, u32)> {
 /// Sends `payload` to `endpoint`. Not retried here: the reader retries with the same key,
 /// which the server answers with the id it already stored.
 pub async fn submit_review(endpoint: &str, payload: &ReviewPayload) -> Result<i64, ReviewError> {
-    let request = Request::post(endpoint).header("Content-Type", "application/json");
-    let reply = exchange(request, Some(payload.to_json()), TIMEOUT_MS, MAX_REPLY)
+    let json = Some(payload.to_json());
+    let header = Some(("Content-Type", "application/json"));
+    let reply = exchange("POST", endpoint, header, json, TIMEOUT_MS, MAX_REPLY)
         .await
         .map_err(|failure| match failure {
             Failure::Timeout => ReviewError::Timeout,

@@ -12,10 +12,10 @@ export const DIST = process.env.NEWSWIRE_DIST || 'dist';
 export const FIXTURES = 'tests/fixtures';
 
 /** Starts newswire-server on a free loopback port with a fresh SQLite file. */
-export async function startServer({ feed = join(FIXTURES, 'feed.json') } = {}) {
+export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DIST } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'newswire-e2e-'));
   const db = join(dir, 'reviews.db');
-  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', DIST], {
+  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', www], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {

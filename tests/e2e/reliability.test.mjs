@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, startPartner, launch, open, page, tag, fixture, serve } from './harness.mjs';
 import { XSS_CORPUS, xssFeed } from './xss-corpus.mjs';
+import { createGzip } from 'node:zlib';
+
+/** How many bytes the endless feed has produced, before compression. */
+const endless = { inflated: 0 };
 
 const FAULTS = process.env.NEWSWIRE_FAULTS || 'target/faults';
 
@@ -95,6 +99,27 @@ before(async () => {
     '/huge.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/huge')),
     '/huge-chunked.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/huge-chunked')),
     '/feeds/huge': serve(big),
+    '/endless.html': page(tag(server, 'data-refresh="0"').replace(`${server.url}/feed.json`, '/feeds/endless')),
+    // A gzip bomb that never ends: zeros, compressed about a thousand to one, for as long as
+    // anyone reads.
+    '/feeds/endless': (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/feed+json', 'content-encoding': 'gzip' });
+      const gzip = createGzip();
+      gzip.pipe(res);
+      const zeros = Buffer.alloc(1024 * 1024, 0x20);
+      let open = true;
+      res.on('close', () => {
+        open = false;
+        gzip.destroy();
+      });
+      const more = () => {
+        while (open && endless.inflated < 1024 * 1024 * 1024) {
+          endless.inflated += zeros.length;
+          if (!gzip.write(zeros)) return gzip.once('drain', more);
+        }
+      };
+      more();
+    },
     '/feeds/huge-chunked': (req, res) => {
       res.writeHead(200, { 'content-type': 'application/feed+json' });
       for (let i = 0; i < 3; i++) res.write(Buffer.alloc(1024 * 1024, 0x20));
@@ -237,6 +262,19 @@ async function assertFallback(tab, href) {
   assert.equal(await box.locator('a').getAttribute('href'), href);
   assert.match(await box.innerText(), /Read the latest news on the publisher’s site/);
 }
+
+test('an endless gzip body is cut off at the cap while it streams, not read whole first', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/endless.html`);
+  await state(tab, 'error');
+  // Too large, and said so: not a timeout after reading for as long as the deadline allowed.
+  assert.match(await tab.locator('newswire-widget [role="alert"]').innerText(), /could not be read/);
+  assert.ok(
+    endless.inflated < 64 * 1024 * 1024,
+    `the widget stopped reading early (${endless.inflated} bytes inflated)`,
+  );
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('without WebAssembly the widget links to the news instead', async () => {
   const { context, tab, errors } = await open(browser);
@@ -381,7 +419,8 @@ test('a whole session with a review sets no cookie, touches no storage and sends
       session: sessionStorage.length,
       databases: (await indexedDB.databases()).map((d) => d.name),
     }));
-  await tab.goto(`${partner.url}/privacy.html`);
+  // Tokens in the page's address (a reset link, an OAuth fragment) must never travel.
+  await tab.goto(`${partner.url}/privacy.html?reset=t0k3n#access_token=s3cret`);
   const before = await storage();
   const stateBefore = await context.storageState();
   await state(tab, 'ready');
@@ -392,6 +431,10 @@ test('a whole session with a review sets no cookie, touches no storage and sends
 
   assert.deepEqual(await storage(), before);
   assert.deepEqual(await context.storageState(), stateBefore);
+  const stored = server.reviews().find((row) => row[1] === 'Private by default.');
+  assert.equal(stored[3], `${partner.url}/privacy.html`, 'the page, without its query and fragment');
+  const posted = sent.find((r) => r.method() === 'POST');
+  assert.doesNotMatch(posted.postData(), /t0k3n|s3cret/);
   assert.deepEqual(setCookies, []);
   const widgetRequests = sent.filter((r) => r.url().startsWith(server.url) && !r.url().endsWith('/embed.js'));
   assert.ok(widgetRequests.length >= 4, 'feed, stylesheet, glue, wasm, review');
