@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 usage: newswire-server [OPTIONS]
-       newswire-server check FEED
+       newswire-server check [--timeout SECS] FEED
        newswire-server reviews export [--db PATH] [--format csv|json]
 
   --addr HOST:PORT        where to listen             (default 127.0.0.1:8080; port 0 picks one)
@@ -37,8 +37,12 @@ usage: newswire-server [OPTIONS]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Serve(Box<Options>),
-    /// Validate a feed file or URL and print its problems.
-    Check(String),
+    /// Validate a feed file or URL and print its problems; a URL is fetched within the
+    /// timeout, in seconds.
+    Check {
+        feed: String,
+        timeout: u64,
+    },
     /// Write every review to standard output.
     Export {
         db: PathBuf,
@@ -113,10 +117,30 @@ impl Command {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self, String> {
         let args: Vec<String> = args.into_iter().collect();
         match args.first().map(String::as_str) {
-            Some("check") => match &args[1..] {
-                [feed] => Ok(Command::Check(feed.clone())),
-                _ => Err("check needs exactly one FEED (a file or an http(s) URL)".into()),
-            },
+            Some("check") => {
+                let mut timeout = crate::source::FETCH_TIMEOUT.as_secs();
+                let mut feeds = Vec::new();
+                let mut rest = args[1..].iter();
+                while let Some(arg) = rest.next() {
+                    match split(arg) {
+                        (name, inline) if name == "--timeout" => {
+                            let value = inline
+                                .or_else(|| rest.next().cloned())
+                                .ok_or("--timeout needs a value")?;
+                            timeout = number("--timeout", &value)?;
+                        }
+                        _ => feeds.push(arg.clone()),
+                    }
+                }
+                match feeds.as_slice() {
+                    _ if timeout == 0 => Err("--timeout must be at least 1".into()),
+                    [feed] => Ok(Command::Check {
+                        feed: feed.clone(),
+                        timeout,
+                    }),
+                    _ => Err("check needs exactly one FEED (a file or an http(s) URL)".into()),
+                }
+            }
             Some("reviews") => {
                 if args.get(1).map(String::as_str) != Some("export") {
                     return Err("the reviews command is: reviews export".into());
@@ -298,7 +322,10 @@ mod tests {
     fn subcommands_are_read() {
         assert_eq!(
             Command::parse(args(&["check", "feed.xml"])),
-            Ok(Command::Check("feed.xml".into()))
+            Ok(Command::Check {
+                feed: "feed.xml".into(),
+                timeout: 20
+            })
         );
         assert_eq!(
             Command::parse(args(&[
@@ -313,6 +340,21 @@ mod tests {
                 format: ExportFormat::Json
             })
         );
+        assert_eq!(
+            Command::parse(args(&["check", "--timeout", "3", "https://a.example/f"])),
+            Ok(Command::Check {
+                feed: "https://a.example/f".into(),
+                timeout: 3
+            })
+        );
+        assert_eq!(
+            Command::parse(args(&["check", "--timeout=4", "f.xml"])),
+            Ok(Command::Check {
+                feed: "f.xml".into(),
+                timeout: 4
+            })
+        );
+        assert!(Command::parse(args(&["check", "--timeout", "0", "f.xml"])).is_err());
         assert!(Command::parse(args(&["reviews", "export", "--format", "xls"])).is_err());
         assert!(matches!(Command::parse(args(&[])), Ok(Command::Serve(_))));
     }

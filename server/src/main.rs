@@ -17,7 +17,7 @@ use std::time::Duration;
 async fn main() -> ExitCode {
     match Command::parse(std::env::args().skip(1)) {
         Ok(Command::Serve(options)) => serve(*options).await,
-        Ok(Command::Check(feed)) => check(&feed).await,
+        Ok(Command::Check { feed, timeout }) => check(&feed, Duration::from_secs(timeout)).await,
         Ok(Command::Export { db, format }) => export_reviews(&db, format),
         Err(message) if message.is_empty() => {
             println!("{USAGE}");
@@ -83,10 +83,11 @@ fn out_write(out: &mut impl Write, text: &str) -> std::io::Result<()> {
 
 /// `newswire-server check FEED`: every problem, item by item; non-zero when unusable. A URL
 /// is fetched as the poller would: within its timeout, redirects kept to its own host.
-async fn check(feed: &str) -> ExitCode {
+async fn check(feed: &str, timeout: Duration) -> ExitCode {
     let text = if FeedSource::is_url(feed) {
         let url = feed.to_owned();
-        let fetched = tokio::task::spawn_blocking(move || source::fetch(&url, &(None, None))).await;
+        let fetched =
+            tokio::task::spawn_blocking(move || source::fetch(&url, &(None, None), timeout)).await;
         match fetched {
             Ok(Ok(source::Fetch::Fresh { body, .. })) => {
                 String::from_utf8_lossy(&body).into_owned()

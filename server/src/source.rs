@@ -144,7 +144,8 @@ impl FeedSource {
         let mut validators: Validators = (None, None);
         loop {
             let (url_now, sent) = (url.clone(), validators.clone());
-            let fetched = tokio::task::spawn_blocking(move || fetch(&url_now, &sent)).await;
+            let fetched =
+                tokio::task::spawn_blocking(move || fetch(&url_now, &sent, FETCH_TIMEOUT)).await;
             match fetched {
                 Ok(Ok(Fetch::Fresh {
                     body,
@@ -184,18 +185,19 @@ pub enum Fetch {
 
 /// The largest upstream feed we read.
 const MAX_UPSTREAM: u64 = 8 * 1024 * 1024;
-/// How long one fetch may take in all, redirects included.
+/// How long one poll may take in all, redirects included (and `check`'s default).
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
 /// Redirects followed at most, each on the configured scheme and host.
 const MAX_REDIRECTS: usize = 5;
 
-/// Fetches `url` (with the validators of the last accepted body). Redirects are followed
+/// Fetches `url` (with the validators of the last accepted body) within `timeout`, redirects
+/// included. Redirects are followed
 /// only to the same scheme, host and port as `url`: a feed host that redirects elsewhere
 /// (another host, plain http, a loopback or link-local address) is refused with an error
 /// that names the target.
-pub fn fetch(url: &str, validators: &Validators) -> Result<Fetch, String> {
+pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fetch, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(FETCH_TIMEOUT))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
         .build()

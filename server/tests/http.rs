@@ -1113,7 +1113,9 @@ async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator
     .await;
     let fetch = |path: &'static str| {
         let url = format!("http://{addr}{path}");
-        tokio::task::spawn_blocking(move || newswire_server::source::fetch(&url, &(None, None)))
+        tokio::task::spawn_blocking(move || {
+            newswire_server::source::fetch(&url, &(None, None), std::time::Duration::from_secs(5))
+        })
     };
     // Action and assert: a redirect on the same host is followed; any other is refused,
     // with the target named.

@@ -178,6 +178,23 @@ fn check_names_problems_and_fails_only_for_an_unusable_feed() {
 }
 
 #[test]
+fn check_gives_up_on_a_feed_host_that_never_answers() {
+    // Assemble: a host that takes the connection and then says nothing.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/feed.json", silent.local_addr().unwrap());
+    // Action.
+    let out = Command::new(BIN)
+        .args(["check", "--timeout", "1", &url])
+        .output()
+        .unwrap();
+    // Assert: a failure that says why, not a wait without end.
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot fetch"), "{said}");
+    drop(silent);
+}
+
+#[test]
 fn export_writes_every_review_as_csv_or_json() {
     let dir = temp_dir("export");
     let db = dir.join("reviews.db");
