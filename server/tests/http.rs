@@ -951,41 +951,28 @@ async fn rss_and_atom_files_are_served_as_json_feed_and_a_bad_edit_keeps_the_las
 }
 
 /// A tiny upstream for URL feeds: answers `body` with an ETag, 304 to a matching
-/// `If-None-Match`, and 500 once `broken` is set; records each request's validator.
+/// `If-None-Match`, and 500 once `broken` is set.
 async fn upstream(
     body: &'static str,
     broken: Arc<std::sync::atomic::AtomicBool>,
-    seen: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    seen: Seen,
 ) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let mut buf = vec![0u8; 4096];
-            let n = socket.read(&mut buf).await.unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
-            let inm = head
-                .lines()
-                .find_map(|l| l.strip_prefix("if-none-match:"))
-                .map(|v| v.trim().to_owned());
-            seen.lock().unwrap().push(inm.clone());
-            let reply = if broken.load(std::sync::atomic::Ordering::SeqCst) {
+    scripted_upstream(
+        move |_, inm, _| {
+            if broken.load(std::sync::atomic::Ordering::SeqCst) {
                 "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
-            } else if inm.as_deref() == Some("\"v1\"") {
+            } else if inm == Some("\"v1\"") {
                 "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n".to_owned()
             } else {
                 format!(
                     "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 )
-            };
-            let _ = socket.write_all(reply.as_bytes()).await;
-        }
-    });
-    addr
+            }
+        },
+        seen,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1029,8 +1016,12 @@ async fn a_feed_url_is_polled_conditionally_and_an_upstream_failure_keeps_the_la
     let served = state.feed.current().await.expect("a feed");
     let feed: serde_json::Value = serde_json::from_slice(&served.body).unwrap();
     assert_eq!(feed["title"], "Harbour Wire & Partners");
+    let validators: Vec<Option<String>> = seen.lock().unwrap()[..2]
+        .iter()
+        .map(|(_, inm)| inm.clone())
+        .collect();
     assert_eq!(
-        seen.lock().unwrap()[..2],
+        validators,
         [None, Some("\"v1\"".to_owned())],
         "the second poll is conditional"
     );
@@ -1047,7 +1038,7 @@ type Seen = Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
 /// An upstream that answers each request with `answer(path, if_none_match)`, a whole
 /// HTTP response; records each request's path and validator.
 async fn scripted_upstream(
-    answer: fn(&str, Option<&str>, u16) -> String,
+    answer: impl Fn(&str, Option<&str>, u16) -> String + Send + 'static,
     seen: Seen,
 ) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

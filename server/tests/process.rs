@@ -194,16 +194,24 @@ fn check_gives_up_on_a_feed_host_that_never_answers() {
     drop(silent);
 }
 
-#[test]
-fn export_writes_every_review_as_csv_or_json() {
-    let dir = temp_dir("export");
+/// A review database in `dir`, with the table as the server makes it.
+fn review_table(dir: &Path) -> (PathBuf, Connection) {
     let db = dir.join("reviews.db");
     let conn = Connection::open(&db).unwrap();
     conn.execute_batch(
         "CREATE TABLE reviews (id INTEGER PRIMARY KEY, key TEXT UNIQUE, rating INTEGER NOT NULL,
            comment TEXT NOT NULL, subject TEXT NOT NULL, page TEXT NOT NULL,
-           created_at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0);
-         INSERT INTO reviews VALUES (1, 'a', 5, '=1+2', 's', 'https://p.example/', 1700000000, 0);
+           created_at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0);",
+    )
+    .unwrap();
+    (db, conn)
+}
+
+#[test]
+fn export_writes_every_review_as_csv_or_json() {
+    let (db, conn) = review_table(&temp_dir("export"));
+    conn.execute_batch(
+        "INSERT INTO reviews VALUES (1, 'a', 5, '=1+2', 's', 'https://p.example/', 1700000000, 0);
          INSERT INTO reviews VALUES (2, 'b', 2, 'said \"no\", twice', 's', 'p', 1700000001, 1);",
     )
     .unwrap();
@@ -372,15 +380,7 @@ async fn stalled_reviews_from_many_addresses_never_take_the_feed_down() {
 #[test]
 fn an_export_cut_short_by_its_reader_ends_quietly() {
     // Assemble: enough reviews that the output fills the pipe.
-    let dir = temp_dir("export-pipe");
-    let db = dir.join("reviews.db");
-    let conn = Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE reviews (id INTEGER PRIMARY KEY, key TEXT UNIQUE, rating INTEGER NOT NULL,
-         comment TEXT NOT NULL, subject TEXT NOT NULL, page TEXT NOT NULL,
-         created_at INTEGER NOT NULL, hidden INTEGER NOT NULL DEFAULT 0);",
-    )
-    .unwrap();
+    let (db, conn) = review_table(&temp_dir("export-pipe"));
     let long = "a long comment ".repeat(40);
     for n in 0..5000 {
         conn.execute(
