@@ -30,12 +30,12 @@ export CHROMEDRIVER := /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
 .PHONY: help demo test bench size-nightly fuzz build tools dev clean \
-	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium \
+	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
 help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
-	@echo "make test   fmt, clippy (host and wasm32), native, browser, server and end-to-end tests"
+	@echo "make test   fmt, clippy (host and wasm32), native, browser, server (SQLite and PostgreSQL) and end-to-end tests"
 	@echo "make bench  bytes, time to content, host impact and memory in Chromium; server load"
 	@echo "make size-nightly  the wire bytes of an optional nightly build-std variant (installs nightly)"
 	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
@@ -43,7 +43,7 @@ help:
 
 # ---------------------------------------------------------------- tools
 
-tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium node_modules/.installed
+tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres node_modules/.installed
 
 tool-wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -61,6 +61,18 @@ tool-chromium:
 	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+# PostgreSQL for the store's tests and the benchmark, which start throwaway clusters of their
+# own (server/tests/support/pg.rs). Installed without the package's main cluster, so nothing
+# runs on port 5432; the existing configuration is kept if there is one.
+tool-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		$(SUDO) mkdir -p /etc/postgresql-common && \
+		{ [ -e /etc/postgresql-common/createcluster.conf ] || \
+			echo 'create_main_cluster = false' | $(SUDO) tee /etc/postgresql-common/createcluster.conf >/dev/null; } && \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql-15; }
 
 # playwright-core drives /usr/bin/chromium and never downloads a browser;
 # binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm); terser minifies the loader.
@@ -149,7 +161,7 @@ test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		cargo test -p newswire --target $(WASM_TARGET) --test browser
 
-test-server:
+test-server: tool-postgres
 	cargo test -p newswire-server
 
 test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium

@@ -1,15 +1,24 @@
 //! `make bench`'s server half: durable reviews per second with p50 and p99 latency at 1, 16
-//! and 64 concurrent clients, and feed GETs per second (200 and 304). The server runs
-//! in-process on loopback with a fresh SQLite file (WAL, `synchronous=FULL`, group commit);
-//! each client holds one keep-alive connection. Prints a table and writes
+//! and 64 concurrent clients, on each store:
+//! - a fresh SQLite file (WAL, `synchronous=FULL`, our group commit);
+//! - a fresh PostgreSQL database (a throwaway cluster, `synchronous_commit=on`, PostgreSQL's
+//!   own group commit);
+//! - two replicas sharing that PostgreSQL, the clients spread over both;
+//!
+//! then feed GETs per second (200 and 304). The servers run in-process on loopback; each
+//! client holds one keep-alive connection. Prints tables and writes
 //! `target/bench/server.json`.
 //!
 //!   cargo run --profile server -p newswire-server --example load
 
+#[path = "../tests/support/pg.rs"]
+mod pg;
+
 use newswire_server::limits::Rate;
 use newswire_server::source::FeedSource;
-use newswire_server::store::Store;
+use newswire_server::store::{self, ReviewStore};
 use newswire_server::{AppState, Policy};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -70,7 +79,7 @@ struct Result {
 
 /// Runs `clients` connections for [`RUN`], each sending what `request(client, n)` makes.
 async fn measure(
-    addr: &str,
+    addr: String,
     clients: usize,
     expect: u16,
     request: impl Fn(usize, usize) -> Vec<u8> + Send + Sync + Clone + 'static,
@@ -78,7 +87,7 @@ async fn measure(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
-        let (addr, request) = (addr.to_owned(), request.clone());
+        let (addr, request) = (addr.clone(), request.clone());
         tasks.push(tokio::spawn(async move {
             let mut client = Client::connect(&addr).await;
             let mut latencies = Vec::new();
@@ -108,22 +117,20 @@ async fn measure(
     }
 }
 
-#[tokio::main]
-async fn main() {
-    let dir = std::env::temp_dir().join(format!("newswire-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A server on a free loopback port with `store`; its address.
+async fn serve(dir: &std::path::Path, store: Arc<dyn ReviewStore>) -> String {
     let feed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/sample-feed.json");
     let policy = Policy {
         client_rate: Rate::per_second(1_000_000),
         global_rate: Rate::per_second(1_000_000),
         max_inflight: 100_000,
+        review_inflight: 100_000,
         ..Policy::default()
     };
     let state = AppState::new(
         FeedSource::file(feed, "Headline"),
-        dir.clone(),
-        Store::open(&dir.join("bench.db")).unwrap(),
+        dir.to_owned(),
+        store,
         policy,
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -133,36 +140,80 @@ async fn main() {
         state,
         std::future::pending(),
     ));
+    addr
+}
 
-    let mut rows = Vec::new();
-    println!(
-        "Durable reviews (WAL, synchronous=FULL, group commit), {}s each",
-        RUN.as_secs()
-    );
+/// Durable reviews per second with 1, 16 and 64 clients, spread over `addrs`.
+async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) {
+    println!("\nDurable reviews: {label}, {}s each", RUN.as_secs());
     println!(
         "{:>8} {:>12} {:>9} {:>9} {:>9}",
         "clients", "reviews/s", "p50 ms", "p99 ms", "stored"
     );
-    for clients in [1, 16, 64] {
-        let host = addr.clone();
-        let r = measure(&addr, clients, 201, move |c, n| {
-            let body = format!(r#"{{"rating": 4, "comment": "bench", "key": "b{clients}-{c}-{n}"}}"#);
-            format!(
-                "POST /api/reviews HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes()
-        })
-        .await;
-        println!(
-            "{clients:>8} {:>12.0} {:>9.2} {:>9.2} {:>9}",
-            r.per_second, r.p50_ms, r.p99_ms, r.count
-        );
+    for clients in [1usize, 16, 64] {
+        let mut results = Vec::new();
+        let share = clients.div_ceil(addrs.len());
+        for (n, addr) in addrs.iter().enumerate() {
+            let host = addr.clone();
+            let label = label.to_owned();
+            let count = share.min(clients.saturating_sub(n * share));
+            if count == 0 {
+                continue;
+            }
+            results.push(measure(addr.clone(), count, 201, move |c, i| {
+                let body = format!(
+                    r#"{{"rating": 4, "comment": "bench", "key": "{label}-{clients}-{n}-{c}-{i}"}}"#
+                );
+                format!(
+                    "POST /api/reviews HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+                .into_bytes()
+            }));
+        }
+        let results = futures_join(results).await;
+        let per_second: f64 = results.iter().map(|r| r.per_second).sum();
+        let count: usize = results.iter().map(|r| r.count).sum();
+        let p50 = results.iter().map(|r| r.p50_ms).fold(0.0, f64::max);
+        let p99 = results.iter().map(|r| r.p99_ms).fold(0.0, f64::max);
+        println!("{clients:>8} {per_second:>12.0} {p50:>9.2} {p99:>9.2} {count:>9}");
         rows.push(format!(
-            r#"{{"kind": "review", "clients": {clients}, "per_second": {:.1}, "p50_ms": {:.3}, "p99_ms": {:.3}, "count": {}}}"#,
-            r.per_second, r.p50_ms, r.p99_ms, r.count
+            r#"{{"kind": "review", "store": "{label}", "clients": {clients}, "per_second": {per_second:.1}, "p50_ms": {p50:.3}, "p99_ms": {p99:.3}, "count": {count}}}"#
         ));
     }
+}
+
+/// Runs the measurements at once (one per replica) and collects them in order.
+async fn futures_join(
+    all: Vec<impl std::future::Future<Output = Result> + Send + 'static>,
+) -> Vec<Result> {
+    let handles: Vec<_> = all.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("newswire-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rows = Vec::new();
+
+    let sqlite = store::open(&dir.join("bench.db").display().to_string())
+        .await
+        .unwrap();
+    let addr = serve(&dir, sqlite).await;
+    reviews("sqlite", std::slice::from_ref(&addr), &mut rows).await;
+
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("bench").await;
+    let first = serve(&dir, store::open(&url).await.unwrap()).await;
+    reviews("postgres", std::slice::from_ref(&first), &mut rows).await;
+    let second = serve(&dir, store::open(&url).await.unwrap()).await;
+    reviews("postgres, 2 replicas", &[first, second], &mut rows).await;
 
     let get = format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").into_bytes();
     let etag = {
@@ -184,7 +235,7 @@ async fn main() {
         "status", "GETs/s", "p50 ms", "p99 ms"
     );
     for (status, request) in [(200, get), (304, conditional)] {
-        let r = measure(&addr, 16, status, move |_, _| request.clone()).await;
+        let r = measure(addr.clone(), 16, status, move |_, _| request.clone()).await;
         println!(
             "{status:>8} {:>12.0} {:>9.3} {:>9.3}",
             r.per_second, r.p50_ms, r.p99_ms

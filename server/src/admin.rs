@@ -147,22 +147,16 @@ pub async fn list(
             return json_error(StatusCode::BAD_REQUEST, &e)
         }
     };
-    let store = state.store.clone();
-    let page = tokio::task::spawn_blocking(move || {
-        let reviews = store.list(&query)?;
-        let next = (reviews.len() == query.limit).then(|| reviews.last().map(|r| r.id));
-        Ok::<_, crate::store::StoreError>((reviews, next.flatten()))
-    })
-    .await;
-    match page {
-        Ok(Ok((reviews, next))) => json(
-            StatusCode::OK,
-            serde_json::json!({ "reviews": reviews, "next": next }),
-        ),
-        _ => json_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the reviews could not be read",
-        ),
+    let limit = query.limit;
+    match state.store.list(query).await {
+        Ok(reviews) => {
+            let next = (reviews.len() == limit).then(|| reviews.last().map(|r| r.id));
+            json(
+                StatusCode::OK,
+                serde_json::json!({ "reviews": reviews, "next": next.flatten() }),
+            )
+        }
+        Err(err) => crate::reviews::store_failure(&err, "the reviews could not be read"),
     }
 }
 
@@ -176,17 +170,13 @@ async fn set_hidden(
     if let Some(refusal) = refused(&state, peer, &headers) {
         return refusal;
     }
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.set_hidden(id, hidden)).await {
-        Ok(Ok(true)) => json(
+    match state.store.set_hidden(id, hidden).await {
+        Ok(true) => json(
             StatusCode::OK,
             serde_json::json!({ "id": id, "hidden": hidden }),
         ),
-        Ok(Ok(false)) => json_error(StatusCode::NOT_FOUND, "there is no review with that id"),
-        _ => json_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the review could not be changed",
-        ),
+        Ok(false) => json_error(StatusCode::NOT_FOUND, "there is no review with that id"),
+        Err(err) => crate::reviews::store_failure(&err, "the review could not be changed"),
     }
 }
 

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 pub const USAGE: &str = "\
 usage: newswire-server [OPTIONS]
        newswire-server check [--timeout SECS] FEED
-       newswire-server reviews export [--db PATH] [--format csv|json]
+       newswire-server reviews export [--db PATH|URL] [--format csv|json]
+       newswire-server migrate --from PATH --to URL
 
   --addr HOST:PORT        where to listen             (default 127.0.0.1:8080; port 0 picks one)
   --feed PATH|URL         JSON Feed, RSS 2.0 or Atom: a file, or an http(s) URL to poll
                                                       (default www/sample-feed.json)
   --feed-interval SECS    how often a feed URL is polled            (default 60)
   --headline-category C   RSS/Atom category that marks a headline  (default Headline)
-  --db PATH               the SQLite file for reviews              (default newswire.db)
+  --db PATH|URL           where reviews live: an SQLite file, or a postgres:// URL shared
+                          by several replicas (or DATABASE_URL)    (default newswire.db)
   --www DIR               the demo pages and built widget          (default dist)
   --allow-origin ORIGIN   a partner page origin allowed to post reviews (repeatable);
                           with none, only loopback pages on any port
@@ -45,8 +47,13 @@ pub enum Command {
     },
     /// Write every review to standard output.
     Export {
-        db: PathBuf,
+        db: Option<String>,
         format: ExportFormat,
+    },
+    /// Copy every review of an SQLite file into an empty PostgreSQL database.
+    Migrate {
+        from: PathBuf,
+        to: String,
     },
 }
 
@@ -56,6 +63,13 @@ pub enum ExportFormat {
     Json,
 }
 
+/// Where reviews live: `--db` if given, else `DATABASE_URL` (`env`), else `newswire.db`.
+pub fn database(db: Option<&str>, env: Option<String>) -> String {
+    db.map(str::to_owned)
+        .or(env.filter(|url| !url.trim().is_empty()))
+        .unwrap_or_else(|| "newswire.db".into())
+}
+
 /// Options of the server itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -63,7 +77,8 @@ pub struct Options {
     pub feed: String,
     pub feed_interval: u64,
     pub headline_category: String,
-    pub db: PathBuf,
+    /// `None`: `DATABASE_URL`, else `newswire.db` ([`database`]).
+    pub db: Option<String>,
     pub www: PathBuf,
     pub allow_origins: Vec<String>,
     pub allow_origins_file: Option<PathBuf>,
@@ -86,7 +101,7 @@ impl Default for Options {
             feed: "www/sample-feed.json".into(),
             feed_interval: 60,
             headline_category: "Headline".into(),
-            db: "newswire.db".into(),
+            db: None,
             www: "dist".into(),
             allow_origins: Vec::new(),
             allow_origins_file: None,
@@ -141,11 +156,32 @@ impl Command {
                     _ => Err("check needs exactly one FEED (a file or an http(s) URL)".into()),
                 }
             }
+            Some("migrate") => {
+                let (mut from, mut to) = (None, None);
+                let mut rest = args[1..].iter();
+                while let Some(flag) = rest.next() {
+                    let (name, inline) = split(flag);
+                    let value = inline
+                        .or_else(|| rest.next().cloned())
+                        .ok_or_else(|| format!("{name} needs a value"))?;
+                    match name.as_str() {
+                        "--from" => from = Some(PathBuf::from(value)),
+                        "--to" => to = Some(value),
+                        _ => return Err(format!("unknown option {name}")),
+                    }
+                }
+                match (from, to) {
+                    (Some(from), Some(to)) if crate::store::is_postgres(&to) => {
+                        Ok(Command::Migrate { from, to })
+                    }
+                    _ => Err("migrate needs --from FILE.db and --to postgres://…".into()),
+                }
+            }
             Some("reviews") => {
                 if args.get(1).map(String::as_str) != Some("export") {
                     return Err("the reviews command is: reviews export".into());
                 }
-                let mut db = PathBuf::from("newswire.db");
+                let mut db = None;
                 let mut format = ExportFormat::Csv;
                 let mut rest = args[2..].iter();
                 while let Some(flag) = rest.next() {
@@ -154,7 +190,7 @@ impl Command {
                         .or_else(|| rest.next().cloned())
                         .ok_or_else(|| format!("{name} needs a value"))?;
                     match name.as_str() {
-                        "--db" => db = value.into(),
+                        "--db" => db = Some(value),
                         "--format" => {
                             format = match value.as_str() {
                                 "csv" => ExportFormat::Csv,
@@ -206,7 +242,7 @@ impl Options {
                 "--feed" => options.feed = value,
                 "--feed-interval" => options.feed_interval = number(&name, &value)?,
                 "--headline-category" => options.headline_category = value,
-                "--db" => options.db = value.into(),
+                "--db" => options.db = Some(value),
                 "--www" => options.www = value.into(),
                 "--allow-origin" => options.allow_origins.push(value),
                 "--allow-origins" => options.allow_origins_file = Some(value.into()),
@@ -295,7 +331,7 @@ mod tests {
         assert_eq!((o.feed_interval, o.headline_category.as_str()), (30, "Top"));
         assert_eq!(o.addr.port(), 0);
         assert_eq!(o.feed, "f.json");
-        assert_eq!(o.db, PathBuf::from("x.db"));
+        assert_eq!(o.db.as_deref(), Some("x.db"));
         assert_eq!(o.www, PathBuf::from("site"));
     }
 
@@ -336,7 +372,7 @@ mod tests {
                 "--format=json"
             ])),
             Ok(Command::Export {
-                db: "r.db".into(),
+                db: Some("r.db".into()),
                 format: ExportFormat::Json
             })
         );
@@ -356,6 +392,28 @@ mod tests {
         );
         assert!(Command::parse(args(&["check", "--timeout", "0", "f.xml"])).is_err());
         assert!(Command::parse(args(&["reviews", "export", "--format", "xls"])).is_err());
+        assert_eq!(
+            Command::parse(args(&[
+                "migrate",
+                "--from",
+                "a.db",
+                "--to=postgres://db/news"
+            ])),
+            Ok(Command::Migrate {
+                from: "a.db".into(),
+                to: "postgres://db/news".into()
+            })
+        );
+        assert!(Command::parse(args(&["migrate", "--from", "a.db", "--to", "b.db"])).is_err());
+        assert_eq!(database(None, None), "newswire.db");
+        assert_eq!(
+            database(None, Some("postgres://db/x".into())),
+            "postgres://db/x"
+        );
+        assert_eq!(
+            database(Some("r.db"), Some("postgres://db/x".into())),
+            "r.db"
+        );
         assert!(matches!(Command::parse(args(&[])), Ok(Command::Serve(_))));
     }
 }

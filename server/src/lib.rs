@@ -2,7 +2,8 @@
 //!
 //! One axum router serves four things: the feed (`feed`), the built widget and the demo
 //! pages (`assets`), and the review API (`reviews`), which validates each review and hands
-//! it to the SQLite `store`. `cli` reads the command line; `main.rs` only wires them up.
+//! it to the `store` (SQLite, or PostgreSQL shared by several replicas). `cli` reads the
+//! command line; `main.rs` only wires them up.
 
 pub mod admin;
 pub mod assets;
@@ -31,7 +32,7 @@ use source::FeedSource;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use store::Store;
+use store::ReviewStore;
 use tokio::sync::Semaphore;
 
 /// How the server treats the outside world; every field has a safe default.
@@ -81,7 +82,7 @@ pub struct AppState {
     pub feed: Arc<FeedSource>,
     /// The folder with `index.html` and the built widget under `newswire/`.
     pub www: Arc<PathBuf>,
-    pub store: Arc<Store>,
+    pub store: Arc<dyn ReviewStore>,
     pub policy: Arc<Policy>,
     pub limits: Arc<Limits>,
     /// Failed admin sign-ins, per client.
@@ -91,11 +92,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(feed: FeedSource, www: PathBuf, store: Store, policy: Policy) -> Self {
+    pub fn new(
+        feed: FeedSource,
+        www: PathBuf,
+        store: Arc<dyn ReviewStore>,
+        policy: Policy,
+    ) -> Self {
         AppState {
             feed: Arc::new(feed),
             www: Arc::new(www),
-            store: Arc::new(store),
+            store,
             limits: Arc::new(Limits::new(policy.client_rate, policy.global_rate)),
             admin_failures: Arc::new(Limits::new(
                 admin::FAILURES_PER_MINUTE,

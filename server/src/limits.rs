@@ -144,6 +144,22 @@ impl Limits {
         self.wait_or(client, now, true)
     }
 
+    /// Takes a token from the global bucket only: where the per-client limits are counted
+    /// elsewhere ([`take_shared`]).
+    pub fn take_global(&self, now: Instant) -> Result<(), Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let all = state
+            .global
+            .get_or_insert_with(|| Bucket::full(self.global, now));
+        all.refill(self.global, now);
+        let wait = all.wait(self.global);
+        if wait > Duration::ZERO {
+            return Err(wait);
+        }
+        all.tokens -= 1.0;
+        Ok(())
+    }
+
     /// How long `client` must wait before [`Limits::take`] would succeed; takes nothing.
     pub fn peek(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         self.wait_or(client, now, false)
@@ -189,6 +205,41 @@ fn network_key(ip: IpAddr) -> Option<IpAddr> {
         }
         IpAddr::V4(_) => None,
     }
+}
+
+/// The length of a shared rate window, in seconds: the client rate is per minute.
+const WINDOW: i64 = 60;
+
+/// The per-client limits where several replicas share one store: fixed one-minute windows
+/// counted by the store, `rate.burst` requests a window per client and [`NETWORK_FACTOR`]
+/// times that per IPv6 /48, so that spreading requests over N replicas gains nothing.
+/// `Ok(None)` when the store is one process's own (its limits then live in [`Limits`]).
+pub async fn take_shared(
+    store: &dyn crate::store::ReviewStore,
+    client: IpAddr,
+    rate: Rate,
+) -> Result<Option<Result<(), Duration>>, crate::store::StoreError> {
+    let now = crate::store::now();
+    let window = now - now.rem_euclid(WINDOW);
+    let wait = Duration::from_secs((window + WINDOW - now).max(1) as u64);
+    let Some(hits) = store
+        .count_hit(&format!("client {}", bucket_key(client)), window)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if hits as f64 > rate.burst {
+        return Ok(Some(Err(wait)));
+    }
+    if let Some(network) = network_key(client) {
+        let hits = store
+            .count_hit(&format!("network {network}"), window)
+            .await?;
+        if hits.is_some_and(|n| n as f64 > rate.burst * f64::from(NETWORK_FACTOR)) {
+            return Ok(Some(Err(wait)));
+        }
+    }
+    Ok(Some(Ok(())))
 }
 
 /// IPv4 addresses count one by one; IPv6 addresses by their /64.

@@ -2,11 +2,15 @@
 //! export the reviews.
 
 use newswire_server::cli::{Command, ExportFormat, Options, USAGE};
+
+/// Where reviews live: `--db`, else `DATABASE_URL`, else `newswire.db`.
+fn database(db: Option<String>) -> String {
+    newswire_server::cli::database(db.as_deref(), std::env::var("DATABASE_URL").ok())
+}
 use newswire_server::connections::ConnectionLimits;
 use newswire_server::limits::Rate;
 use newswire_server::origins::{parse_file, Origins};
 use newswire_server::source::{self, FeedSource};
-use newswire_server::store::Store;
 use newswire_server::{admin, convert, export, store, AppState, Policy};
 use std::io::Write;
 use std::path::Path;
@@ -18,7 +22,8 @@ async fn main() -> ExitCode {
     match Command::parse(std::env::args().skip(1)) {
         Ok(Command::Serve(options)) => serve(*options).await,
         Ok(Command::Check { feed, timeout }) => check(&feed, Duration::from_secs(timeout)).await,
-        Ok(Command::Export { db, format }) => export_reviews(&db, format),
+        Ok(Command::Export { db, format }) => export_reviews(&database(db), format).await,
+        Ok(Command::Migrate { from, to }) => migrate(&from, &to).await,
         Err(message) if message.is_empty() => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -30,16 +35,24 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `newswire-server reviews export`: every review, row by row as it is read, to standard
+/// `newswire-server reviews export`: every review, page by page as it is read, to standard
 /// output. A reader that stops early (`| head`) ends the export quietly.
-fn export_reviews(db: &Path, format: ExportFormat) -> ExitCode {
+async fn export_reviews(db: &str, format: ExportFormat) -> ExitCode {
+    let store = match store::open(db).await {
+        Ok(store) => store,
+        Err(err) => {
+            eprintln!("newswire-server: cannot open {db}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut first = true;
     let opening = match format {
         ExportFormat::Csv => export::CSV_HEADER,
         ExportFormat::Json => "[",
     };
-    let written = out.write_all(opening.as_bytes()).and_then(|()| {
+    let mut written = out.write_all(opening.as_bytes());
+    if written.is_ok() {
         let each = |review: store::Review| -> std::io::Result<()> {
             match format {
                 ExportFormat::Csv => out_write(&mut out, &export::csv_row(&review)),
@@ -54,11 +67,12 @@ fn export_reviews(db: &Path, format: ExportFormat) -> ExitCode {
                 }
             }
         };
-        match store::for_each_review(db, each) {
+        written = match store::for_each_review(&*store, each).await {
             Ok(result) => result,
             Err(err) => Err(std::io::Error::other(err)),
-        }
-    });
+        };
+    }
+    store.close().await;
     let closing = match format {
         ExportFormat::Csv => "",
         ExportFormat::Json if first => "]\n",
@@ -71,7 +85,24 @@ fn export_reviews(db: &Path, format: ExportFormat) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("newswire-server: cannot export {}: {err}", db.display());
+            eprintln!("newswire-server: cannot export {db}: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `newswire-server migrate --from FILE --to URL`.
+async fn migrate(from: &Path, to: &str) -> ExitCode {
+    match store::copy_to_postgres(from, to).await {
+        Ok(copied) => {
+            println!(
+                "newswire-server: copied {copied} reviews from {} into PostgreSQL",
+                from.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("newswire-server: cannot migrate {}: {err}", from.display());
             ExitCode::FAILURE
         }
     }
@@ -163,13 +194,11 @@ async fn serve(options: Options) -> ExitCode {
             stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
         },
     };
-    let store = match Store::open(&options.db) {
+    let db = database(options.db.clone());
+    let store = match store::open(&db).await {
         Ok(store) => store,
         Err(err) => {
-            eprintln!(
-                "newswire-server: cannot open {}: {err}",
-                options.db.display()
-            );
+            eprintln!("newswire-server: cannot open {}: {err}", redact(&db));
             return ExitCode::FAILURE;
         }
     };
@@ -210,13 +239,25 @@ async fn serve(options: Options) -> ExitCode {
     let store = state.store.clone();
     let served = newswire_server::serve(listener, state, shutdown_signal()).await;
     // Every request has had its answer; commit whatever the writer still holds.
-    store.close();
+    store.close().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("newswire-server: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(db: &str) -> String {
+    match (db.find("://"), db.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &db[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &db[..scheme + 3], &db[at + 1..])
+        }
+        _ => db.to_owned(),
     }
 }
 

@@ -51,6 +51,9 @@ pub enum ReviewError {
     KeyReused,
     #[error("the review could not be stored; please try again")]
     Storage,
+    /// The database is away; the review was not stored, and a retry may succeed.
+    #[error("the review service is briefly unavailable; please try again shortly")]
+    Unavailable,
     /// The body did not arrive in time; the connection is closed.
     #[error("the review's body did not arrive in time")]
     TimedOut,
@@ -67,6 +70,7 @@ impl ReviewError {
             ReviewError::Malformed => StatusCode::BAD_REQUEST,
             ReviewError::Invalid(_) | ReviewError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ReviewError::Storage => StatusCode::INTERNAL_SERVER_ERROR,
+            ReviewError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ReviewError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             ReviewError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         }
@@ -83,6 +87,11 @@ impl IntoResponse for ReviewError {
                 .into_response();
         }
         let mut response = json_error(self.status(), &self.to_string());
+        if matches!(self, ReviewError::Unavailable) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
         if matches!(self, ReviewError::TimedOut) {
             // The rest of the body may never come: do not wait for it on this connection.
             response
@@ -90,6 +99,17 @@ impl IntoResponse for ReviewError {
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
+    }
+}
+
+/// The answer to a store that failed: 503 with `Retry-After` when the database is away (the
+/// client should come back), else 500 with `message`.
+pub fn store_failure(err: &StoreError, message: &str) -> Response {
+    eprintln!("newswire-server: {message}: {err}");
+    if err.is_unavailable() {
+        ReviewError::Unavailable.into_response()
+    } else {
+        json_error(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
 
@@ -107,7 +127,16 @@ pub async fn create(
     body: Body,
 ) -> Response {
     let client = crate::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
-    if let Err(wait) = state.limits.take(client, std::time::Instant::now()) {
+    let limited =
+        match crate::limits::take_shared(&*state.store, client, state.policy.client_rate).await {
+            // Several replicas: the client's limits are counted in the database, the global
+            // one in this replica.
+            Ok(Some(Ok(()))) => state.limits.take_global(std::time::Instant::now()),
+            Ok(Some(Err(wait))) => Err(wait),
+            Ok(None) => state.limits.take(client, std::time::Instant::now()),
+            Err(err) => return store_failure(&err, "the rate limits could not be checked"),
+        };
+    if let Err(wait) = limited {
         return ReviewError::TooMany(wait.as_secs_f64().ceil().max(1.0) as u64).into_response();
     }
     match store_review(state, &headers, body).await {
@@ -166,7 +195,11 @@ async fn store_review(
         Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
         Err(err) => {
             eprintln!("newswire-server: storing a review failed: {err}");
-            Err(ReviewError::Storage)
+            Err(if err.is_unavailable() {
+                ReviewError::Unavailable
+            } else {
+                ReviewError::Storage
+            })
         }
     }
 }
@@ -262,17 +295,21 @@ pub async fn method_not_allowed() -> Response {
     response
 }
 
-/// `GET /api/reviews/summary`: from memory, kept current by the store.
+/// `GET /api/reviews/summary`: kept current (SQLite) or cached for a second (PostgreSQL) by
+/// the store, so a busy widget does not count the table on every request.
 pub async fn summary(State(state): State<AppState>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            // A reader who just sent a review must see it counted.
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        serde_json::to_string(&state.store.summary()).unwrap_or_default(),
-    )
-        .into_response()
+    match state.store.summary().await {
+        Ok(summary) => (
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                // A reader who just sent a review must see it counted.
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            serde_json::to_string(&summary).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(err) => store_failure(&err, "the summary could not be read"),
+    }
 }
 
 #[cfg(test)]

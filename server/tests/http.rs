@@ -4,7 +4,7 @@
 use newswire_server::limits::Rate;
 use newswire_server::origins::Origins;
 use newswire_server::source::FeedSource;
-use newswire_server::store::Store;
+use newswire_server::store::sqlite::SqliteStore;
 use newswire_server::{AppState, Policy};
 use rusqlite::Connection;
 use std::path::PathBuf;
@@ -64,7 +64,7 @@ impl Server {
         )
         .unwrap();
         std::fs::write(dir.join("secret.txt"), "outside www").unwrap();
-        let store = Store::open(&dir.join("reviews.db")).unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(&dir.join("reviews.db")).unwrap());
         let state = AppState::new(
             FeedSource::file(dir.join("feed.json"), "Headline"),
             dir.join("www"),
@@ -996,7 +996,7 @@ async fn a_feed_url_is_polled_conditionally_and_an_upstream_failure_keeps_the_la
     let state = AppState::new(
         source,
         dir.clone(),
-        Store::open(&dir.join("r.db")).unwrap(),
+        std::sync::Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap()),
         Policy::default(),
     );
     tokio::spawn(state.feed.clone().poll());
@@ -1152,7 +1152,7 @@ async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator
             "Headline",
         ),
         dir.clone(),
-        Store::open(&dir.join("r.db")).unwrap(),
+        std::sync::Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap()),
         Policy::default(),
     );
     tokio::spawn(state.feed.clone().poll());

@@ -1,0 +1,434 @@
+//! The PostgreSQL store, for several replicas behind a load balancer sharing one database.
+//!
+//! - **Durable before acknowledged.** Every session runs with `synchronous_commit = on`, and
+//!   a review's id is returned only after its INSERT has committed. PostgreSQL's own group
+//!   commit shares one WAL flush among concurrent commits, so there is no batching of ours on
+//!   top of it.
+//! - **Idempotent across replicas.** `INSERT … ON CONFLICT (key) DO NOTHING RETURNING id`,
+//!   and, when that returns nothing, a *second* statement reads the row that holds the key.
+//!   Under Read Committed a single statement that tried both could see neither its own
+//!   insert nor the other transaction's row (its snapshot predates the other's commit); the
+//!   second statement takes a fresh snapshot, after the INSERT waited for the other
+//!   transaction to finish. So the same key sent to two replicas at once stores one row and
+//!   answers one id everywhere.
+//! - **Rate limits across replicas.** Fixed windows counted in an UNLOGGED table: every
+//!   replica adds to the same count, and losing the counts in a crash costs nothing.
+//! - **Down and back.** Each operation waits at most [`DEADLINE`] for a connection and an
+//!   answer, then fails as [`StoreError::Unavailable`], which the API turns into a 503 with
+//!   `Retry-After`. The pool makes new connections as soon as the database is back, so no
+//!   restart is needed.
+//! - **Migrations** run at start, in order, in one transaction under an advisory lock, so
+//!   replicas that start together do not race; `schema_migrations` records each step.
+
+use super::{
+    now, NewReview, Query, Review, ReviewStore, StoreError, Summary, Visibility, KEY_LIFETIME,
+    KEY_SWEEP,
+};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The longest an operation waits for a connection and for its answer.
+pub const DEADLINE: Duration = Duration::from_secs(3);
+/// Connections per replica.
+const POOL_SIZE: usize = 32;
+/// How long a replica reuses the summary it last read (its own writes refresh it at once).
+const SUMMARY_AGE: Duration = Duration::from_secs(1);
+/// An arbitrary constant: the advisory lock that serialises migrations across replicas.
+const MIGRATION_LOCK: i64 = 0x6e65_7773_7769_7265;
+
+/// The schema, one step per release that changed it.
+const MIGRATIONS: &[&str] = &["CREATE TABLE reviews (
+        id         BIGSERIAL PRIMARY KEY,
+        key        TEXT UNIQUE,
+        rating     SMALLINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        comment    TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        page       TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        hidden     BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE INDEX reviews_created_at ON reviews (created_at);
+    CREATE UNLOGGED TABLE rate_windows (
+        key          TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        hits         BIGINT NOT NULL,
+        PRIMARY KEY (key, window_start)
+    );"];
+
+/// A pool of connections to one PostgreSQL database.
+pub struct PgStore {
+    pool: Pool,
+    /// The largest id this replica has seen, for the honeypot's answer.
+    latest: AtomicI64,
+    /// The summary this replica last read, and when.
+    summary: Mutex<Option<(Instant, Summary)>>,
+    /// When this replica last forgot expired keys and old rate windows.
+    swept: AtomicI64,
+}
+
+impl PgStore {
+    /// Connects to `url`, applies the migrations, and reads the largest id.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| StoreError::Unavailable(e.to_string()))?;
+        // Durability is the point: never acknowledge a review the WAL has not flushed.
+        config.options("-c synchronous_commit=on");
+        config.connect_timeout(DEADLINE);
+        config.application_name("newswire-server");
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(DEADLINE),
+                create: Some(DEADLINE),
+                recycle: Some(DEADLINE),
+            })
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let store = PgStore {
+            pool,
+            latest: AtomicI64::new(0),
+            summary: Mutex::new(None),
+            swept: AtomicI64::new(0),
+        };
+        store.migrate().await?;
+        let latest: i64 = store
+            .timed(async {
+                let client = store.client().await?;
+                let row = client
+                    .query_one("SELECT COALESCE(MAX(id), 0) FROM reviews", &[])
+                    .await?;
+                Ok(row.get(0))
+            })
+            .await?;
+        store.latest.store(latest, Ordering::Relaxed);
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .await?;
+        let version: i32 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await?
+            .get(0);
+        let known = MIGRATIONS.len() as i64;
+        if i64::from(version) > known {
+            return Err(StoreError::TooNew(version.into(), known));
+        }
+        for (step, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[&(step as i32 + 1)],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// `work`, or [`StoreError::Unavailable`] once [`DEADLINE`] has passed: a database that
+    /// has stopped answering (not only one that refuses connections) must not hold a
+    /// request for long.
+    async fn timed<T>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(DEADLINE * 2, work)
+            .await
+            .map_err(|_| StoreError::Unavailable("no answer in time".into()))?
+    }
+
+    /// Once an hour per replica: forget expired keys and finished rate windows.
+    async fn sweep(&self) {
+        let now = now();
+        let last = self.swept.load(Ordering::Relaxed);
+        if now - last < KEY_SWEEP
+            || self
+                .swept
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        if let Err(err) = self.expire_keys(now).await {
+            eprintln!("newswire-server: forgetting old idempotency keys failed: {err}");
+        }
+        let _ = self
+            .timed(async {
+                let client = self.client().await?;
+                client
+                    .execute(
+                        "DELETE FROM rate_windows WHERE window_start < $1",
+                        &[&(now - 3600)],
+                    )
+                    .await?;
+                Ok(())
+            })
+            .await;
+    }
+}
+
+/// One review as it is copied from SQLite: with its idempotency key.
+pub type Copied = (Review, Option<String>);
+
+impl PgStore {
+    /// Copies `batches` of reviews (ids, keys and moderation kept) into this database, which
+    /// must hold no reviews yet, in one transaction: the copy is whole or nothing. Returns
+    /// how many were copied.
+    pub async fn import(
+        &self,
+        mut batches: tokio::sync::mpsc::Receiver<Result<Vec<Copied>, StoreError>>,
+    ) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let held: bool = tx
+            .query_one("SELECT EXISTS (SELECT 1 FROM reviews)", &[])
+            .await?
+            .get(0);
+        if held {
+            return Err(StoreError::NotEmpty);
+        }
+        let mut copied = 0;
+        while let Some(batch) = batches.recv().await {
+            let batch = batch?;
+            let column = |f: fn(&Copied) -> i64| batch.iter().map(f).collect::<Vec<i64>>();
+            let text = |f: fn(&Copied) -> &str| {
+                batch
+                    .iter()
+                    .map(|r| f(r).to_owned())
+                    .collect::<Vec<String>>()
+            };
+            let ids = column(|(r, _)| r.id);
+            let created = column(|(r, _)| r.created_at);
+            let keys: Vec<Option<String>> = batch.iter().map(|(_, k)| k.clone()).collect();
+            let ratings: Vec<i16> = batch.iter().map(|(r, _)| i16::from(r.rating)).collect();
+            let hidden: Vec<bool> = batch.iter().map(|(r, _)| r.hidden).collect();
+            copied += tx
+                .execute(
+                    "INSERT INTO reviews (id, key, rating, comment, subject, page, created_at, hidden)
+                     SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::SMALLINT[], $4::TEXT[],
+                                          $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BOOLEAN[])",
+                    &[
+                        &ids,
+                        &keys,
+                        &ratings,
+                        &text(|(r, _)| &r.comment),
+                        &text(|(r, _)| &r.subject),
+                        &text(|(r, _)| &r.page),
+                        &created,
+                        &hidden,
+                    ],
+                )
+                .await?;
+        }
+        // New reviews continue after the largest id copied.
+        tx.execute(
+            "SELECT setval(pg_get_serial_sequence('reviews', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM reviews",
+            &[],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(copied)
+    }
+}
+
+fn review_from_row(row: &tokio_postgres::Row) -> Review {
+    Review {
+        id: row.get(0),
+        rating: u8::try_from(row.get::<_, i16>(1)).unwrap_or_default(),
+        comment: row.get(2),
+        subject: row.get(3),
+        page: row.get(4),
+        created_at: row.get(5),
+        hidden: row.get(6),
+    }
+}
+
+#[async_trait]
+impl ReviewStore for PgStore {
+    async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
+        self.sweep().await;
+        let id = self
+            .timed(async {
+                let client = self.client().await?;
+                let inserted = client
+                    .query_opt(
+                        "INSERT INTO reviews (key, rating, comment, subject, page, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (key) DO NOTHING RETURNING id",
+                        &[
+                            &review.key,
+                            &i16::from(review.rating),
+                            &review.comment,
+                            &review.subject,
+                            &review.page,
+                            &now(),
+                        ],
+                    )
+                    .await?;
+                if let Some(row) = inserted {
+                    return Ok(row.get::<_, i64>(0));
+                }
+                // A second statement, with a snapshot taken after the conflicting row's
+                // transaction committed.
+                let earlier = client
+                    .query_opt(
+                        "SELECT id, rating, comment, subject, page FROM reviews WHERE key = $1",
+                        &[&review.key],
+                    )
+                    .await?;
+                match earlier {
+                    Some(row)
+                        if row.get::<_, i16>(1) == i16::from(review.rating)
+                            && row.get::<_, &str>(2) == review.comment
+                            && row.get::<_, &str>(3) == review.subject
+                            && row.get::<_, &str>(4) == review.page =>
+                    {
+                        Ok(row.get(0))
+                    }
+                    // Expired between the two statements, or a different review.
+                    _ => Err(StoreError::KeyReused),
+                }
+            })
+            .await?;
+        self.latest.fetch_max(id, Ordering::Relaxed);
+        // This replica's readers see their own review counted at once.
+        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(id)
+    }
+
+    /// Read at most once a second per replica (and again after each of its own writes), so
+    /// that a busy widget does not count the table on every request.
+    async fn summary(&self) -> Result<Summary, StoreError> {
+        if let Some((at, summary)) = &*self.summary.lock().unwrap_or_else(|p| p.into_inner()) {
+            if at.elapsed() < SUMMARY_AGE {
+                return Ok(summary.clone());
+            }
+        }
+        let summary = self
+            .timed(async {
+                let client = self.client().await?;
+                let row = client
+                    .query_one(
+                        "SELECT COUNT(*), COALESCE(SUM(rating), 0)::BIGINT FROM reviews WHERE NOT hidden",
+                        &[],
+                    )
+                    .await?;
+                Ok(Summary::of(row.get(0), row.get(1)))
+            })
+            .await?;
+        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), summary.clone()));
+        Ok(summary)
+    }
+
+    async fn list(&self, query: Query) -> Result<Vec<Review>, StoreError> {
+        let hidden = match query.visibility {
+            Visibility::Visible => "NOT hidden",
+            Visibility::Hidden => "hidden",
+            Visibility::All => "TRUE",
+        };
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT id, rating, comment, subject, page, created_at, hidden FROM reviews
+                         WHERE {hidden} AND created_at >= $1 AND id > $2 ORDER BY id LIMIT $3"
+                    ),
+                    &[&query.since, &query.after, &(query.limit as i64)],
+                )
+                .await?;
+            Ok(rows.iter().map(review_from_row).collect())
+        })
+        .await
+    }
+
+    async fn set_hidden(&self, id: i64, hidden: bool) -> Result<bool, StoreError> {
+        let found = self
+            .timed(async {
+                let client = self.client().await?;
+                let changed = client
+                    .execute(
+                        "UPDATE reviews SET hidden = $1 WHERE id = $2",
+                        &[&hidden, &id],
+                    )
+                    .await?;
+                Ok(changed == 1)
+            })
+            .await?;
+        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        Ok(found)
+    }
+
+    async fn expire_keys(&self, now: i64) -> Result<u64, StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            Ok(client
+                .execute(
+                    "UPDATE reviews SET key = NULL WHERE key IS NOT NULL AND created_at < $1",
+                    &[&(now - KEY_LIFETIME)],
+                )
+                .await?)
+        })
+        .await
+    }
+
+    async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1)
+                     ON CONFLICT (key, window_start)
+                     DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits",
+                    &[&key, &window],
+                )
+                .await?;
+            Ok(Some(row.get(0)))
+        })
+        .await
+    }
+
+    fn next_id(&self) -> i64 {
+        self.latest.load(Ordering::Relaxed) + 1
+    }
+
+    /// Nothing is held back: every review is committed before its call returns.
+    async fn close(&self) {
+        self.pool.close();
+    }
+}

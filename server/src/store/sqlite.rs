@@ -1,0 +1,414 @@
+//! The SQLite store: one file in WAL mode with `synchronous=FULL`, so a review is on disk
+//! before its 201 goes out.
+//!
+//! Writes are group-committed: one writer thread takes every submission waiting in its queue,
+//! stores them in one transaction and answers each only after the commit. Under load many
+//! reviews share one fsync, so durable throughput grows with the load instead of paying one
+//! fsync per review. Each review carries the client's idempotency key, so a retried
+//! submission returns the id it already has instead of storing twice; the writer forgets keys
+//! older than [`KEY_LIFETIME`] every hour. Reads and moderation use a second connection, which
+//! WAL lets run beside the writer. Only this process writes the file, so the public summary
+//! and the next id are kept in memory, current with every commit and every moderation:
+//! answering them costs no query and waits on no lock the admin routes hold.
+//!
+//! The schema is versioned with `PRAGMA user_version`: [`MIGRATIONS`] run in order when the
+//! store opens, each in its own transaction, and a file from an earlier release upgrades in
+//! place with every review kept.
+
+use super::{
+    now, NewReview, Query, Review, ReviewStore, StoreError, Summary, Visibility, KEY_LIFETIME,
+    KEY_SWEEP,
+};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::{mpsc, Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// The most reviews one transaction takes.
+const MAX_BATCH: usize = 256;
+
+/// The schema, one step per release that changed it; step `n` brings a file to version `n`.
+/// Version 0 is a file from before versioning: its table may lack `hidden`.
+const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[
+    |conn| {
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS reviews (
+                id         INTEGER PRIMARY KEY,
+                key        TEXT UNIQUE,
+                rating     INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+                comment    TEXT NOT NULL,
+                subject    TEXT NOT NULL,
+                page       TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            );",
+        )?;
+        // Files from before moderation get the column.
+        let has_hidden = conn
+            .prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = 'hidden'")?
+            .exists([])?;
+        if !has_hidden {
+            conn.execute_batch(
+                "ALTER TABLE reviews ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
+            )?;
+        }
+        Ok(())
+    },
+    // Key expiry and listings by date.
+    |conn| {
+        conn.execute_batch("CREATE INDEX IF NOT EXISTS reviews_created_at ON reviews (created_at);")
+    },
+];
+
+/// Brings the file to the newest schema this release knows; refuses a newer one.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > known {
+        return Err(StoreError::TooNew(version, known));
+    }
+    for (step, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        migration(&tx)?;
+        tx.pragma_update(None, "user_version", step as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// A submission waiting for the writer, and where its answer goes.
+struct Job {
+    review: NewReview,
+    reply: oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// The visible reviews' count and rating sum, kept current by every change.
+#[derive(Debug, Default)]
+struct Totals {
+    count: i64,
+    sum: i64,
+}
+
+/// The writer's queue, and a connection for reads and moderation.
+pub struct SqliteStore {
+    /// The largest id committed, kept by the writer, so no request has to ask SQLite.
+    latest: Arc<std::sync::atomic::AtomicI64>,
+    totals: Arc<Mutex<Totals>>,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+/// Opens `path` with the durability settings every connection needs.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    // Durability is the point of this store: refuse to run without WAL.
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NotDurable(mode));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`, brings its schema up to date, and starts
+    /// the writer thread.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = connect(path)?;
+        migrate(&mut conn)?;
+        let reader = connect(path)?;
+        let latest: i64 =
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM reviews", [], |r| r.get(0))?;
+        let latest = Arc::new(std::sync::atomic::AtomicI64::new(latest));
+        let totals = conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(rating), 0) FROM reviews WHERE hidden = 0",
+            [],
+            |row| {
+                Ok(Totals {
+                    count: row.get(0)?,
+                    sum: row.get(1)?,
+                })
+            },
+        )?;
+        let totals = Arc::new(Mutex::new(totals));
+        expire_keys(&conn, now())?;
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let seen = latest.clone();
+        let counted = totals.clone();
+        let writer = std::thread::Builder::new()
+            .name("review-writer".into())
+            .spawn(move || write_batches(conn, jobs, &seen, &counted))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(Self {
+            latest,
+            totals,
+            queue: Mutex::new(Some(queue)),
+            writer: Mutex::new(Some(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// Stops taking reviews, and waits until every one already queued is committed.
+    fn stop(&self) {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = writer.join();
+        }
+    }
+
+    /// Runs `work` with the reader connection, off the async workers.
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || work(&reader.lock().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .map_err(|_| StoreError::Closed)?
+    }
+}
+
+#[async_trait]
+impl ReviewStore for SqliteStore {
+    async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        {
+            let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            let queue = queue.as_ref().ok_or(StoreError::Closed)?;
+            queue
+                .send(Job { review, reply })
+                .map_err(|_| StoreError::Closed)?;
+        }
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// From memory: no other process writes the file.
+    async fn summary(&self) -> Result<Summary, StoreError> {
+        let totals = self.totals.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(Summary::of(totals.count, totals.sum))
+    }
+
+    async fn list(&self, query: Query) -> Result<Vec<Review>, StoreError> {
+        self.read(move |conn| {
+            let hidden = match query.visibility {
+                Visibility::Visible => "hidden = 0",
+                Visibility::Hidden => "hidden = 1",
+                Visibility::All => "1",
+            };
+            let mut statement = conn.prepare(&format!(
+                "SELECT id, rating, comment, subject, page, created_at, hidden FROM reviews
+                 WHERE {hidden} AND created_at >= ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+            ))?;
+            let rows = statement.query_map(
+                params![query.since, query.after, query.limit as i64],
+                review_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    /// The summary follows at once.
+    async fn set_hidden(&self, id: i64, hidden: bool) -> Result<bool, StoreError> {
+        let totals = self.totals.clone();
+        self.read(move |conn| {
+            let changed: Option<i64> = conn
+                .query_row(
+                    "UPDATE reviews SET hidden = ?1 WHERE id = ?2 AND hidden <> ?1 RETURNING rating",
+                    params![hidden, id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(rating) = changed {
+                let mut totals = totals.lock().unwrap_or_else(|p| p.into_inner());
+                let sign = if hidden { -1 } else { 1 };
+                totals.count += sign;
+                totals.sum += sign * rating;
+                return Ok(true);
+            }
+            let exists = conn
+                .prepare("SELECT 1 FROM reviews WHERE id = ?1")?
+                .exists(params![id])?;
+            Ok(exists)
+        })
+        .await
+    }
+
+    async fn expire_keys(&self, now: i64) -> Result<u64, StoreError> {
+        self.read(move |conn| expire_keys(conn, now)).await
+    }
+
+    /// One process: the limits live in its memory.
+    async fn count_hit(&self, _key: &str, _window: i64) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+
+    fn next_id(&self) -> i64 {
+        self.latest.load(std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    async fn close(&self) {
+        self.stop();
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn review_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Review> {
+    Ok(Review {
+        id: row.get(0)?,
+        rating: row.get(1)?,
+        comment: row.get(2)?,
+        subject: row.get(3)?,
+        page: row.get(4)?,
+        created_at: row.get(5)?,
+        hidden: row.get(6)?,
+    })
+}
+
+fn expire_keys(conn: &Connection, now: i64) -> Result<u64, StoreError> {
+    Ok(conn.execute(
+        "UPDATE reviews SET key = NULL WHERE key IS NOT NULL AND created_at < ?1",
+        params![now - KEY_LIFETIME],
+    )? as u64)
+}
+
+/// Opens the file at `path`, brings its schema up to date, and hands every review (with its
+/// key) to `batch`, a thousand at a time in id order, until it returns `false`.
+pub fn read_for_copy(
+    path: &Path,
+    batch: &mut dyn FnMut(Vec<super::postgres::Copied>) -> bool,
+) -> Result<(), StoreError> {
+    let mut conn = connect(path)?;
+    migrate(&mut conn)?;
+    let mut statement = conn.prepare(
+        "SELECT id, rating, comment, subject, page, created_at, hidden, key FROM reviews ORDER BY id",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut pending = Vec::with_capacity(1000);
+    while let Some(row) = rows.next()? {
+        pending.push((review_from_row(row)?, row.get(7)?));
+        if pending.len() == 1000 && !batch(std::mem::take(&mut pending)) {
+            return Ok(());
+        }
+    }
+    if !pending.is_empty() {
+        batch(pending);
+    }
+    Ok(())
+}
+
+/// The writer thread: waits for a submission, takes every other one already waiting, stores
+/// them all in one transaction, and answers each after the commit.
+fn write_batches(
+    mut conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    latest: &std::sync::atomic::AtomicI64,
+    totals: &Mutex<Totals>,
+) {
+    let mut swept = now();
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        match store_batch(&mut conn, &batch) {
+            Ok(results) => {
+                if let Some(max) = results.iter().filter_map(|r| r.as_ref().ok()).max() {
+                    latest.fetch_max(max.0, std::sync::atomic::Ordering::Relaxed);
+                }
+                {
+                    let mut totals = totals.lock().unwrap_or_else(|p| p.into_inner());
+                    for (job, result) in batch.iter().zip(&results) {
+                        if matches!(result, Ok((_, true))) {
+                            totals.count += 1;
+                            totals.sum += i64::from(job.review.rating);
+                        }
+                    }
+                }
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(result.map(|(id, _)| id));
+                }
+            }
+            Err(err) => {
+                eprintln!("newswire-server: a batch of reviews failed: {err}");
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Batch));
+                }
+            }
+        }
+        if now() - swept >= KEY_SWEEP {
+            swept = now();
+            if let Err(err) = expire_keys(&conn, swept) {
+                eprintln!("newswire-server: forgetting old idempotency keys failed: {err}");
+            }
+        }
+    }
+}
+
+/// A review's id, and whether this submission stored it (`false`: a retry of a stored one).
+type Stored = (i64, bool);
+
+/// One transaction for `batch`; each review's own outcome, valid only once it committed.
+fn store_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+) -> rusqlite::Result<Vec<Result<Stored, StoreError>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let created_at = now();
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        results.push(insert_one(&tx, &job.review, created_at)?);
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn insert_one(
+    tx: &rusqlite::Transaction<'_>,
+    review: &NewReview,
+    created_at: i64,
+) -> rusqlite::Result<Result<Stored, StoreError>> {
+    let inserted = tx.execute(
+        "INSERT INTO reviews (key, rating, comment, subject, page, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO NOTHING",
+        params![
+            review.key,
+            review.rating,
+            review.comment,
+            review.subject,
+            review.page,
+            created_at
+        ],
+    )?;
+    if inserted == 1 {
+        return Ok(Ok((tx.last_insert_rowid(), true)));
+    }
+    let earlier = tx
+        .query_row(
+            "SELECT id, rating, comment, subject, page FROM reviews WHERE key = ?1",
+            params![review.key],
+            |row| {
+                let same = row.get::<_, u8>(1)? == review.rating
+                    && row.get::<_, String>(2)? == review.comment
+                    && row.get::<_, String>(3)? == review.subject
+                    && row.get::<_, String>(4)? == review.page;
+                Ok((row.get::<_, i64>(0)?, same))
+            },
+        )
+        .optional()?;
+    Ok(match earlier {
+        Some((id, true)) => Ok((id, false)),
+        _ => Err(StoreError::KeyReused),
+    })
+}

@@ -1,0 +1,307 @@
+//! Scale-out, with the real binary: two `newswire-server` replicas sharing one real
+//! PostgreSQL (a throwaway cluster), as a load balancer would spread readers over them.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
+const TOKEN: &str = "replica-admin-token-0123";
+
+/// A replica on a free port, with `db`; it and its address.
+fn replica(db: &str, flags: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--feed",
+            "tests/fixtures/agency.rss",
+            "--www",
+            ".",
+        ])
+        .args(["--db", db, "--admin-token", TOKEN])
+        .args(["--client-rate", "1000000", "--global-rate", "1000000"])
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = line
+        .trim()
+        .strip_prefix("newswire-server listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+/// One HTTP/1.1 exchange on a new connection: the status, the headers and the body.
+async fn exchange(addr: &str, request: String) -> Option<(u16, String, Vec<u8>)> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(15), stream.read_to_end(&mut raw))
+        .await
+        .ok()?
+        .ok()?;
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, head.to_ascii_lowercase(), raw[end + 4..].to_vec()))
+}
+
+async fn post(addr: &str, key: &str, from: Option<&str>) -> Option<(u16, String, Vec<u8>)> {
+    let body = format!(r#"{{"rating": 4, "comment": "shared {key}", "key": "{key}"}}"#);
+    let forwarded = from.map_or(String::new(), |ip| format!("X-Forwarded-For: {ip}\r\n"));
+    exchange(
+        addr,
+        format!(
+            "POST /api/reviews HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{forwarded}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await
+}
+
+async fn get(addr: &str, path: &str, auth: bool) -> Option<(u16, String, Vec<u8>)> {
+    let auth = if auth {
+        format!("Authorization: Bearer {TOKEN}\r\n")
+    } else {
+        String::new()
+    };
+    exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\r\n"),
+    )
+    .await
+}
+
+/// Every key in the review table, once per row.
+async fn stored_keys(url: &str) -> Vec<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query("SELECT key FROM reviews WHERE key IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_of_one_replica_under_load_loses_nothing_and_the_other_carries_on() {
+    // Assemble: two replicas on one database, 16 clients posting to both in turn.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("load").await;
+    let (mut one, one_addr) = replica(&url, &[]);
+    let (mut two, two_addr) = replica(&url, &[]);
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let after_kill = Arc::new(Mutex::new(0usize));
+    let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for client in 0..16 {
+        let (one, two) = (one_addr.clone(), two_addr.clone());
+        let (acknowledged, after_kill, killed) =
+            (acknowledged.clone(), after_kill.clone(), killed.clone());
+        clients.push(tokio::spawn(async move {
+            let mut n = 0;
+            while started.elapsed() < Duration::from_millis(2500) {
+                let key = format!("c{client}-n{n}");
+                let to = if (client + n) % 2 == 0 { &one } else { &two };
+                if let Some((201, ..)) = post(to, &key, None).await {
+                    acknowledged.lock().unwrap().push(key);
+                    if to == &two && killed.load(std::sync::atomic::Ordering::SeqCst) {
+                        *after_kill.lock().unwrap() += 1;
+                    }
+                }
+                n += 1;
+            }
+        }));
+    }
+    // Action: kill -9 the first replica in the middle of it.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    one.kill().unwrap();
+    one.wait().unwrap();
+    killed.store(true, std::sync::atomic::Ordering::SeqCst);
+    for client in clients {
+        client.await.unwrap();
+    }
+    // Assert: every acknowledged review is stored, exactly once; the survivor kept storing.
+    let stored = stored_keys(&url).await;
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 100,
+        "the load was real: {}",
+        acknowledged.len()
+    );
+    let mut unique = stored.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), stored.len(), "no review stored twice");
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|k| !stored.contains(k))
+        .collect();
+    assert!(lost.is_empty(), "lost {lost:?}");
+    assert!(
+        *after_kill.lock().unwrap() > 10,
+        "the other replica kept answering"
+    );
+    println!(
+        "replicas: {} acknowledged, {} stored, {} by the survivor after the kill",
+        acknowledged.len(),
+        stored.len(),
+        after_kill.lock().unwrap()
+    );
+    two.kill().unwrap();
+    two.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_agree_on_keys_limits_feeds_and_moderation() {
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("agree").await;
+    // Behind our own proxy, so that one client address can be named on both.
+    let (one, a) = replica(&url, &["--client-rate", "6", "--trust-proxy"]);
+    let (two, b) = replica(&url, &["--client-rate", "6", "--trust-proxy"]);
+
+    // One key, 40 requests, split across the two: one row, one id.
+    let tasks: Vec<_> = (0..40)
+        .map(|n| {
+            let to = if n % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(
+                async move { post(&to, "one-key", Some(&format!("198.51.100.{n}"))).await },
+            )
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (status, _, body) = task.await.unwrap().expect("an answer");
+        assert_eq!(status, 201);
+        ids.push(String::from_utf8(body).unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one id everywhere: {ids:?}");
+    assert_eq!(
+        stored_keys(&url)
+            .await
+            .iter()
+            .filter(|k| *k == "one-key")
+            .count(),
+        1
+    );
+
+    // One client over both replicas is held to its own limit (6 a minute), not twice that.
+    let mut accepted = 0;
+    for n in 0..12 {
+        let to = if n % 2 == 0 { &a } else { &b };
+        let (status, head, _) = post(to, &format!("limited-{n}"), Some("203.0.113.77"))
+            .await
+            .unwrap();
+        match status {
+            201 => accepted += 1,
+            429 => assert!(head.contains("retry-after")),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(accepted, 6, "the limit held across replicas");
+
+    // The same source gives byte-identical feeds with the same ETag on both.
+    let (_, head_a, feed_a) = get(&a, "/feed.json", false).await.unwrap();
+    let (_, head_b, feed_b) = get(&b, "/feed.json", false).await.unwrap();
+    assert_eq!(feed_a, feed_b);
+    let etag = |head: &str| {
+        head.lines()
+            .find(|l| l.starts_with("etag:"))
+            .map(str::to_owned)
+    };
+    assert!(etag(&head_a).is_some());
+    assert_eq!(etag(&head_a), etag(&head_b));
+
+    // Moderation on one replica shows on the other.
+    let list = get(&b, "/api/reviews?status=all&limit=200", true)
+        .await
+        .unwrap();
+    assert_eq!(list.0, 200);
+    let listed: serde_json::Value = serde_json::from_slice(&list.2).unwrap();
+    let first = listed["reviews"][0]["id"].as_i64().unwrap();
+    let hide = exchange(
+        &a,
+        format!("POST /api/reviews/{first}/hide HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 0\r\n\r\n"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hide.0, 200);
+    let hidden = get(&b, "/api/reviews?status=hidden", true).await.unwrap();
+    let hidden: serde_json::Value = serde_json::from_slice(&hidden.2).unwrap();
+    assert_eq!(hidden["reviews"][0]["id"], first);
+    // The summary catches up within its second of caching.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let summary = get(&b, "/api/reviews/summary", false).await.unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&summary.2).unwrap();
+    assert_eq!(
+        summary["count"], 6,
+        "6 stored (the shared key and 5 more) less the hidden one"
+    );
+    for mut child in [one, two] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_postgresql_down_reviews_get_503_the_feed_serves_and_it_recovers_without_restart() {
+    // Assemble.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("outage").await;
+    let (mut server, addr) = replica(&url, &[]);
+    assert_eq!(post(&addr, "before", None).await.unwrap().0, 201);
+    // Action: PostgreSQL goes away.
+    cluster.pause();
+    let started = Instant::now();
+    let (status, head, body) = post(&addr, "during", None).await.expect("an answer");
+    // Assert: a quick, readable 503 that says when to come back; the feed still serves.
+    assert_eq!(status, 503);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(head.contains("retry-after"));
+    let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(error["error"].as_str().unwrap().contains("try again"));
+    assert_eq!(get(&addr, "/feed.json", false).await.unwrap().0, 200);
+    assert_eq!(
+        get(&addr, "/api/reviews/summary", false).await.unwrap().0,
+        503
+    );
+    // Action: it comes back; the same server stores again.
+    cluster.resume();
+    let mut stored = None;
+    for _ in 0..50 {
+        if let Some((201, ..)) = post(&addr, "after", None).await {
+            stored = Some(());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(stored.is_some(), "reviews work again without a restart");
+    let keys = stored_keys(&url).await;
+    assert!(keys.contains(&"before".to_owned()) && keys.contains(&"after".to_owned()));
+    assert!(!keys.contains(&"during".to_owned()));
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

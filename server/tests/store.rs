@@ -1,0 +1,419 @@
+//! One behaviour, two stores: every behaviour below runs against an SQLite file and against a
+//! real PostgreSQL database (a throwaway cluster), through the one `ReviewStore` interface.
+//! Then what only a shared database can show: two replicas at once, and the migrations.
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use newswire_server::store::{
+    self, postgres::PgStore, sqlite::SqliteStore, NewReview, Query, ReviewStore, StoreError,
+    Summary, Visibility, KEY_LIFETIME,
+};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+fn review(key: Option<&str>, rating: u8, comment: &str) -> NewReview {
+    NewReview {
+        rating,
+        comment: comment.into(),
+        subject: "hw-2041".into(),
+        page: "https://riverside-gazette.example/".into(),
+        key: key.map(str::to_owned),
+    }
+}
+
+/// Runs `sql` on the database behind `spec`, beside the store: to age reviews, say.
+async fn raw(spec: &str, sql: &str) {
+    if store::is_postgres(spec) {
+        let (client, connection) = tokio_postgres::connect(spec, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        client.batch_execute(sql).await.unwrap();
+    } else {
+        rusqlite::Connection::open(spec)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
+type Behaviour = fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every behaviour, by name; each gets a fresh, empty database.
+const BEHAVIOURS: &[(&str, Behaviour)] = &[
+    ("ids_keys_and_the_summary", |db| {
+        Box::pin(ids_keys_and_the_summary(db))
+    }),
+    ("moderation_and_listing", |db| {
+        Box::pin(moderation_and_listing(db))
+    }),
+    ("keys_expire_after_a_day", |db| {
+        Box::pin(keys_expire_after_a_day(db))
+    }),
+    ("one_key_at_once_is_one_row", |db| {
+        Box::pin(one_key_at_once_is_one_row(db))
+    }),
+    ("every_review_is_exported", |db| {
+        Box::pin(every_review_is_exported(db))
+    }),
+    ("reopening_keeps_everything", |db| {
+        Box::pin(reopening_keeps_everything(db))
+    }),
+];
+
+async fn ids_keys_and_the_summary(db: String) {
+    // Assemble.
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.summary().await.unwrap(), Summary::of(0, 0));
+    // Action.
+    let a = store.insert(review(Some("a"), 5, "Clear")).await.unwrap();
+    let b = store.insert(review(Some("b"), 2, "Thin")).await.unwrap();
+    let again = store.insert(review(Some("a"), 5, "Clear")).await.unwrap();
+    let reused = store.insert(review(Some("a"), 1, "Changed my mind")).await;
+    let keyless = store.insert(review(None, 3, "")).await.unwrap();
+    // Assert.
+    assert!(a < b && b < keyless, "ids grow: {a} {b} {keyless}");
+    assert_eq!(again, a, "a retry gets the id it already has");
+    assert!(matches!(reused, Err(StoreError::KeyReused)));
+    assert_eq!(store.summary().await.unwrap(), Summary::of(3, 10));
+    assert!(store.next_id() > keyless);
+    store.close().await;
+}
+
+async fn moderation_and_listing(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=5u8 {
+        ids.push(
+            store
+                .insert(review(Some(&format!("m{n}")), n, &format!("r{n}")))
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(store.set_hidden(ids[0], true).await.unwrap());
+    assert!(
+        store.set_hidden(ids[0], true).await.unwrap(),
+        "hiding twice is fine"
+    );
+    assert!(
+        !store.set_hidden(ids[4] + 1000, true).await.unwrap(),
+        "no such review"
+    );
+    // The summary leaves the hidden review out at once.
+    assert_eq!(store.summary().await.unwrap(), Summary::of(4, 14));
+    let page = |visibility, after, limit| Query {
+        visibility,
+        since: 0,
+        after,
+        limit,
+    };
+    let visible = store.list(page(Visibility::Visible, 0, 10)).await.unwrap();
+    assert_eq!(
+        visible.iter().map(|r| r.rating).collect::<Vec<_>>(),
+        [2, 3, 4, 5]
+    );
+    let hidden = store.list(page(Visibility::Hidden, 0, 10)).await.unwrap();
+    assert_eq!(
+        (hidden.len(), hidden[0].hidden, hidden[0].comment.as_str()),
+        (1, true, "r1")
+    );
+    let first = store.list(page(Visibility::All, 0, 2)).await.unwrap();
+    let next = store
+        .list(page(Visibility::All, first[1].id, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        next[0].comment, "r3",
+        "the cursor continues after the last id"
+    );
+    let future = Query {
+        since: store::now() + 3600,
+        ..page(Visibility::All, 0, 10)
+    };
+    assert!(store.list(future).await.unwrap().is_empty());
+    assert!(store.set_hidden(ids[0], false).await.unwrap());
+    assert_eq!(store.summary().await.unwrap(), Summary::of(5, 15));
+    store.close().await;
+}
+
+async fn keys_expire_after_a_day(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let first = store.insert(review(Some("k1"), 4, "first")).await.unwrap();
+    assert_eq!(
+        store.expire_keys(store::now()).await.unwrap(),
+        0,
+        "not within the day"
+    );
+    raw(
+        &db,
+        &format!(
+            "UPDATE reviews SET created_at = created_at - {}",
+            KEY_LIFETIME + 60
+        ),
+    )
+    .await;
+    assert_eq!(store.expire_keys(store::now()).await.unwrap(), 1);
+    let second = store.insert(review(Some("k1"), 2, "other")).await.unwrap();
+    assert_ne!(first, second, "an expired key stores a new review");
+    assert_eq!(store.summary().await.unwrap().count, 2);
+    store.close().await;
+}
+
+async fn one_key_at_once_is_one_row(db: String) {
+    let store: Arc<dyn ReviewStore> = store::open(&db).await.unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.insert(review(Some("same"), 4, "once")).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one id for every copy");
+    assert_eq!(store.summary().await.unwrap().count, 1, "one row");
+    store.close().await;
+}
+
+async fn every_review_is_exported(db: String) {
+    let store = store::open(&db).await.unwrap();
+    for n in 0..1234 {
+        store
+            .insert(review(None, 1 + (n % 5) as u8, &format!("n{n}")))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let done = store::for_each_review(&*store, |r| {
+        seen.push(r.comment);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert!(done.is_ok());
+    assert_eq!(seen.len(), 1234, "every page");
+    assert_eq!((seen[0].as_str(), seen[1233].as_str()), ("n0", "n1233"));
+    // A reader that stops early stops the export.
+    let mut taken = 0;
+    let stopped = store::for_each_review(&*store, |_| {
+        taken += 1;
+        if taken == 3 {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        } else {
+            Ok(())
+        }
+    })
+    .await
+    .unwrap();
+    assert!(stopped.is_err() && taken == 3);
+    store.close().await;
+}
+
+async fn reopening_keeps_everything(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let id = store.insert(review(Some("r"), 5, "kept")).await.unwrap();
+    store.set_hidden(id, true).await.unwrap();
+    store.close().await;
+    drop(store);
+    // Opening again runs no migration twice and loses nothing.
+    let again = store::open(&db).await.unwrap();
+    assert_eq!(again.summary().await.unwrap(), Summary::of(0, 0));
+    assert_eq!(
+        again.insert(review(Some("r"), 5, "kept")).await.unwrap(),
+        id
+    );
+    assert!(again.next_id() > id);
+    again.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sqlite_store_behaves() {
+    for (name, behaviour) in BEHAVIOURS {
+        let dir =
+            std::env::temp_dir().join(format!("newswire-behaviour-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        behaviour(dir.join("reviews.db").display().to_string()).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_postgres_store_behaves() {
+    let cluster = pg::Cluster::start();
+    for (name, behaviour) in BEHAVIOURS {
+        behaviour(cluster.database(name).await).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_share_keys_and_limits() {
+    // Assemble: two stores on one database, as two replicas have.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("replicas").await;
+    let one: Arc<dyn ReviewStore> = Arc::new(PgStore::open(&db).await.unwrap());
+    let two: Arc<dyn ReviewStore> = Arc::new(PgStore::open(&db).await.unwrap());
+    // Action: the same key, forty times, half to each replica, at once.
+    let tasks: Vec<_> = (0..40)
+        .map(|n| {
+            let store = if n % 2 == 0 { one.clone() } else { two.clone() };
+            tokio::spawn(async move { store.insert(review(Some("both"), 3, "one row")).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap());
+    }
+    // Assert: one id everywhere, one row; a changed body is refused on either.
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(one.summary().await.unwrap().count, 1);
+    assert!(matches!(
+        two.insert(review(Some("both"), 1, "changed")).await,
+        Err(StoreError::KeyReused)
+    ));
+    // Rate windows are counted once for both.
+    let window = 1_000_000;
+    assert_eq!(
+        one.count_hit("client 192.0.2.1", window).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        two.count_hit("client 192.0.2.1", window).await.unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        one.count_hit("client 192.0.2.2", window).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        two.count_hit("client 192.0.2.1", window + 60)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_file_written_before_migrations_upgrades_and_moves_to_postgres_whole() {
+    // Assemble: a copy of a database written by the release before versioned migrations:
+    // six reviews, one hidden, keys, a multi-line and a non-ASCII comment.
+    let dir = std::env::temp_dir().join(format!("newswire-upgrade-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("reviews.db");
+    std::fs::copy("tests/fixtures/reviews-before-migrations.db", &file).unwrap();
+    let before = rows(&file);
+    assert_eq!(before.len(), 6);
+
+    // Action: the server opens it (and so migrates it).
+    let opened = SqliteStore::open(&file).unwrap();
+    assert_eq!(opened.summary().await.unwrap(), Summary::of(5, 19));
+    opened.close().await;
+    drop(opened);
+
+    // Assert: every row as it was (but for keys more than a day old, which the store forgets
+    // when it opens), and the schema at the newest version.
+    let forgotten = store::now() - KEY_LIFETIME;
+    let expected: Vec<Row> = before
+        .iter()
+        .cloned()
+        .map(|mut row| {
+            if row.6 < forgotten {
+                row.1 = None;
+            }
+            row
+        })
+        .collect();
+    assert_eq!(rows(&file), expected);
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert!(version >= 2);
+    // A file from a newer release is refused, not damaged.
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    assert!(matches!(
+        SqliteStore::open(&file),
+        Err(StoreError::TooNew(99, _))
+    ));
+    conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+        .unwrap();
+    drop(conn);
+
+    // Action: move it into PostgreSQL with the command a publisher runs.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("moved").await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newswire-server"))
+        .args(["migrate", "--from"])
+        .arg(&file)
+        .args(["--to", &url])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("copied 6 reviews"));
+    // Assert: the same rows, ids, keys and moderation; new ids continue after them.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let moved: Vec<Row> = client
+        .query(
+            "SELECT id, key, rating::INT8, comment, subject, page, created_at, hidden FROM reviews ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)))
+        .collect();
+    assert_eq!(moved, expected);
+    let store = PgStore::open(&url).await.unwrap();
+    let id = store.insert(review(None, 4, "new")).await.unwrap();
+    assert_eq!(id, 7);
+    // Moving again into a database that holds reviews is refused.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_newswire-server"))
+        .args(["migrate", "--from"])
+        .arg(&file)
+        .args(["--to", &url])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds reviews"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+type Row = (i64, Option<String>, i64, String, String, String, i64, bool);
+
+/// Every row of the SQLite file, as stored.
+fn rows(file: &std::path::Path) -> Vec<Row> {
+    let conn = rusqlite::Connection::open(file).unwrap();
+    let mut statement = conn
+        .prepare("SELECT id, key, rating, comment, subject, page, created_at, hidden FROM reviews ORDER BY id")
+        .unwrap();
+    statement
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
