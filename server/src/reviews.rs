@@ -266,6 +266,7 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
         subject,
         page,
         key,
+        at: None,
     })
 }
 

@@ -70,6 +70,9 @@ pub struct NewReview {
     pub subject: String,
     pub page: String,
     pub key: Option<String>,
+    /// When it was written, in seconds since the epoch; `None` is now. Only the demo's sample
+    /// reviews are dated in the past.
+    pub at: Option<i64>,
 }
 
 /// A stored review, as the publisher's tools see it.
@@ -86,11 +89,103 @@ pub struct Review {
 }
 
 /// Which reviews a listing wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Visibility {
     Visible,
     Hidden,
+    #[default]
     All,
+}
+
+/// The publisher's console's filters; each one left empty matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub rating: Option<u8>,
+    pub visibility: Visibility,
+    /// Created at or after this time (seconds since the epoch).
+    pub from: Option<i64>,
+    /// Created before this time.
+    pub to: Option<i64>,
+    /// The partner site: the origin of the review's page (`https://partner.example`).
+    pub partner: Option<String>,
+    /// The story: the review's subject (the id of the headline the reader saw).
+    pub story: Option<String>,
+    /// Text the comment contains, compared without regard to case.
+    pub text: Option<String>,
+}
+
+/// One group in the console's overview: a partner site or a story.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Group {
+    /// The partner's origin, or the story's id.
+    pub name: String,
+    pub count: i64,
+    pub average: f64,
+    /// The newest review's time.
+    pub last: i64,
+}
+
+/// What the console's overview shows, over every review (hidden ones included).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Stats {
+    pub count: i64,
+    pub hidden: i64,
+    /// `None` while there are no reviews.
+    pub average: Option<f64>,
+    /// How many reviews gave 1, 2, 3, 4 and 5 stars.
+    pub ratings: [i64; 5],
+    /// Reviews per UTC day (days since the epoch), from the day asked for; days without
+    /// reviews are left out.
+    pub per_day: Vec<(i64, i64)>,
+    /// Per partner site, most reviews first.
+    pub partners: Vec<Group>,
+    /// Per story, most reviews first.
+    pub stories: Vec<Group>,
+}
+
+/// Requests for the feed and for the rendered widget from one partner origin on one UTC
+/// day: where the widget is shown. Counted from the `Origin` header only; nothing that could
+/// identify a reader is kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Views {
+    pub origin: String,
+    /// Days since the epoch.
+    pub day: i64,
+    pub feed: i64,
+    pub widget: i64,
+}
+
+/// The origin (`scheme://host[:port]`, lower case) of a review's page; empty when the page is
+/// not an http(s) address. Kept in its own column, so that the console can filter and group
+/// by partner site.
+pub fn origin_of(page: &str) -> String {
+    let lower = page.trim().to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("https://")
+        .map(|r| ("https://", r))
+        .or_else(|| lower.strip_prefix("http://").map(|r| ("http://", r)))
+    else {
+        return String::new();
+    };
+    let host = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() {
+        return String::new();
+    }
+    format!("{}{host}", rest.0)
+}
+
+/// A `LIKE` pattern that finds `text` anywhere, with `\` as the escape for its own `%`, `_`
+/// and `\`.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// One page of a listing.
@@ -149,6 +244,34 @@ pub trait ReviewStore: Send + Sync {
     /// A plausible id for the next review: what a honeypot answer shows a bot, with no
     /// database work.
     fn next_id(&self) -> i64;
+
+    /// The console's page of reviews matching `filter`, newest first, with ids below
+    /// `before` (the cursor from the page before).
+    async fn find(
+        &self,
+        filter: Filter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Review>, StoreError>;
+
+    /// The console's overview; reviews per day from `since_day` (days since the epoch).
+    async fn stats(&self, since_day: i64) -> Result<Stats, StoreError>;
+
+    /// Starts an admin session: `id` is the hash of the session's cookie, `csrf` the token
+    /// its forms carry.
+    async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError>;
+
+    /// The CSRF token of session `id`, if it exists and has not expired by `now`.
+    async fn session(&self, id: &str, now: i64) -> Result<Option<String>, StoreError>;
+
+    /// Ends session `id` (and forgets every expired one).
+    async fn end_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
+
+    /// Adds counted requests to the per-origin, per-day totals.
+    async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError>;
+
+    /// The per-origin, per-day totals from `since_day`, newest day first.
+    async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError>;
 
     /// Stops taking reviews and waits until every one already accepted is committed.
     async fn close(&self);

@@ -21,8 +21,8 @@
 //!   replicas that start together do not race; `schema_migrations` records each step.
 
 use super::{
-    now, NewReview, Query, Review, ReviewStore, StoreError, Summary, Visibility, KEY_LIFETIME,
-    KEY_SWEEP,
+    contains_pattern, now, origin_of, Filter, Group, NewReview, Query, Review, ReviewStore, Stats,
+    StoreError, Summary, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -41,7 +41,8 @@ const SUMMARY_AGE: Duration = Duration::from_secs(1);
 const MIGRATION_LOCK: i64 = 0x6e65_7773_7769_7265;
 
 /// The schema, one step per release that changed it.
-const MIGRATIONS: &[&str] = &["CREATE TABLE reviews (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE reviews (
         id         BIGSERIAL PRIMARY KEY,
         key        TEXT UNIQUE,
         rating     SMALLINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
@@ -57,7 +58,26 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE reviews (
         window_start BIGINT NOT NULL,
         hits         BIGINT NOT NULL,
         PRIMARY KEY (key, window_start)
-    );"];
+    );",
+    // The publisher's console: reviews by partner site (filled in for the reviews already
+    // stored, as `store::origin_of` would), sessions, and where the widget is shown.
+    "ALTER TABLE reviews ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    UPDATE reviews SET origin = lower(substring(page from '(?i)^(https?://[^/?#]+)'))
+        WHERE page ~* '^https?://[^/?#]';
+    CREATE INDEX reviews_origin ON reviews (origin);
+    CREATE TABLE admin_sessions (
+        id      TEXT PRIMARY KEY,
+        csrf    TEXT NOT NULL,
+        expires BIGINT NOT NULL
+    );
+    CREATE TABLE widget_views (
+        origin TEXT NOT NULL,
+        day    BIGINT NOT NULL,
+        feed   BIGINT NOT NULL DEFAULT 0,
+        widget BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (origin, day)
+    );",
+];
 
 /// A pool of connections to one PostgreSQL database.
 pub struct PgStore {
@@ -286,8 +306,8 @@ impl ReviewStore for PgStore {
                 let client = self.client().await?;
                 let inserted = client
                     .query_opt(
-                        "INSERT INTO reviews (key, rating, comment, subject, page, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)
+                        "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)
                          ON CONFLICT (key) DO NOTHING RETURNING id",
                         &[
                             &review.key,
@@ -295,7 +315,8 @@ impl ReviewStore for PgStore {
                             &review.comment,
                             &review.subject,
                             &review.page,
-                            &now(),
+                            &review.at.unwrap_or_else(now),
+                            &origin_of(&review.page),
                         ],
                     )
                     .await?;
@@ -425,6 +446,193 @@ impl ReviewStore for PgStore {
 
     fn next_id(&self) -> i64 {
         self.latest.load(Ordering::Relaxed) + 1
+    }
+
+    async fn find(
+        &self,
+        filter: Filter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Review>, StoreError> {
+        let hidden = match filter.visibility {
+            Visibility::Visible => "NOT hidden",
+            Visibility::Hidden => "hidden",
+            Visibility::All => "TRUE",
+        };
+        let rating = filter.rating.map(i16::from);
+        let text = filter.text.as_deref().map(contains_pattern);
+        self.timed(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT id, rating, comment, subject, page, created_at, hidden FROM reviews
+                         WHERE {hidden}
+                           AND ($1::SMALLINT IS NULL OR rating = $1)
+                           AND ($2::BIGINT IS NULL OR created_at >= $2)
+                           AND ($3::BIGINT IS NULL OR created_at < $3)
+                           AND ($4::TEXT IS NULL OR origin = $4)
+                           AND ($5::TEXT IS NULL OR subject = $5)
+                           AND ($6::TEXT IS NULL OR comment ILIKE $6 ESCAPE '\\')
+                           AND ($7::BIGINT IS NULL OR id < $7)
+                         ORDER BY id DESC LIMIT $8"
+                    ),
+                    &[
+                        &rating,
+                        &filter.from,
+                        &filter.to,
+                        &filter.partner,
+                        &filter.story,
+                        &text,
+                        &before,
+                        &(limit as i64),
+                    ],
+                )
+                .await?;
+            Ok(rows.iter().map(review_from_row).collect())
+        })
+        .await
+    }
+
+    async fn stats(&self, since_day: i64) -> Result<Stats, StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one(
+                    "SELECT COUNT(*), COUNT(*) FILTER (WHERE hidden), AVG(rating)::FLOAT8 FROM reviews",
+                    &[],
+                )
+                .await?;
+            let mut stats = Stats {
+                count: row.get(0),
+                hidden: row.get(1),
+                average: row.get(2),
+                ..Stats::default()
+            };
+            for row in client
+                .query("SELECT rating, COUNT(*) FROM reviews GROUP BY rating", &[])
+                .await?
+            {
+                let rating: i16 = row.get(0);
+                if let Some(slot) = stats.ratings.get_mut((rating - 1) as usize) {
+                    *slot = row.get(1);
+                }
+            }
+            stats.per_day = client
+                .query(
+                    "SELECT created_at / 86400 AS day, COUNT(*) FROM reviews
+                     WHERE created_at >= $1 GROUP BY day ORDER BY day",
+                    &[&(since_day * 86_400)],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            for (column, into) in [("origin", &mut stats.partners), ("subject", &mut stats.stories)] {
+                *into = client
+                    .query(
+                        &format!(
+                            "SELECT {column}, COUNT(*), AVG(rating)::FLOAT8, MAX(created_at) FROM reviews
+                             GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT 100"
+                        ),
+                        &[],
+                    )
+                    .await?
+                    .iter()
+                    .map(|r| Group {
+                        name: r.get(0),
+                        count: r.get(1),
+                        average: r.get(2),
+                        last: r.get(3),
+                    })
+                    .collect();
+            }
+            Ok(stats)
+        })
+        .await
+    }
+
+    async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO admin_sessions (id, csrf, expires) VALUES ($1, $2, $3)",
+                    &[&id, &csrf, &expires],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, id: &str, now: i64) -> Result<Option<String>, StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT csrf FROM admin_sessions WHERE id = $1 AND expires > $2",
+                    &[&id, &now],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
+        })
+        .await
+    }
+
+    async fn end_session(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM admin_sessions WHERE id = $1 OR expires <= $2",
+                    &[&id, &now],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            for v in views {
+                client
+                    .execute(
+                        "INSERT INTO widget_views (origin, day, feed, widget) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (origin, day) DO UPDATE SET
+                           feed = widget_views.feed + excluded.feed,
+                           widget = widget_views.widget + excluded.widget",
+                        &[&v.origin, &v.day, &v.feed, &v.widget],
+                    )
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError> {
+        self.timed(async {
+            let client = self.client().await?;
+            Ok(client
+                .query(
+                    "SELECT origin, day, feed, widget FROM widget_views WHERE day >= $1
+                     ORDER BY day DESC, feed + widget DESC, origin",
+                    &[&since_day],
+                )
+                .await?
+                .iter()
+                .map(|r| Views {
+                    origin: r.get(0),
+                    day: r.get(1),
+                    feed: r.get(2),
+                    widget: r.get(3),
+                })
+                .collect())
+        })
+        .await
     }
 
     /// Nothing is held back: every review is committed before its call returns.

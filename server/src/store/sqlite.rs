@@ -16,8 +16,8 @@
 //! place with every review kept.
 
 use super::{
-    now, NewReview, Query, Review, ReviewStore, StoreError, Summary, Visibility, KEY_LIFETIME,
-    KEY_SWEEP,
+    contains_pattern, now, Filter, Group, NewReview, Query, Review, ReviewStore, Stats, StoreError,
+    Summary, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -57,6 +57,34 @@ const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[
     // Key expiry and listings by date.
     |conn| {
         conn.execute_batch("CREATE INDEX IF NOT EXISTS reviews_created_at ON reviews (created_at);")
+    },
+    // The publisher's console: reviews by partner site (filled in for the reviews already
+    // stored), sessions, and where the widget is shown.
+    |conn| {
+        conn.execute_batch(
+            "ALTER TABLE reviews ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+             CREATE TABLE admin_sessions (
+                 id      TEXT PRIMARY KEY,
+                 csrf    TEXT NOT NULL,
+                 expires INTEGER NOT NULL
+             );
+             CREATE TABLE widget_views (
+                 origin TEXT NOT NULL,
+                 day    INTEGER NOT NULL,
+                 feed   INTEGER NOT NULL DEFAULT 0,
+                 widget INTEGER NOT NULL DEFAULT 0,
+                 PRIMARY KEY (origin, day)
+             );",
+        )?;
+        let pages: Vec<(i64, String)> = conn
+            .prepare("SELECT id, page FROM reviews")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut update = conn.prepare("UPDATE reviews SET origin = ?1 WHERE id = ?2")?;
+        for (id, page) in pages {
+            update.execute(params![super::origin_of(&page), id])?;
+        }
+        conn.execute_batch("CREATE INDEX reviews_origin ON reviews (origin);")
     },
 ];
 
@@ -250,6 +278,171 @@ impl ReviewStore for SqliteStore {
         self.latest.load(std::sync::atomic::Ordering::Relaxed) + 1
     }
 
+    async fn find(
+        &self,
+        filter: Filter,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Review>, StoreError> {
+        self.read(move |conn| {
+            let hidden = match filter.visibility {
+                Visibility::Visible => "hidden = 0",
+                Visibility::Hidden => "hidden = 1",
+                Visibility::All => "1",
+            };
+            let mut statement = conn.prepare(&format!(
+                "SELECT id, rating, comment, subject, page, created_at, hidden FROM reviews
+                 WHERE {hidden}
+                   AND (?1 IS NULL OR rating = ?1)
+                   AND (?2 IS NULL OR created_at >= ?2)
+                   AND (?3 IS NULL OR created_at < ?3)
+                   AND (?4 IS NULL OR origin = ?4)
+                   AND (?5 IS NULL OR subject = ?5)
+                   AND (?6 IS NULL OR comment LIKE ?6 ESCAPE '\\')
+                   AND (?7 IS NULL OR id < ?7)
+                 ORDER BY id DESC LIMIT ?8"
+            ))?;
+            let rows = statement.query_map(
+                params![
+                    filter.rating,
+                    filter.from,
+                    filter.to,
+                    filter.partner,
+                    filter.story,
+                    filter.text.as_deref().map(contains_pattern),
+                    before,
+                    limit as i64
+                ],
+                review_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn stats(&self, since_day: i64) -> Result<Stats, StoreError> {
+        self.read(move |conn| {
+            let mut stats = conn.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(hidden), 0), AVG(rating) FROM reviews",
+                [],
+                |r| {
+                    Ok(Stats {
+                        count: r.get(0)?,
+                        hidden: r.get(1)?,
+                        average: r.get(2)?,
+                        ..Stats::default()
+                    })
+                },
+            )?;
+            let mut ratings =
+                conn.prepare("SELECT rating, COUNT(*) FROM reviews GROUP BY rating")?;
+            for row in ratings.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+                let (rating, count) = row?;
+                if let Some(slot) = stats.ratings.get_mut((rating - 1) as usize) {
+                    *slot = count;
+                }
+            }
+            stats.per_day = conn
+                .prepare(
+                    "SELECT created_at / 86400 AS day, COUNT(*) FROM reviews
+                     WHERE created_at >= ?1 GROUP BY day ORDER BY day",
+                )?
+                .query_map(params![since_day * 86_400], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let group = |column: &str| -> Result<Vec<Group>, StoreError> {
+                let mut statement = conn.prepare(&format!(
+                    "SELECT {column}, COUNT(*), AVG(rating), MAX(created_at) FROM reviews
+                     GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT 100"
+                ))?;
+                let rows = statement.query_map([], |r| {
+                    Ok(Group {
+                        name: r.get(0)?,
+                        count: r.get(1)?,
+                        average: r.get(2)?,
+                        last: r.get(3)?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            };
+            stats.partners = group("origin")?;
+            stats.stories = group("subject")?;
+            Ok(stats)
+        })
+        .await
+    }
+
+    async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError> {
+        let (id, csrf) = (id.to_owned(), csrf.to_owned());
+        self.read(move |conn| {
+            conn.execute(
+                "INSERT INTO admin_sessions (id, csrf, expires) VALUES (?1, ?2, ?3)",
+                params![id, csrf, expires],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, id: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT csrf FROM admin_sessions WHERE id = ?1 AND expires > ?2",
+                    params![id, now],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn end_session(&self, id: &str, now: i64) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| {
+            conn.execute(
+                "DELETE FROM admin_sessions WHERE id = ?1 OR expires <= ?2",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare(
+                "INSERT INTO widget_views (origin, day, feed, widget) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (origin, day)
+                 DO UPDATE SET feed = feed + excluded.feed, widget = widget + excluded.widget",
+            )?;
+            for v in views {
+                statement.execute(params![v.origin, v.day, v.feed, v.widget])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError> {
+        self.read(move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT origin, day, feed, widget FROM widget_views WHERE day >= ?1
+                 ORDER BY day DESC, feed + widget DESC, origin",
+            )?;
+            let rows = statement.query_map(params![since_day], |r| {
+                Ok(Views {
+                    origin: r.get(0)?,
+                    day: r.get(1)?,
+                    feed: r.get(2)?,
+                    widget: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
     async fn close(&self) {
         self.stop();
     }
@@ -380,15 +573,16 @@ fn insert_one(
     created_at: i64,
 ) -> rusqlite::Result<Result<Stored, StoreError>> {
     let inserted = tx.execute(
-        "INSERT INTO reviews (key, rating, comment, subject, page, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO NOTHING",
+        "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING",
         params![
             review.key,
             review.rating,
             review.comment,
             review.subject,
             review.page,
-            created_at
+            review.at.unwrap_or(created_at),
+            super::origin_of(&review.page),
         ],
     )?;
     if inserted == 1 {
