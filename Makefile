@@ -34,7 +34,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 	fmt-check clippy test-native test-browser test-server test-e2e
 
 help:
-	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/"
+	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/ (console at /admin)"
 	@echo "make test   fmt, clippy (host and wasm32), native, browser, server (SQLite and PostgreSQL) and end-to-end tests"
 	@echo "make bench  bytes, time to content, host impact and memory in Chromium; server load"
 	@echo "make size-nightly  the wire bytes of an optional nightly build-std variant (installs nightly)"
@@ -136,8 +136,16 @@ $(SERVER): $(SERVER_SOURCES)
 # ---------------------------------------------------------------- demo
 
 # The demo needs the build tools, not the browser the tests drive.
+# The publisher's console is on at /admin: with NEWSWIRE_ADMIN_TOKEN from the environment, or
+# a token made for this run and printed. The first start stores a few sample reviews.
 demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed build $(SERVER)
-	$(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json --db newswire.db --www $(DIST)
+	@token="$${NEWSWIRE_ADMIN_TOKEN:-}"; \
+	if [ -z "$$token" ]; then \
+		token=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n'); \
+		echo "The console's token for this run: $$token (set NEWSWIRE_ADMIN_TOKEN to choose one)"; \
+	fi; \
+	NEWSWIRE_ADMIN_TOKEN="$$token" $(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json \
+		--db newswire.db --www $(DIST) --seed-demo
 
 dev: tools
 	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked
@@ -164,7 +172,7 @@ test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
 test-server: tool-postgres
 	cargo test -p newswire-server
 
-test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium
+test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres
 	cargo build -p newswire-server
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
 		node --test --test-concurrency=1 tests/e2e/

@@ -33,7 +33,8 @@ usage: newswire-server [OPTIONS]
   --header-timeout SECS   time to send a request's headers; also how long an idle
                           keep-alive connection stays open             (default 10)
   --body-timeout SECS     time to send a review's body; a connection where nothing moves
-                          for three times this is closed               (default 10)";
+                          for three times this is closed               (default 10)
+  --seed-demo             store the demo's sample reviews if the database has none";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,7 @@ pub struct Options {
     pub max_connections: usize,
     pub header_timeout: u64,
     pub body_timeout: u64,
+    pub seed_demo: bool,
 }
 
 impl Default for Options {
@@ -115,6 +117,7 @@ impl Default for Options {
             max_connections: 8192,
             header_timeout: 10,
             body_timeout: 10,
+            seed_demo: false,
         }
     }
 }
@@ -226,6 +229,10 @@ impl Options {
                 "-h" | "--help" => return Err(String::new()),
                 "--trust-proxy" => {
                     options.trust_proxy = true;
+                    continue;
+                }
+                "--seed-demo" => {
+                    options.seed_demo = true;
                     continue;
                 }
                 _ => {}

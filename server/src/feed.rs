@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state.views.record(&headers, crate::views::Asked::Feed);
     let mut response = match state.feed.current().await {
         Some(served) => {
             let mut response = if if_none_match(&headers, &served.etag) {

@@ -9,7 +9,9 @@ pub mod admin;
 pub mod assets;
 pub mod cli;
 pub mod connections;
+pub mod console;
 pub mod convert;
+pub mod demo;
 pub mod export;
 pub mod feed;
 pub mod http;
@@ -18,6 +20,7 @@ pub mod origins;
 pub mod reviews;
 pub mod source;
 pub mod store;
+pub mod views;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -87,6 +90,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Failed admin sign-ins, per client.
     pub admin_failures: Arc<Limits>,
+    /// Where the widget is shown: requests per partner origin and day.
+    pub views: Arc<views::Counter>,
     inflight: Arc<Semaphore>,
     review_permits: Arc<Semaphore>,
 }
@@ -107,6 +112,7 @@ impl AppState {
                 admin::FAILURES_PER_MINUTE,
                 Rate::per_second(1000),
             )),
+            views: Arc::new(views::Counter::default()),
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             policy: Arc::new(policy),
@@ -142,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/newswire/v", assets::releases(&state.www))
         .nest_service("/newswire", assets::widget(&state.www))
         .route_service("/configurator", assets::configurator(&state.www))
+        .merge(console::router())
         .fallback_service(assets::pages(&state.www))
         .layer(shed);
     public

@@ -225,8 +225,17 @@ async fn serve(options: Options) -> ExitCode {
     if let Origins::Loopback = policy.origins {
         eprintln!("newswire-server: no --allow-origin given; reviews are accepted from loopback pages only");
     }
+    if options.seed_demo {
+        match newswire_server::demo::seed(&*store).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("newswire-server: stored {n} sample reviews for the demo"),
+            Err(err) => eprintln!("newswire-server: the sample reviews were not stored: {err}"),
+        }
+    }
+    let console = policy.admin_token.is_some();
     let state = AppState::new(feed, options.www.clone(), store, policy);
     tokio::spawn(state.feed.clone().poll());
+    tokio::spawn(state.views.clone().run(state.store.clone()));
     // Tests and scripts read this line to learn the port. A closed stdout must not stop
     // the server, so these writes may fail.
     {
@@ -234,10 +243,19 @@ async fn serve(options: Options) -> ExitCode {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "newswire-server listening on http://{addr}");
         let _ = writeln!(out, "demo page: http://{addr}/");
+        let _ = if console {
+            writeln!(out, "publisher's console: http://{addr}/admin")
+        } else {
+            writeln!(
+                out,
+                "publisher's console: off (start with --admin-token-file to turn it on)"
+            )
+        };
         let _ = out.flush();
     }
-    let store = state.store.clone();
+    let (store, views) = (state.store.clone(), state.views.clone());
     let served = newswire_server::serve(listener, state, shutdown_signal()).await;
+    views.flush(&*store).await;
     // Every request has had its answer; commit whatever the writer still holds.
     store.close().await;
     match served {

@@ -18,6 +18,28 @@ use std::time::{Duration, SystemTime};
 pub struct Served {
     pub body: Bytes,
     pub etag: String,
+    /// How many items it has.
+    pub items: usize,
+}
+
+/// How the feed source is doing, for the publisher's console.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// The file or the URL.
+    pub source: String,
+    pub is_url: bool,
+    /// When a read or a poll last gave a usable feed (seconds since the epoch).
+    pub last_good: Option<i64>,
+    /// When the source was last read or polled, whatever came of it.
+    pub last_check: Option<i64>,
+    /// The last failure, and when.
+    pub last_error: Option<(i64, String)>,
+    /// Items in the feed served now.
+    pub items: usize,
+    /// The `ETag` of the feed served now.
+    pub etag: Option<String>,
+    /// When the next poll is due (URL sources).
+    pub next_poll: Option<i64>,
 }
 
 enum Origin {
@@ -37,6 +59,7 @@ pub struct FeedSource {
     origin: Origin,
     headline_category: String,
     current: RwLock<Option<Served>>,
+    health: Mutex<Health>,
 }
 
 /// Converts `bytes` (any accepted format) into what is served: a JSON Feed goes out byte for
@@ -53,15 +76,21 @@ pub fn prepare(bytes: &[u8], headline_category: &str) -> Result<Served, convert:
     } else {
         Bytes::from(feed.to_string())
     };
+    let items = feed["items"].as_array().map_or(0, Vec::len);
     Ok(Served {
         etag: etag(&body),
         body,
+        items,
     })
 }
 
 impl FeedSource {
     /// A feed file, read at the first request and again whenever it changes.
     pub fn file(path: PathBuf, headline_category: &str) -> Self {
+        let health = Health {
+            source: path.display().to_string(),
+            ..Health::default()
+        };
         FeedSource {
             origin: Origin::File {
                 path,
@@ -69,16 +98,44 @@ impl FeedSource {
             },
             headline_category: headline_category.to_owned(),
             current: RwLock::new(None),
+            health: Mutex::new(health),
         }
     }
 
     /// A feed URL; [`FeedSource::poll`] keeps it fresh.
     pub fn url(url: String, interval: Duration, headline_category: &str) -> Self {
+        let health = Health {
+            source: url.clone(),
+            is_url: true,
+            ..Health::default()
+        };
         FeedSource {
             origin: Origin::Url { url, interval },
             headline_category: headline_category.to_owned(),
             current: RwLock::new(None),
+            health: Mutex::new(health),
         }
+    }
+
+    /// How the source is doing now.
+    pub fn health(&self) -> Health {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn note(&self, change: impl FnOnce(&mut Health)) {
+        change(&mut self.health.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    fn failed(&self, message: String) {
+        eprintln!("newswire-server: {message}");
+        let now = crate::store::now();
+        self.note(|h| {
+            h.last_check = Some(now);
+            h.last_error = Some((now, message));
+        });
     }
 
     /// Whether `spec` (a `--feed` value) names a URL rather than a file.
@@ -102,7 +159,7 @@ impl FeedSource {
                     Ok(bytes) => {
                         self.accept(bytes, &path.display().to_string()).await;
                     }
-                    Err(err) => eprintln!("newswire-server: cannot read {}: {err}", path.display()),
+                    Err(err) => self.failed(format!("cannot read {}: {err}", path.display())),
                 }
             }
         }
@@ -119,13 +176,20 @@ impl FeedSource {
         let prepared = tokio::task::spawn_blocking(move || prepare(&bytes, &category)).await;
         match prepared {
             Ok(Ok(served)) => {
+                let now = crate::store::now();
+                self.note(|h| {
+                    h.last_good = Some(now);
+                    h.last_check = Some(now);
+                    h.items = served.items;
+                    h.etag = Some(served.etag.clone());
+                });
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(served);
                 true
             }
             Ok(Err(err)) => {
-                eprintln!(
-                    "newswire-server: {from} is not a usable feed ({err}); serving the last good copy"
-                );
+                self.failed(format!(
+                    "{from} is not a usable feed ({err}); serving the last good copy"
+                ));
                 false
             }
             Err(_) => false,
@@ -158,12 +222,20 @@ impl FeedSource {
                         (None, None)
                     };
                 }
-                Ok(Ok(Fetch::Unchanged)) => {}
-                Ok(Err(err)) => eprintln!(
-                    "newswire-server: polling {url} failed ({err}); serving the last good copy"
-                ),
+                Ok(Ok(Fetch::Unchanged)) => {
+                    let now = crate::store::now();
+                    self.note(|h| {
+                        h.last_good = Some(now);
+                        h.last_check = Some(now);
+                    });
+                }
+                Ok(Err(err)) => self.failed(format!(
+                    "polling {url} failed ({err}); serving the last good copy"
+                )),
                 Err(_) => {}
             }
+            let next = crate::store::now() + interval.as_secs() as i64;
+            self.note(|h| h.next_poll = Some(next));
             tokio::time::sleep(interval).await;
         }
     }

@@ -62,6 +62,10 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("reopening_keeps_everything", |db| {
         Box::pin(reopening_keeps_everything(db))
     }),
+    ("the_console_finds_and_counts", |db| {
+        Box::pin(the_console_finds_and_counts(db))
+    }),
+    ("sessions_and_views", |db| Box::pin(sessions_and_views(db))),
 ];
 
 async fn ids_keys_and_the_summary(db: String) {

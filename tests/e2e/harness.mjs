@@ -11,12 +11,16 @@ export const SERVER_BIN = process.env.NEWSWIRE_SERVER || 'target/debug/newswire-
 export const DIST = process.env.NEWSWIRE_DIST || 'dist';
 export const FIXTURES = 'tests/fixtures';
 
-/** Starts newswire-server on a free loopback port with a fresh SQLite file. */
-export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DIST } = {}) {
+/**
+ * Starts newswire-server on a free loopback port with a fresh SQLite file (or the store
+ * `db` names), more flags in `args` and more environment in `env`.
+ */
+export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DIST, db, args = [], env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'newswire-e2e-'));
-  const db = join(dir, 'reviews.db');
-  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', www], {
+  db = db || join(dir, 'reviews.db');
+  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', www, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';

@@ -1,0 +1,143 @@
+//! Signing in to the console: a session per sign-in, kept by the store (so every replica
+//! knows it, and signing out ends it everywhere), and carried by a cookie that is `HttpOnly`,
+//! `SameSite=Strict`, `Secure` under https, and sent only to `/admin`.
+//!
+//! The cookie holds a random token; the store keeps only its SHA-256, so a copy of the
+//! database holds no usable session. Each session has its own CSRF token, which every form
+//! that changes something carries and the server compares; with `SameSite=Strict` and a
+//! same-origin check on `Origin`, a form posted from another site is refused three times over.
+
+use crate::admin::same_secret;
+use crate::AppState;
+use axum::http::{header, HeaderMap, HeaderValue};
+use sha2::{Digest, Sha256};
+
+/// The cookie's name.
+pub const COOKIE: &str = "nw_console";
+/// How long a session lasts, in seconds: a working day.
+pub const LIFETIME: i64 = 8 * 60 * 60;
+
+/// 32 random bytes as hex: a session token or a CSRF token.
+pub fn token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the store keeps of a session token.
+pub fn key(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The session token the request's cookie carries.
+pub fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether the request came over https: only a proxy we trust can say so.
+pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
+    state.policy.trust_proxy
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// The `Set-Cookie` that starts a session (or, with `None`, ends it).
+pub fn set_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let value = match token {
+        Some(token) => {
+            format!("{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={LIFETIME}{secure}")
+        }
+        None => format!("{COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&value).expect("a valid header")
+}
+
+/// Whether a form post is our own: its `Origin` (when the browser sends one) is this
+/// server's, and its CSRF token is the session's.
+pub fn same_origin_form(headers: &HeaderMap, given_csrf: &str, session_csrf: &str) -> bool {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let origin = origin.trim().to_ascii_lowercase();
+            let bare = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            matches!((bare, host), (Some(bare), Some(host)) if bare == host.to_ascii_lowercase())
+        }
+    };
+    origin_ok && same_secret(given_csrf.as_bytes(), session_csrf.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_strictly_and_set_with_every_flag() {
+        let mut headers = HeaderMap::new();
+        let good = "a".repeat(64);
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("theme=dark; {COOKIE}={good}")).unwrap(),
+        );
+        assert_eq!(cookie(&headers), Some(good));
+        headers.insert(header::COOKIE, HeaderValue::from_static("nw_console=short"));
+        assert_eq!(cookie(&headers), None);
+        let set = set_cookie(Some("t"), true);
+        let set = set.to_str().unwrap();
+        for flag in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/admin",
+            "Secure",
+            "Max-Age=28800",
+        ] {
+            assert!(set.contains(flag), "{set}");
+        }
+        assert!(!set_cookie(Some("t"), false)
+            .to_str()
+            .unwrap()
+            .contains("Secure"));
+        assert!(set_cookie(None, false)
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0"));
+        assert_ne!(token(), token());
+        assert_eq!(key("x"), key("x"));
+    }
+
+    #[test]
+    fn only_our_own_forms_pass() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("news.example:8080"));
+        assert!(same_origin_form(&headers, "c", "c"));
+        assert!(!same_origin_form(&headers, "x", "c"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://news.example:8080"),
+        );
+        assert!(same_origin_form(&headers, "c", "c"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(!same_origin_form(&headers, "c", "c"));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin_form(&headers, "c", "c"));
+    }
+}

@@ -1,0 +1,165 @@
+//! The demo's sample reviews: what `make demo` stores on its first start (`--seed-demo`), so
+//! that a newcomer opens a console with something in it. Written by us for the imaginary
+//! agency of the sample feed; the stories are that feed's ids, the partner sites are made up.
+
+use crate::store::{NewReview, ReviewStore, StoreError};
+
+/// (days ago, hour, rating, partner page, story, comment, hidden)
+const SAMPLES: &[(i64, i64, u8, &str, &str, &str, bool)] = &[
+    (
+        0,
+        9,
+        5,
+        "https://riverside-gazette.example/local/towpath",
+        "hw-2026-1127-lead",
+        "Clear and quick. The rail vote was exactly what I wanted to know before work.",
+        false,
+    ),
+    (
+        0,
+        8,
+        4,
+        "https://quay-herald.example/news",
+        "hw-2026-1127-budget",
+        "Good round-up. A line on what quarterly publishing costs would help.",
+        false,
+    ),
+    (
+        1,
+        19,
+        3,
+        "https://riverside-gazette.example/",
+        "hw-2026-1126-mayor",
+        "Useful, though the evening questions piece left out the time.",
+        false,
+    ),
+    (
+        1,
+        12,
+        5,
+        "https://hillside-courier.example/politics",
+        "hw-2026-1126-turnout",
+        "Turnout figures at a glance, thank you.",
+        false,
+    ),
+    (
+        2,
+        17,
+        2,
+        "https://quay-herald.example/news",
+        "hw-2026-1125-ombudsman",
+        "Too short. Which permit offices?",
+        false,
+    ),
+    (
+        3,
+        10,
+        4,
+        "https://hillside-courier.example/",
+        "hw-2026-1124-youth",
+        "Nice to see the youth council covered at all.",
+        false,
+    ),
+    (
+        5,
+        14,
+        1,
+        "https://quay-herald.example/offers",
+        "hw-2026-1127-lead",
+        "Visit my shop for cheap watches!!!",
+        true,
+    ),
+    (
+        6,
+        9,
+        5,
+        "https://riverside-gazette.example/az/",
+        "hw-2026-1123-petition",
+        "Çox faydalı, qısa və aydın.",
+        false,
+    ),
+    (
+        9,
+        20,
+        4,
+        "https://hillside-courier.example/politics",
+        "hw-2026-1122-hearing",
+        "Коротко и по делу.",
+        false,
+    ),
+    (
+        12,
+        7,
+        3,
+        "https://riverside-gazette.example/",
+        "hw-2026-1127-ferry",
+        "",
+        false,
+    ),
+    (
+        17,
+        13,
+        5,
+        "https://quay-herald.example/tr/",
+        "hw-2026-1126-market",
+        "Kısa ve net, teşekkürler.",
+        false,
+    ),
+    (
+        24,
+        18,
+        4,
+        "https://riverside-gazette.example/local",
+        "hw-2026-1125-football",
+        "مفيد وسريع.",
+        false,
+    ),
+    (
+        38,
+        11,
+        2,
+        "https://hillside-courier.example/",
+        "hw-2026-1124-youth",
+        "The ticker moves a little fast for me.",
+        false,
+    ),
+    (
+        61,
+        16,
+        5,
+        "https://quay-herald.example/news",
+        "hw-2026-1127-lead",
+        "The best local round-up I read.",
+        false,
+    ),
+];
+
+/// Stores the samples when `store` holds no review yet; how many it stored.
+pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
+    if store.summary().await?.count > 0
+        || !store
+            .find(crate::store::Filter::default(), None, 1)
+            .await?
+            .is_empty()
+    {
+        return Ok(0);
+    }
+    let today = crate::store::now().div_euclid(86_400) * 86_400;
+    // Oldest first, so that ids follow time as they do for real reviews.
+    for (days, hour, rating, page, subject, comment, hidden) in SAMPLES.iter().rev() {
+        let id = store
+            .insert(NewReview {
+                rating: *rating,
+                comment: (*comment).into(),
+                subject: (*subject).into(),
+                page: (*page).into(),
+                key: None,
+                at: Some(today - days * 86_400 + hour * 3600),
+            })
+            .await?;
+        if *hidden {
+            store.set_hidden(id, true).await?;
+        }
+    }
+    Ok(SAMPLES.len())
+}
