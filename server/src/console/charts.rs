@@ -40,14 +40,18 @@ pub fn bars(name: &str, rows: &[(String, i64)]) -> String {
 /// that have any; named `name`.
 pub fn columns(name: &str, first: i64, last: i64, counts: &[(i64, i64)]) -> String {
     let days = (last - first + 1).max(1);
-    let max = counts.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1) as f64;
+    let shown: Vec<&(i64, i64)> = counts
+        .iter()
+        .filter(|(d, _)| (first..=last).contains(d))
+        .collect();
+    let max = shown.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1) as f64;
     let (width, height, base) = (600.0, 160.0, 140.0);
     let step = width / days as f64;
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{name}" preserveAspectRatio="xMinYMin meet"><line class="axis" x1="0" y1="{base}" x2="{width}" y2="{base}"/>"#,
         name = text(name),
     );
-    for (day, count) in counts.iter().filter(|(d, _)| (first..=last).contains(d)) {
+    for (day, count) in shown {
         let h = (*count as f64 / max * (base - 10.0)).max(2.0);
         svg.push_str(&format!(
             r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/>"#,
