@@ -5,6 +5,29 @@
 //! [`ConfigError`] that the entry logs as a console warning, and the default is used.
 //! Only a missing or unusable `feed` is fatal, since there is nothing to show without it.
 
+/// Every attribute of `<newswire-widget>`, in the order the docs give them: the ones the wasm
+/// reads here, and `sections`, `density`, `ticker` and `loading`, which the loader applies
+/// itself. The loader (`www/embed.js`), `www/newswire.d.ts`, the configurator and the README
+/// list them too; `tests/attributes.rs` keeps every one of those in step with this list.
+pub const ATTRIBUTES: &[&str] = &[
+    "feed",
+    "theme",
+    "accent",
+    "category",
+    "max-briefs",
+    "lang",
+    "review-endpoint",
+    "refresh",
+    "fallback-url",
+    "show-rating",
+    "heading-level",
+    "title",
+    "sections",
+    "density",
+    "ticker",
+    "loading",
+];
+
 /// The default category whose items become briefs.
 pub const DEFAULT_CATEGORY: &str = "Politics";
 /// The default number of briefs.

@@ -154,90 +154,7 @@ fn string(json: &Json, key: &str) -> Option<String> {
     json.get(key).and_then(|v| v.as_string())
 }
 
-/// Milliseconds since the Unix epoch for an RFC 3339 timestamp, or `None` when it is not one.
-///
-/// Written out here rather than pulled from a date crate: sorting needs only this, and
-/// the browser's `Intl` does all the formatting.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.trim().as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = b.get(range)?;
-        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        part.iter()
-            .try_fold(0i64, |acc, d| Some(acc * 10 + i64::from(d - b'0')))
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
-        return None;
-    }
-    if !matches!(b.get(10), Some(b'T' | b't' | b' ')) || b.get(16) != Some(&b':') {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis = 0i64;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        let digits = &b[start..i.min(start + 3)];
-        millis = digits
-            .iter()
-            .fold(0, |acc, d| acc * 10 + i64::from(d - b'0'))
-            * 10i64.pow(3 - digits.len() as u32);
-    }
-    let offset_minutes = match b.get(i) {
-        Some(b'Z' | b'z') if b.len() == i + 1 => 0,
-        Some(sign @ (b'+' | b'-')) if b.len() == i + 6 && b[i + 3] == b':' => {
-            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            if *sign == b'+' {
-                h * 60 + m
-            } else {
-                -(h * 60 + m)
-            }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    Some(seconds * 1000 + millis)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use crate::date::parse_rfc3339;
 
 #[cfg(test)]
 mod tests {
@@ -315,38 +232,5 @@ mod tests {
             items.join(",")
         );
         assert_eq!(parse(&body).unwrap().items.len(), MAX_ITEMS);
-    }
-
-    #[test]
-    fn rfc3339_timestamps_become_epoch_milliseconds() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339("2023-12-05T22:27:00Z"),
-            Some(1_701_815_220_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-12-06T02:27:00+04:00"),
-            Some(1_701_815_220_000)
-        );
-        assert_eq!(
-            parse_rfc3339("2023-12-05T22:27:00.5-00:00"),
-            Some(1_701_815_220_500)
-        );
-        assert!(parse_rfc3339("2024-02-29t10:00:00z").is_some());
-        for bad in [
-            "",
-            "yesterday",
-            "2023-12-05",
-            "2023-12-05T22:27Z",
-            "2023-13-01T00:00:00Z",
-            "2023-02-29T00:00:00Z",
-            "2023-12-05T24:00:00Z",
-            "2023-12-05T22:27:00",
-            "2023-12-05T22:27:00+0400",
-            "2023-12-05T22:27:00.Z",
-            "２０２３-12-05T22:27:00Z",
-        ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
-        }
     }
 }

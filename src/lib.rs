@@ -2,6 +2,7 @@
 //! partner pages with one script tag.
 //!
 //! The crate is layered so that each part can be read, and tested, on its own:
+//! - [`date`] is the calendar arithmetic both crates share.
 //! - [`feed`] holds the JSON Feed models and parser; [`news`] turns a feed into what the view
 //!   shows; [`review`] is the review's wire format. All three are plain Rust.
 //! - [`config`] reads the host element's attributes; [`i18n`] holds the words, per language.
@@ -11,6 +12,7 @@
 
 pub mod components;
 pub mod config;
+pub mod date;
 pub mod feed;
 pub mod i18n;
 pub mod news;

@@ -3,6 +3,7 @@
 //! `Headline`) is flagged `"_newswire": {"headline": true}`. [`check`] lists every problem
 //! of a feed, item by item, for `newswire-server check`.
 
+use newswire::date::{civil_from_days, days_from_civil};
 use quick_xml::escape::{resolve_html5_entity, resolve_xml_entity};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -370,89 +371,15 @@ fn rfc3339_key(s: &str) -> i64 {
     parse_rfc3339(s).unwrap_or(i64::MIN)
 }
 
-/// Seconds since the epoch for an RFC 3339 date-time, or `None` if it is not one.
+/// Seconds since the epoch for an RFC 3339 date-time, or `None` if it is not one: the
+/// widget's own parser, so that a date the server accepts is one the widget sorts by.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        rest = &frac[digits..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let b = rest.as_bytes();
-            if b.len() != 6 || !matches!(b[0], b'+' | b'-') || b[3] != b':' {
-                return None;
-            }
-            let h: i64 = rest.get(1..3)?.parse().ok()?;
-            let m: i64 = rest.get(4..6)?.parse().ok()?;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            (h * 60 + m) * 60 * if b[0] == b'-' { -1 } else { 1 }
-        }
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in[(month - 1) as usize]
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    newswire::date::parse_rfc3339(s).map(|ms| ms.div_euclid(1000))
 }
 
 /// Whether `s` is an RFC 3339 date-time.
 pub fn is_rfc3339(s: &str) -> bool {
     parse_rfc3339(s).is_some()
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// RSS dates (RFC 822/2822: `Wed, 02 Oct 2002 13:00:00 GMT`) as RFC 3339, in UTC.
@@ -535,18 +462,6 @@ pub fn utc(t: i64) -> (String, String) {
         format!("{date}T{h:02}:{m:02}:{s:02}Z"),
         format!("{date} {h:02}:{m:02} UTC"),
     )
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Every problem `newswire-server check` reports, and whether the widget could use the feed.

@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 
 /// The largest request body we read.
 pub const MAX_BODY: usize = 8 * 1024;
-/// The longest comment, in characters (the widget holds the same limit).
-pub const MAX_COMMENT: usize = 1000;
+/// The longest comment, in characters: the widget's own limit.
+pub use newswire::review::MAX_COMMENT;
 const MAX_SUBJECT: usize = 200;
 const MAX_PAGE: usize = 2048;
 const MAX_KEY: usize = 128;
@@ -213,12 +213,9 @@ fn invisible(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
-/// The page a review came from, without its query and fragment: those can carry a reader's
-/// tokens (a reset link, `#access_token=…`), which must never land in exports.
-pub fn page_without_secrets(page: &str) -> &str {
-    let end = page.find(['?', '#']).unwrap_or(page.len());
-    &page[..end]
-}
+/// The page a review came from, without its query and fragment (the widget's own rule, so
+/// older widgets' reviews get it too).
+pub use newswire::review::page_without_secrets;
 
 /// Checks the limits and normalises the text: trimmed, control and invisible formatting
 /// characters removed (line breaks in the comment are kept).
