@@ -119,28 +119,42 @@ fn is_connection_error(err: &io::Error) -> bool {
 /// A socket whose reads and writes fail once they have waited `limit` with no byte moving
 /// either way. Progress in one direction keeps the other alive, so a long answer that the
 /// client reads steadily is never cut.
+///
+/// Progress only notes the time; the timer is set when an operation has to wait, and only
+/// when the deadline has moved, so a busy connection costs no timer work per read or write.
 pub struct Stalls {
     io: TcpStream,
     limit: Duration,
+    /// When a byte last moved.
+    last: Instant,
     deadline: Pin<Box<Sleep>>,
+    /// What `deadline` is set to.
+    armed: Instant,
 }
 
 impl Stalls {
     pub fn new(io: TcpStream, limit: Duration) -> Self {
+        let now = Instant::now();
         Stalls {
             io,
             limit,
-            deadline: Box::pin(tokio::time::sleep(limit)),
+            last: now,
+            deadline: Box::pin(tokio::time::sleep_until(now + limit)),
+            armed: now + limit,
         }
     }
 
     fn progressed(&mut self) {
-        let next = Instant::now() + self.limit;
-        self.deadline.as_mut().reset(next);
+        self.last = Instant::now();
     }
 
-    /// A pending operation: an error once the deadline has passed.
+    /// A pending operation: an error once `limit` has passed since the last progress.
     fn waited<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let due = self.last + self.limit;
+        if self.armed != due {
+            self.deadline.as_mut().reset(due);
+            self.armed = due;
+        }
         match self.deadline.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
