@@ -161,12 +161,7 @@ impl Command {
             }
             Some("migrate") => {
                 let (mut from, mut to) = (None, None);
-                let mut rest = args[1..].iter();
-                while let Some(flag) = rest.next() {
-                    let (name, inline) = split(flag);
-                    let value = inline
-                        .or_else(|| rest.next().cloned())
-                        .ok_or_else(|| format!("{name} needs a value"))?;
+                for (name, value) in flags(&args[1..])? {
                     match name.as_str() {
                         "--from" => from = Some(PathBuf::from(value)),
                         "--to" => to = Some(value),
@@ -186,12 +181,7 @@ impl Command {
                 }
                 let mut db = None;
                 let mut format = ExportFormat::Csv;
-                let mut rest = args[2..].iter();
-                while let Some(flag) = rest.next() {
-                    let (name, inline) = split(flag);
-                    let value = inline
-                        .or_else(|| rest.next().cloned())
-                        .ok_or_else(|| format!("{name} needs a value"))?;
+                for (name, value) in flags(&args[2..])? {
                     match name.as_str() {
                         "--db" => db = Some(value),
                         "--format" => {
@@ -209,6 +199,20 @@ impl Command {
             _ => Options::parse(args).map(|o| Command::Serve(Box::new(o))),
         }
     }
+}
+
+/// A subcommand's `--name value` (or `--name=value`) pairs.
+fn flags(args: &[String]) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let (name, inline) = split(flag);
+        let value = inline
+            .or_else(|| rest.next().cloned())
+            .ok_or_else(|| format!("{name} needs a value"))?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
 }
 
 fn split(flag: &str) -> (String, Option<String>) {

@@ -10,7 +10,10 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
+#[path = "support/server.rs"]
+mod server;
+
+use server::BIN;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("newswire-{name}-{}", std::process::id()));
@@ -26,34 +29,7 @@ fn start(db: &Path) -> (Child, String) {
 
 /// The same, with more flags (a later flag overrides an earlier one).
 fn start_with(db: &Path, flags: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--feed",
-            "../tests/fixtures/feed.json",
-            "--www",
-            ".",
-        ])
-        .arg("--db")
-        .arg(db)
-        .args(["--client-rate", "1000000", "--global-rate", "1000000"])
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    // Keep reading, so the server never writes into a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = line
-        .trim()
-        .strip_prefix("newswire-server listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, addr)
+    server::spawn("../tests/fixtures/feed.json", db.as_os_str(), flags)
 }
 
 /// Posts one review; `Some(status)` if an answer came back at all.

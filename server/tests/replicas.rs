@@ -3,45 +3,22 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/server.rs"]
+mod server;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
 const TOKEN: &str = "replica-admin-token-0123";
 
 /// A replica on a free port, with `db`; it and its address.
 fn replica(db: &str, flags: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--feed",
-            "tests/fixtures/agency.rss",
-            "--www",
-            ".",
-        ])
-        .args(["--db", db, "--admin-token", TOKEN])
-        .args(["--client-rate", "1000000", "--global-rate", "1000000"])
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = line
-        .trim()
-        .strip_prefix("newswire-server listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (child, addr)
+    let mut all = vec!["--admin-token", TOKEN];
+    all.extend_from_slice(flags);
+    server::spawn("tests/fixtures/agency.rss", db.as_ref(), &all)
 }
 
 /// One HTTP/1.1 exchange on a new connection: the status, the headers and the body.
