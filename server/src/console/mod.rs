@@ -214,7 +214,7 @@ async fn sign_in(
             },
         );
     };
-    if !session::same_origin_form(&headers, "", "") {
+    if !session::same_origin_form(&headers, state.policy.trust_proxy, "", "") {
         return (
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",
@@ -273,7 +273,7 @@ async fn posted(
 ) -> Result<Session, Response> {
     let session = signed_in(state, headers).await?;
     let given = field(fields, "csrf").unwrap_or_default();
-    if !session::same_origin_form(headers, given, &session.csrf) {
+    if !session::same_origin_form(headers, state.policy.trust_proxy, given, &session.csrf) {
         return Err((
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",

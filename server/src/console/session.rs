@@ -67,17 +67,28 @@ pub fn set_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
 }
 
 /// Whether a form post is our own: its `Origin` (when the browser sends one) is this
-/// server's, and its CSRF token is the session's.
-pub fn same_origin_form(headers: &HeaderMap, given_csrf: &str, session_csrf: &str) -> bool {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+/// server's, and its CSRF token is the session's. This server's host is the request's
+/// `Host`, or, behind a proxy we trust (`trust_proxy`), the `X-Forwarded-Host` it sets.
+pub fn same_origin_form(
+    headers: &HeaderMap,
+    trust_proxy: bool,
+    given_csrf: &str,
+    session_csrf: &str,
+) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = trust_proxy
+        .then(|| header("x-forwarded-host"))
+        .flatten()
+        .or_else(|| header("host"))
+        .map(|h| h.trim().to_ascii_lowercase());
+    let origin_ok = match header("origin") {
         None => true,
         Some(origin) => {
             let origin = origin.trim().to_ascii_lowercase();
             let bare = origin
                 .strip_prefix("https://")
                 .or_else(|| origin.strip_prefix("http://"));
-            matches!((bare, host), (Some(bare), Some(host)) if bare == host.to_ascii_lowercase())
+            matches!((bare, host), (Some(bare), Some(host)) if bare == host)
         }
     };
     origin_ok && same_secret(given_csrf.as_bytes(), session_csrf.as_bytes())
@@ -125,19 +136,20 @@ mod tests {
     fn only_our_own_forms_pass() {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("news.example:8080"));
-        assert!(same_origin_form(&headers, "c", "c"));
-        assert!(!same_origin_form(&headers, "x", "c"));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://news.example:8080"),
-        );
-        assert!(same_origin_form(&headers, "c", "c"));
-        headers.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("https://evil.example"),
-        );
-        assert!(!same_origin_form(&headers, "c", "c"));
-        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(!same_origin_form(&headers, "c", "c"));
+        assert!(same_origin_form(&headers, false, "c", "c"));
+        assert!(!same_origin_form(&headers, false, "x", "c"));
+        let origin = |value| HeaderValue::from_static(value);
+        headers.insert(header::ORIGIN, origin("http://news.example:8080"));
+        assert!(same_origin_form(&headers, false, "c", "c"));
+        headers.insert(header::ORIGIN, origin("https://evil.example"));
+        assert!(!same_origin_form(&headers, false, "c", "c"));
+        headers.insert(header::ORIGIN, origin("null"));
+        assert!(!same_origin_form(&headers, false, "c", "c"));
+        // Behind our proxy, the public host is the one it names; never otherwise.
+        headers.insert(header::HOST, origin("127.0.0.1:8080"));
+        headers.insert("x-forwarded-host", origin("news.example"));
+        headers.insert(header::ORIGIN, origin("https://news.example"));
+        assert!(same_origin_form(&headers, true, "c", "c"));
+        assert!(!same_origin_form(&headers, false, "c", "c"));
     }
 }
