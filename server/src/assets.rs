@@ -10,9 +10,12 @@
 //! - The demo pages and the configurator from the root of the www folder, each under a
 //!   Content-Security-Policy that allows no inline code and no framing.
 
+use crate::views::{Asked, Counter};
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
 use std::path::Path;
+use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -34,11 +37,21 @@ fn set(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderVa
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
 
-/// The widget's files, for pages on any origin.
-fn widget_files(dir: &Path, cache: &'static str) -> Router {
+/// The widget's files, for pages on any origin. A request for the wasm counts where the
+/// widget is shown (`views`).
+fn widget_files(dir: &Path, cache: &'static str, views: Arc<Counter>) -> Router {
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
     Router::new()
         .fallback_service(files)
+        .layer(axum::middleware::map_request(move |request: Request| {
+            let views = views.clone();
+            async move {
+                if request.uri().path().ends_with("/newswire_bg.wasm") {
+                    views.record(request.headers(), Asked::Widget);
+                }
+                request
+            }
+        }))
         .layer(set(header::CACHE_CONTROL, cache))
         .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .layer(set(
@@ -50,13 +63,13 @@ fn widget_files(dir: &Path, cache: &'static str) -> Router {
 }
 
 /// `/newswire/v/{release}/…`.
-pub fn releases(www: &Path) -> Router {
-    widget_files(&www.join("newswire").join("v"), IMMUTABLE)
+pub fn releases(www: &Path, views: Arc<Counter>) -> Router {
+    widget_files(&www.join("newswire").join("v"), IMMUTABLE, views)
 }
 
 /// `/newswire/…`.
-pub fn widget(www: &Path) -> Router {
-    widget_files(&www.join("newswire"), REVALIDATE)
+pub fn widget(www: &Path, views: Arc<Counter>) -> Router {
+    widget_files(&www.join("newswire"), REVALIDATE, views)
 }
 
 /// A page of ours: no inline code, no framing, no referrer beyond our origin.

@@ -90,6 +90,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Failed admin sign-ins, per client.
     pub admin_failures: Arc<Limits>,
+    /// Console sign-ins, per client, counted before the token is compared.
+    pub sign_ins: Arc<Limits>,
     /// Where the widget is shown: requests per partner origin and day.
     pub views: Arc<views::Counter>,
     inflight: Arc<Semaphore>,
@@ -110,6 +112,10 @@ impl AppState {
             limits: Arc::new(Limits::new(policy.client_rate, policy.global_rate)),
             admin_failures: Arc::new(Limits::new(
                 admin::FAILURES_PER_MINUTE,
+                Rate::per_second(1000),
+            )),
+            sign_ins: Arc::new(Limits::new(
+                console::SIGN_INS_PER_MINUTE,
                 Rate::per_second(1000),
             )),
             views: Arc::new(views::Counter::default()),
@@ -145,8 +151,11 @@ pub fn router(state: AppState) -> Router {
         .layer(partners);
     let public = Router::new()
         .route("/feed.json", get(feed::get_feed).options(feed::preflight))
-        .nest_service("/newswire/v", assets::releases(&state.www))
-        .nest_service("/newswire", assets::widget(&state.www))
+        .nest_service(
+            "/newswire/v",
+            assets::releases(&state.www, state.views.clone()),
+        )
+        .nest_service("/newswire", assets::widget(&state.www, state.views.clone()))
         .route_service("/configurator", assets::configurator(&state.www))
         .merge(console::router())
         .fallback_service(assets::pages(&state.www))

@@ -268,15 +268,21 @@ const MAX_REDIRECTS: usize = 5;
 /// (another host, plain http, a loopback or link-local address) is refused with an error
 /// that names the target.
 pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fetch, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into();
+    let deadline = std::time::Instant::now() + timeout;
     let home = origin_of(url).ok_or_else(|| format!("{url} is not an http(s) URL"))?;
     let mut target = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
+        // What is left of the one deadline, for this hop.
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(format!("no answer within {}s", timeout.as_secs()));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(left))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
         let mut request = agent.get(&target).header("user-agent", "newswire-server");
         if let Some(etag) = &validators.0 {
             request = request.header("if-none-match", etag);

@@ -5,7 +5,12 @@
 //!
 //! Counts gather in memory and go to the store every [`FLUSH`] (and at shutdown), so that a
 //! busy feed costs no database write per request. A request without an `Origin` (a
-//! same-origin page, a server, a CDN revalidating) is not counted.
+//! same-origin page, a server, a CDN revalidating) is not counted. Anyone can send any
+//! `Origin`, so each replica counts at most [`MAX_ORIGINS`] origins a day by name, and the
+//! rest together as [`OTHER`]: made-up origins cannot grow the table without bound.
+//!
+//! "Widget" counts the requests for the widget's code (its wasm), which browsers send with an
+//! `Origin`: one for each page that starts the widget without the wasm in its cache.
 
 use crate::store::{ReviewStore, Views};
 use axum::http::{header, HeaderMap};
@@ -15,9 +20,10 @@ use std::time::Duration;
 
 /// How often the counts go to the store.
 pub const FLUSH: Duration = Duration::from_secs(10);
-/// Distinct (origin, day) pairs held between flushes at most: a client that makes up a new
-/// `Origin` for each request must not fill the memory.
-const MAX_PENDING: usize = 10_000;
+/// Origins counted by name per replica and day.
+pub const MAX_ORIGINS: usize = 1000;
+/// Where the origins past [`MAX_ORIGINS`] are counted.
+pub const OTHER: &str = "(other origins)";
 
 /// What was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +36,8 @@ pub enum Asked {
 #[derive(Default)]
 pub struct Counter {
     pending: Mutex<HashMap<(String, i64), (i64, i64)>>,
+    /// The day, and the origins counted by name on it.
+    named: Mutex<(i64, std::collections::HashSet<String>)>,
 }
 
 impl Counter {
@@ -44,10 +52,19 @@ impl Counter {
             return;
         };
         let day = crate::store::now().div_euclid(86_400);
+        let origin = {
+            let mut named = self.named.lock().unwrap_or_else(|p| p.into_inner());
+            if named.0 != day {
+                *named = (day, Default::default());
+            }
+            if named.1.contains(&origin) || named.1.len() < MAX_ORIGINS {
+                named.1.insert(origin.clone());
+                origin
+            } else {
+                OTHER.to_owned()
+            }
+        };
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        if pending.len() >= MAX_PENDING && !pending.contains_key(&(origin.clone(), day)) {
-            return;
-        }
         let counts = pending.entry((origin, day)).or_default();
         match asked {
             Asked::Feed => counts.0 += 1,
@@ -85,22 +102,27 @@ impl Counter {
     /// yet, from `since_day`: what the console shows is current.
     pub fn merged(&self, mut stored: Vec<Views>, since_day: i64) -> Vec<Views> {
         let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let mut at: HashMap<(String, i64), usize> = stored
+            .iter()
+            .enumerate()
+            .map(|(n, v)| ((v.origin.clone(), v.day), n))
+            .collect();
         for ((origin, day), (feed, widget)) in pending.iter().filter(|((_, d), _)| *d >= since_day)
         {
-            match stored
-                .iter_mut()
-                .find(|v| &v.origin == origin && v.day == *day)
-            {
-                Some(v) => {
-                    v.feed += feed;
-                    v.widget += widget;
+            match at.get(&(origin.clone(), *day)) {
+                Some(&n) => {
+                    stored[n].feed += feed;
+                    stored[n].widget += widget;
                 }
-                None => stored.push(Views {
-                    origin: origin.clone(),
-                    day: *day,
-                    feed: *feed,
-                    widget: *widget,
-                }),
+                None => {
+                    at.insert((origin.clone(), *day), stored.len());
+                    stored.push(Views {
+                        origin: origin.clone(),
+                        day: *day,
+                        feed: *feed,
+                        widget: *widget,
+                    });
+                }
             }
         }
         stored.sort_by(|a, b| {
@@ -115,5 +137,38 @@ impl Counter {
             tokio::time::sleep(FLUSH).await;
             self.flush(&*store).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(origin: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ORIGIN, origin.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn origins_are_counted_by_name_up_to_the_cap_and_the_rest_together() {
+        let counter = Counter::default();
+        counter.record(&from("https://Partner.example"), Asked::Feed);
+        counter.record(&from("https://partner.example"), Asked::Widget);
+        counter.record(&HeaderMap::new(), Asked::Feed);
+        counter.record(&from("null"), Asked::Feed);
+        for n in 0..MAX_ORIGINS + 50 {
+            counter.record(&from(&format!("https://made-up-{n}.example")), Asked::Feed);
+        }
+        let today = crate::store::now().div_euclid(86_400);
+        let views = counter.merged(Vec::new(), today);
+        let partner = views
+            .iter()
+            .find(|v| v.origin == "https://partner.example")
+            .unwrap();
+        assert_eq!((partner.feed, partner.widget), (1, 1));
+        let other = views.iter().find(|v| v.origin == OTHER).unwrap();
+        assert_eq!(other.feed, 51, "the origins past the cap, together");
+        assert_eq!(views.len(), MAX_ORIGINS + 1);
     }
 }

@@ -620,6 +620,22 @@ async fn a_file_written_before_migrations_upgrades_and_moves_to_postgres_whole()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)))
         .collect();
     assert_eq!(moved, expected);
+    // Each review keeps its partner site, for the console.
+    let origins: Vec<String> = client
+        .query("SELECT origin FROM reviews ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        origins,
+        expected
+            .iter()
+            .map(|row| store::origin_of(&row.5))
+            .collect::<Vec<_>>()
+    );
+    assert!(origins.contains(&"https://quay-herald.example".to_owned()));
     let store = PgStore::open(&url).await.unwrap();
     let id = store.insert(review(None, 4, "new")).await.unwrap();
     assert_eq!(id, 7);

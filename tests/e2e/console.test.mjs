@@ -394,7 +394,7 @@ for (const kind of ['sqlite', 'postgres']) {
       await tab.goto(`${server.url}/admin/overview`);
       const views = await cells(tab, '#views-table');
       const row = views.find(([, origin]) => origin === partner.url);
-      assert.ok(row && Number(row[2]) >= 1, JSON.stringify(views));
+      assert.ok(row && Number(row[2]) >= 1 && Number(row[3]) >= 1, JSON.stringify(views));
       await context.close();
     });
 

@@ -37,6 +37,11 @@ pub const CSP: &str =
     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// Reviews on a page.
 const PAGE: usize = 50;
+/// Sign-ins a client may try a minute, right or wrong (with a burst of as many).
+pub const SIGN_INS_PER_MINUTE: crate::limits::Rate = crate::limits::Rate {
+    per_second: 30.0 / 60.0,
+    burst: 30.0,
+};
 
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");
@@ -231,17 +236,17 @@ async fn sign_in(
         )
     };
     let client = client_address(peer.ip(), &headers, state.policy.trust_proxy);
-    let now = Instant::now();
-    if state.admin_failures.peek(client, now).is_err() {
+    // Every sign-in spends from the client's allowance before the token is compared, so that
+    // guesses sent all at once are held to it too (an editor signs in a few times a day).
+    if state.sign_ins.take(client, Instant::now()).is_err() {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many wrong tokens from here. Wait a minute, then try again.",
+            "Too many sign-ins from here. Wait a minute, then try again.",
         );
     }
     let fields = form(&body);
     let given = field(&fields, "token").unwrap_or_default().trim();
     if !crate::admin::same_secret(given.as_bytes(), expected.as_bytes()) {
-        let _ = state.admin_failures.take(client, now);
         return refuse(
             StatusCode::UNAUTHORIZED,
             "That is not the token this server was started with.",

@@ -110,7 +110,8 @@ pub struct Filter {
     pub partner: Option<String>,
     /// The story: the review's subject (the id of the headline the reader saw).
     pub story: Option<String>,
-    /// Text the comment contains, compared without regard to case.
+    /// Text the comment contains, compared without regard to case (on SQLite, the case of
+    /// ASCII letters only).
     pub text: Option<String>,
 }
 
@@ -154,6 +155,9 @@ pub struct Views {
     pub feed: i64,
     pub widget: i64,
 }
+
+/// The most rows of "where the widget is shown" an overview reads.
+pub const MAX_VIEWS: i64 = 1000;
 
 /// The origin (`scheme://host[:port]`, lower case) of a review's page; empty when the page is
 /// not an http(s) address. Kept in its own column, so that the console can filter and group
@@ -270,7 +274,8 @@ pub trait ReviewStore: Send + Sync {
     /// Adds counted requests to the per-origin, per-day totals.
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError>;
 
-    /// The per-origin, per-day totals from `since_day`, newest day first.
+    /// The per-origin, per-day totals from `since_day`, newest day first, the busiest
+    /// origins of each day first, at most [`MAX_VIEWS`] rows.
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError>;
 
     /// Stops taking reviews and waits until every one already accepted is committed.

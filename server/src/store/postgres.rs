@@ -27,7 +27,7 @@ use super::{
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -86,6 +86,9 @@ pub struct PgStore {
     latest: AtomicI64,
     /// The summary this replica last read, and when.
     summary: Mutex<Option<(Instant, Summary)>>,
+    /// Bumped by each of this replica's writes, so that a summary read before one is not
+    /// kept after it.
+    writes: AtomicU64,
     /// When this replica last forgot expired keys and old rate windows.
     swept: AtomicI64,
 }
@@ -121,6 +124,7 @@ impl PgStore {
             pool,
             latest: AtomicI64::new(0),
             summary: Mutex::new(None),
+            writes: AtomicU64::new(0),
             swept: AtomicI64::new(0),
         };
         store.migrate().await?;
@@ -191,6 +195,13 @@ impl PgStore {
             .map_err(|_| StoreError::Unavailable("no answer in time".into()))?
     }
 
+    /// After a write: the next summary is read afresh, and none read before it is kept.
+    fn forget_summary(&self) {
+        let mut cached = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        *cached = None;
+    }
+
     /// Once an hour per replica: forget expired keys and finished rate windows.
     async fn sweep(&self) {
         let now = now();
@@ -258,9 +269,10 @@ impl PgStore {
             let hidden: Vec<bool> = batch.iter().map(|(r, _)| r.hidden).collect();
             copied += tx
                 .execute(
-                    "INSERT INTO reviews (id, key, rating, comment, subject, page, created_at, hidden)
+                    "INSERT INTO reviews (id, key, rating, comment, subject, page, created_at, hidden, origin)
                      SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::SMALLINT[], $4::TEXT[],
-                                          $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BOOLEAN[])",
+                                          $5::TEXT[], $6::TEXT[], $7::BIGINT[], $8::BOOLEAN[],
+                                          $9::TEXT[])",
                     &[
                         &ids,
                         &keys,
@@ -270,6 +282,10 @@ impl PgStore {
                         &text(|(r, _)| &r.page),
                         &created,
                         &hidden,
+                        &batch
+                            .iter()
+                            .map(|(r, _)| origin_of(&r.page))
+                            .collect::<Vec<String>>(),
                     ],
                 )
                 .await?;
@@ -347,7 +363,7 @@ impl ReviewStore for PgStore {
             .await?;
         self.latest.fetch_max(id, Ordering::Relaxed);
         // This replica's readers see their own review counted at once.
-        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_summary();
         Ok(id)
     }
 
@@ -359,6 +375,7 @@ impl ReviewStore for PgStore {
                 return Ok(summary.clone());
             }
         }
+        let writes = self.writes.load(Ordering::SeqCst);
         let summary = self
             .timed(async {
                 let client = self.client().await?;
@@ -371,8 +388,11 @@ impl ReviewStore for PgStore {
                 Ok(Summary::of(row.get(0), row.get(1)))
             })
             .await?;
-        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), summary.clone()));
+        let mut cached = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        // Kept only if none of this replica's writes came while it was read.
+        if self.writes.load(Ordering::SeqCst) == writes {
+            *cached = Some((Instant::now(), summary.clone()));
+        }
         Ok(summary)
     }
 
@@ -411,7 +431,7 @@ impl ReviewStore for PgStore {
                 Ok(changed == 1)
             })
             .await?;
-        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.forget_summary();
         Ok(found)
     }
 
@@ -555,6 +575,10 @@ impl ReviewStore for PgStore {
     async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError> {
         self.timed(async {
             let client = self.client().await?;
+            // Sessions nobody signed out of end here, when they have expired.
+            client
+                .execute("DELETE FROM admin_sessions WHERE expires <= $1", &[&now()])
+                .await?;
             client
                 .execute(
                     "INSERT INTO admin_sessions (id, csrf, expires) VALUES ($1, $2, $3)",
@@ -596,18 +620,20 @@ impl ReviewStore for PgStore {
 
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError> {
         self.timed(async {
-            let client = self.client().await?;
+            let mut client = self.client().await?;
+            // One transaction: all the counts, or none (and the caller keeps them).
+            let tx = client.transaction().await?;
             for v in views {
-                client
-                    .execute(
-                        "INSERT INTO widget_views (origin, day, feed, widget) VALUES ($1, $2, $3, $4)
+                tx.execute(
+                    "INSERT INTO widget_views (origin, day, feed, widget) VALUES ($1, $2, $3, $4)
                          ON CONFLICT (origin, day) DO UPDATE SET
                            feed = widget_views.feed + excluded.feed,
                            widget = widget_views.widget + excluded.widget",
-                        &[&v.origin, &v.day, &v.feed, &v.widget],
-                    )
-                    .await?;
+                    &[&v.origin, &v.day, &v.feed, &v.widget],
+                )
+                .await?;
             }
+            tx.commit().await?;
             Ok(())
         })
         .await
@@ -619,8 +645,8 @@ impl ReviewStore for PgStore {
             Ok(client
                 .query(
                     "SELECT origin, day, feed, widget FROM widget_views WHERE day >= $1
-                     ORDER BY day DESC, feed + widget DESC, origin",
-                    &[&since_day],
+                     ORDER BY day DESC, feed + widget DESC, origin LIMIT $2",
+                    &[&since_day, &super::MAX_VIEWS],
                 )
                 .await?
                 .iter()

@@ -374,6 +374,11 @@ impl ReviewStore for SqliteStore {
     async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError> {
         let (id, csrf) = (id.to_owned(), csrf.to_owned());
         self.read(move |conn| {
+            // Sessions nobody signed out of end here, when they have expired.
+            conn.execute(
+                "DELETE FROM admin_sessions WHERE expires <= ?1",
+                params![now()],
+            )?;
             conn.execute(
                 "INSERT INTO admin_sessions (id, csrf, expires) VALUES (?1, ?2, ?3)",
                 params![id, csrf, expires],
@@ -411,14 +416,19 @@ impl ReviewStore for SqliteStore {
 
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError> {
         self.read(move |conn| {
-            let mut statement = conn.prepare(
-                "INSERT INTO widget_views (origin, day, feed, widget) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (origin, day)
-                 DO UPDATE SET feed = feed + excluded.feed, widget = widget + excluded.widget",
-            )?;
-            for v in views {
-                statement.execute(params![v.origin, v.day, v.feed, v.widget])?;
+            // One transaction: all the counts, or none (and the caller keeps them).
+            let tx = conn.unchecked_transaction()?;
+            {
+                let mut statement = tx.prepare(
+                    "INSERT INTO widget_views (origin, day, feed, widget) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (origin, day)
+                     DO UPDATE SET feed = feed + excluded.feed, widget = widget + excluded.widget",
+                )?;
+                for v in views {
+                    statement.execute(params![v.origin, v.day, v.feed, v.widget])?;
+                }
             }
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -428,9 +438,9 @@ impl ReviewStore for SqliteStore {
         self.read(move |conn| {
             let mut statement = conn.prepare(
                 "SELECT origin, day, feed, widget FROM widget_views WHERE day >= ?1
-                 ORDER BY day DESC, feed + widget DESC, origin",
+                 ORDER BY day DESC, feed + widget DESC, origin LIMIT ?2",
             )?;
-            let rows = statement.query_map(params![since_day], |r| {
+            let rows = statement.query_map(params![since_day, super::MAX_VIEWS], |r| {
                 Ok(Views {
                     origin: r.get(0)?,
                     day: r.get(1)?,
