@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,12 +23,12 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Starts the server on a free port with `db`; returns it and its address.
-fn start(db: &Path) -> (Child, String) {
+fn start(db: &Path) -> (server::Running, String) {
     start_with(db, &[])
 }
 
 /// The same, with more flags (a later flag overrides an earlier one).
-fn start_with(db: &Path, flags: &[&str]) -> (Child, String) {
+fn start_with(db: &Path, flags: &[&str]) -> (server::Running, String) {
     server::spawn("../tests/fixtures/feed.json", db.as_os_str(), flags)
 }
 

@@ -6,7 +6,6 @@ mod pg;
 #[path = "support/server.rs"]
 mod server;
 
-use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,7 +14,7 @@ use tokio::net::TcpStream;
 const TOKEN: &str = "replica-admin-token-0123";
 
 /// A replica on a free port, with `db`; it and its address.
-fn replica(db: &str, flags: &[&str]) -> (Child, String) {
+fn replica(db: &str, flags: &[&str]) -> (server::Running, String) {
     let mut all = vec!["--admin-token", TOKEN];
     all.extend_from_slice(flags);
     server::spawn("tests/fixtures/agency.rss", db.as_ref(), &all)

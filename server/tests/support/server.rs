@@ -3,13 +3,38 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::ops::{Deref, DerefMut};
 use std::process::{Child, Command, Stdio};
+
+/// A running server that is killed when dropped, so that a test that fails half-way leaves
+/// no server behind.
+pub struct Running(Child);
+
+impl Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
 
 /// Starts the server with `feed`, `db` and more `flags` (a later flag overrides an earlier
 /// one), with rate limits too roomy to matter unless a flag sets them; it and its address.
-pub fn spawn(feed: &str, db: &std::ffi::OsStr, flags: &[&str]) -> (Child, String) {
+pub fn spawn(feed: &str, db: &std::ffi::OsStr, flags: &[&str]) -> (Running, String) {
     let mut child = Command::new(BIN)
         .args(["--addr", "127.0.0.1:0", "--feed", feed, "--www", "."])
         .arg("--db")
@@ -30,5 +55,5 @@ pub fn spawn(feed: &str, db: &std::ffi::OsStr, flags: &[&str]) -> (Child, String
         .strip_prefix("newswire-server listening on http://")
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
-    (child, addr)
+    (Running(child), addr)
 }
