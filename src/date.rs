@@ -102,6 +102,28 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// A UTC day (days since the epoch) as `YYYY-MM-DD`.
+pub fn day_date(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The UTC day (days since the epoch) of a `YYYY-MM-DD` date.
+pub fn date_day(date: &str) -> Option<i64> {
+    parse_rfc3339(&format!("{}T00:00:00Z", date.trim())).map(|ms| ms.div_euclid(86_400_000))
+}
+
+/// A time (seconds since the epoch) as RFC 3339 in UTC, and as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc(t: i64) -> (String, String) {
+    let (day, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let date = day_date(day);
+    (
+        format!("{date}T{h:02}:{m:02}:{s:02}Z"),
+        format!("{date} {h:02}:{m:02} UTC"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +170,20 @@ mod tests {
         assert_eq!(civil_from_days(20_785), (2026, 11, 28));
         assert_eq!(days_in_month(2024, 2), 29);
         assert_eq!(days_in_month(1900, 2), 28);
+    }
+
+    #[test]
+    fn days_and_times_read_back() {
+        assert_eq!(day_date(0), "1970-01-01");
+        assert_eq!(date_day("2026-11-28"), Some(20_785));
+        assert_eq!(day_date(20_785), "2026-11-28");
+        assert_eq!(date_day("2026-02-30"), None);
+        assert_eq!(
+            utc(1_795_908_655),
+            (
+                "2026-11-28T23:30:55Z".to_owned(),
+                "2026-11-28 23:30 UTC".to_owned()
+            )
+        );
     }
 }

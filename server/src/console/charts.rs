@@ -62,8 +62,8 @@ pub fn columns(name: &str, first: i64, last: i64, counts: &[(i64, i64)]) -> Stri
     }
     svg.push_str(&format!(
         r#"<text class="label" x="0" y="158">{from}</text><text class="label end" x="{width}" y="158">{to}</text><text class="value" x="4" y="12">{max}</text></svg>"#,
-        from = crate::console::day_label(first),
-        to = crate::console::day_label(last),
+        from = newswire::date::day_date(first),
+        to = newswire::date::day_date(last),
         max = max as i64,
     ));
     svg

@@ -366,8 +366,8 @@ impl Filters {
             Some("hidden") => (Visibility::Hidden, "hidden"),
             _ => (Visibility::All, "all"),
         };
-        let from = get("from").and_then(|d| crate::convert::date_day(&d));
-        let to = get("to").and_then(|d| crate::convert::date_day(&d));
+        let from = get("from").and_then(|d| newswire::date::date_day(&d));
+        let to = get("to").and_then(|d| newswire::date::date_day(&d));
         let filter = Filter {
             rating: get("rating")
                 .and_then(|r| r.parse().ok())
@@ -388,8 +388,8 @@ impl Filters {
         if status != "all" {
             pairs.push(("status", status.to_owned()));
         }
-        let from = from.map(crate::convert::day_date).unwrap_or_default();
-        let to = to.map(crate::convert::day_date).unwrap_or_default();
+        let from = from.map(newswire::date::day_date).unwrap_or_default();
+        let to = to.map(newswire::date::day_date).unwrap_or_default();
         if !from.is_empty() {
             pairs.push(("from", from.clone()));
         }
@@ -464,29 +464,17 @@ struct ReviewsPage {
     next: Option<String>,
 }
 
-/// The headline of each item the feed still has, by id.
+/// The headline of each item the feed still has, by id, read with the widget's own feed
+/// model (ids coerced and deduplicated as the widget does).
 async fn titles(state: &AppState) -> HashMap<String, String> {
     let Some(served) = state.feed.current().await else {
         return HashMap::new();
     };
-    let feed: serde_json::Value = serde_json::from_slice(&served.body).unwrap_or_default();
-    feed["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|item| {
-                    let id = match &item["id"] {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Number(n) => n.to_string(),
-                        _ => return None,
-                    };
-                    let title = item["title"].as_str()?.trim().to_owned();
-                    Some((id, title))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let feed = newswire::feed::parse(&String::from_utf8_lossy(&served.body)).unwrap_or_default();
+    feed.items
+        .into_iter()
+        .filter_map(|item| Some((item.id, item.title?.trim().to_owned())))
+        .collect()
 }
 
 /// A story's name: its headline (and id) while the feed has it, else its id.
@@ -499,7 +487,7 @@ fn story_name(id: &str, titles: &HashMap<String, String>) -> String {
 }
 
 fn row(review: Review, titles: &HashMap<String, String>) -> Row {
-    let (iso, utc) = crate::convert::utc(review.created_at);
+    let (iso, utc) = newswire::date::utc(review.created_at);
     let rating = review.rating.min(5);
     let link = (!store::origin_of(&review.page).is_empty()).then(|| review.page.clone());
     Row {
@@ -598,11 +586,6 @@ async fn reviews(
     )
 }
 
-/// A day as `YYYY-MM-DD`.
-pub fn day_label(day: i64) -> String {
-    crate::convert::day_date(day)
-}
-
 /// A group's row in the overview's tables.
 struct GroupRow {
     name: String,
@@ -613,7 +596,7 @@ struct GroupRow {
 }
 
 fn group_row(group: &Group, name: String) -> GroupRow {
-    let (iso, utc) = crate::convert::utc(group.last);
+    let (iso, utc) = newswire::date::utc(group.last);
     GroupRow {
         name,
         count: group.count,
@@ -705,7 +688,7 @@ async fn overview(
             per_day: stats
                 .per_day
                 .iter()
-                .map(|(day, count)| (day_label(*day), *count))
+                .map(|(day, count)| (newswire::date::day_date(*day), *count))
                 .collect(),
             partners: stats
                 .partners
@@ -727,7 +710,7 @@ async fn overview(
             views: views
                 .into_iter()
                 .map(|v| ViewRow {
-                    day: day_label(v.day),
+                    day: newswire::date::day_date(v.day),
                     origin: v.origin,
                     feed: v.feed,
                     widget: v.widget,
@@ -774,12 +757,12 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 csrf: session.csrf,
             },
             source_kind: if health.is_url { "URL, polled" } else { "File" },
-            last_good: health.last_good.map(crate::convert::utc),
+            last_good: health.last_good.map(newswire::date::utc),
             last_error: health.last_error.clone().map(|(t, e)| {
-                let (iso, utc) = crate::convert::utc(t);
+                let (iso, utc) = newswire::date::utc(t);
                 (iso, utc, e)
             }),
-            next_poll: health.next_poll.map(crate::convert::utc),
+            next_poll: health.next_poll.map(newswire::date::utc),
             allowed,
             health,
         },
