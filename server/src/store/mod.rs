@@ -57,8 +57,17 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether the database is away rather than the request wrong: the client should retry.
+    /// A PostgreSQL error without a SQLSTATE is a lost or refused connection; with one, only
+    /// connection exceptions (class 08), shutdowns (57P) and exhausted resources (53) are.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Postgres(_))
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Postgres(err) => err.code().is_none_or(|code| {
+                let code = code.code();
+                code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+            }),
+            _ => false,
+        }
     }
 }
 
