@@ -137,7 +137,8 @@ $(SERVER): $(SERVER_SOURCES)
 
 # The demo needs the build tools, not the browser the tests drive.
 # The publisher's console is on at /admin: with NEWSWIRE_ADMIN_TOKEN from the environment, or
-# a token made for this run and printed. The first start stores a few sample reviews.
+# a token made for this run and printed. The first start stores a few sample reviews, from
+# made-up partner sites that the demo allows (server/demo-partners.txt), beside loopback pages.
 demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed build $(SERVER)
 	@token="$${NEWSWIRE_ADMIN_TOKEN:-}"; \
 	if [ -z "$$token" ]; then \
@@ -145,7 +146,8 @@ demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed 
 		echo "The console's token for this run: $$token (set NEWSWIRE_ADMIN_TOKEN to choose one)"; \
 	fi; \
 	NEWSWIRE_ADMIN_TOKEN="$$token" $(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json \
-		--db newswire.db --www $(DIST) --seed-demo
+		--db newswire.db --www $(DIST) --seed-demo \
+		--allow-origins server/demo-partners.txt --allow-loopback
 
 dev: tools
 	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked

@@ -21,6 +21,7 @@ usage: newswire-server [OPTIONS]
   --allow-origin ORIGIN   a partner page origin allowed to post reviews (repeatable);
                           with none, only loopback pages on any port
   --allow-origins FILE    more origins, one per line
+  --allow-loopback        allow loopback pages (any port) beside the named origins
   --client-rate N         reviews per minute per client (IPv4 address or IPv6 /64) (default 10)
   --global-rate N         reviews per second for the whole server   (default 200)
   --trust-proxy           take the client address from X-Forwarded-For (behind our own proxy)
@@ -29,11 +30,18 @@ usage: newswire-server [OPTIONS]
   --admin-token TOKEN     the same, on the command line (visible in ps: prefer the file)
   --max-inflight N        requests at once, reviews apart, before answering 503 (default 1024)
   --review-inflight N     reviews received or stored at once, before answering 503 (default 256)
+  --console-inflight N    console pages and forms at once, before answering 503 (default 64)
   --max-connections N     open connections; more wait to be accepted (default 8192)
-  --header-timeout SECS   time to send a request's headers; also how long an idle
+  --max-connections-per-client N
+                          open connections from one IPv4 address or IPv6 /64; more are
+                          closed at once; 0: no limit; off behind --trust-proxy (default 256)
+  --first-header-timeout SECS
+                          time to send the first request's headers on a connection (default 5)
+  --header-timeout SECS   time to send a later request's headers; also how long an idle
                           keep-alive connection stays open             (default 10)
-  --body-timeout SECS     time to send a review's body; a connection where nothing moves
-                          for three times this is closed               (default 10)
+  --body-timeout SECS     time to send a whole request body (a review, a console form); a
+                          connection where nothing moves for three times this is closed
+                                                                       (default 10)
   --seed-demo             store the demo's sample reviews if the database has none";
 
 /// What the command line asks for.
@@ -83,6 +91,7 @@ pub struct Options {
     pub www: PathBuf,
     pub allow_origins: Vec<String>,
     pub allow_origins_file: Option<PathBuf>,
+    pub allow_loopback: bool,
     pub client_rate: u32,
     pub global_rate: u32,
     pub trust_proxy: bool,
@@ -90,7 +99,10 @@ pub struct Options {
     pub admin_token_file: Option<PathBuf>,
     pub max_inflight: usize,
     pub review_inflight: usize,
+    pub console_inflight: usize,
     pub max_connections: usize,
+    pub max_connections_per_client: usize,
+    pub first_header_timeout: u64,
     pub header_timeout: u64,
     pub body_timeout: u64,
     pub seed_demo: bool,
@@ -107,6 +119,7 @@ impl Default for Options {
             www: "dist".into(),
             allow_origins: Vec::new(),
             allow_origins_file: None,
+            allow_loopback: false,
             client_rate: 10,
             global_rate: 200,
             trust_proxy: false,
@@ -114,7 +127,10 @@ impl Default for Options {
             admin_token_file: None,
             max_inflight: 1024,
             review_inflight: 256,
+            console_inflight: 64,
             max_connections: 8192,
+            max_connections_per_client: 256,
+            first_header_timeout: 5,
             header_timeout: 10,
             body_timeout: 10,
             seed_demo: false,
@@ -239,6 +255,10 @@ impl Options {
                     options.seed_demo = true;
                     continue;
                 }
+                "--allow-loopback" => {
+                    options.allow_loopback = true;
+                    continue;
+                }
                 _ => {}
             }
             let value = inline
@@ -263,7 +283,12 @@ impl Options {
                 "--admin-token-file" => options.admin_token_file = Some(value.into()),
                 "--max-inflight" => options.max_inflight = number(&name, &value)?,
                 "--review-inflight" => options.review_inflight = number(&name, &value)?,
+                "--console-inflight" => options.console_inflight = number(&name, &value)?,
                 "--max-connections" => options.max_connections = number(&name, &value)?,
+                "--max-connections-per-client" => {
+                    options.max_connections_per_client = number(&name, &value)?
+                }
+                "--first-header-timeout" => options.first_header_timeout = number(&name, &value)?,
                 "--header-timeout" => options.header_timeout = number(&name, &value)?,
                 "--body-timeout" => options.body_timeout = number(&name, &value)?,
                 _ => return Err(format!("unknown option {name}")),
@@ -273,7 +298,9 @@ impl Options {
             ("--feed-interval", options.feed_interval),
             ("--max-inflight", options.max_inflight as u64),
             ("--review-inflight", options.review_inflight as u64),
+            ("--console-inflight", options.console_inflight as u64),
             ("--max-connections", options.max_connections as u64),
+            ("--first-header-timeout", options.first_header_timeout),
             ("--header-timeout", options.header_timeout),
             ("--body-timeout", options.body_timeout),
         ];

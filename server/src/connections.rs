@@ -3,37 +3,58 @@
 //!
 //! - **At most `max_connections` open at once.** Past that the loop stops accepting, and new
 //!   connections wait in the kernel's backlog until one closes.
-//! - **Headers within `header_timeout`** of connecting or of the previous answer: hyper's
-//!   header-read timer, which also runs while a keep-alive connection waits for its next
-//!   request, so it is the idle limit of keep-alive connections too.
+//! - **At most `per_client` open from one client** (an IPv4 address, or an IPv6 /64), so
+//!   that one address cannot fill every slot. A connection past it is closed as soon as it
+//!   is accepted. Behind a trusted proxy every connection comes from the proxy, so its
+//!   addresses are exempt, and the proxy must cap per client itself.
+//! - **The first request's headers within `first_header_timeout`** of connecting: a
+//!   connection that never completes a request is let go sooner than a keep-alive one.
+//! - **Headers within `header_timeout`** of the previous answer: hyper's header-read timer,
+//!   which also runs while a keep-alive connection waits for its next request, so it is the
+//!   idle limit of keep-alive connections too.
 //! - **No stall longer than `stall_timeout`.** [`Stalls`] wraps each socket and fails any read
 //!   or write that has waited that long while no byte moved either way: a body that stops
 //!   arriving, or an answer that the client never reads.
 //!
-//! The review route bounds how long it waits for a body on its own (`reviews::create`), and
-//! takes its permits from a pool of its own, so that clients holding reviews open never
-//! use up what the feed and the assets need.
+//! - **Shutdown within [`SHUTDOWN_DEADLINE`].** Requests in flight get that long to finish;
+//!   whatever is still open then is dropped.
+//!
+//! Every route that reads a body bounds its size and the time the whole body may take
+//! (`http::read_body`), and the review and console routes take their permits from pools of
+//! their own, so that clients holding bodies open never use up what the feed and the assets
+//! need.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::{pin, Pin};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::{Instant, Sleep};
+
+/// How long a shutdown waits for the requests in flight before it drops them.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// The limits of every connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
     pub max_connections: usize,
-    /// The time a client has to send a request's headers; also the idle limit of a
+    /// Open connections from one client (IPv4 address, IPv6 /64); 0: no limit.
+    pub per_client: usize,
+    /// Every peer is a proxy we trust (`--trust-proxy`): no per-client limit by peer.
+    pub peers_are_proxies: bool,
+    /// The time a client has to send its first request's headers, from connecting.
+    pub first_header_timeout: Duration,
+    /// The time a client has to send a later request's headers; also the idle limit of a
     /// keep-alive connection.
     pub header_timeout: Duration,
     /// How long a connection may go without a byte moving either way while it waits.
@@ -44,8 +65,53 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             max_connections: 8192,
+            per_client: 256,
+            peers_are_proxies: false,
+            first_header_timeout: Duration::from_secs(5),
             header_timeout: Duration::from_secs(10),
             stall_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Open connections per client; an entry lives only while its client has one open, so the
+/// map never holds more than `max_connections` entries.
+#[derive(Default)]
+struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// One counted connection; dropping it uncounts it.
+struct Counted {
+    clients: Arc<PerClient>,
+    key: IpAddr,
+}
+
+impl PerClient {
+    /// Counts a connection from `key`, or `None` when that client already has `cap` open.
+    fn open(self: &Arc<Self>, key: IpAddr, cap: usize) -> Option<Counted> {
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let count = open.entry(key).or_default();
+        if *count >= cap {
+            if *count == 0 {
+                open.remove(&key);
+            }
+            return None;
+        }
+        *count += 1;
+        Some(Counted {
+            clients: self.clone(),
+            key,
+        })
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self.clients.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = open.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.key);
+            }
         }
     }
 }
@@ -59,6 +125,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let clients = Arc::new(PerClient::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -84,10 +151,23 @@ pub async fn serve(
                 continue;
             }
         };
+        let counted = if limits.per_client == 0 || limits.peers_are_proxies {
+            None
+        } else {
+            match clients.open(crate::limits::bucket_key(peer.ip()), limits.per_client) {
+                Some(counted) => Some(counted),
+                // Closed at once: this client holds its share of the slots already.
+                None => continue,
+            }
+        };
         let _ = stream.set_nodelay(true);
         let io = TokioIo::new(Stalls::new(stream, limits.stall_timeout));
         let app = app.clone();
+        // Told when the first request's headers are in.
+        let started = Arc::new(Notify::new());
+        let heard = started.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            heard.notify_one();
             request.extensions_mut().insert(ConnectInfo(peer));
             tower::ServiceExt::oneshot(app.clone(), request)
         });
@@ -96,13 +176,24 @@ pub async fn serve(
             .header_read_timeout(limits.header_timeout)
             .serve_connection(io, service);
         let connection = graceful.watch(connection);
+        let first_headers = limits.first_header_timeout;
         tokio::spawn(async move {
-            let _ = connection.await;
-            drop(permit);
+            let mut connection = pin!(connection);
+            let in_time = tokio::select! {
+                _ = &mut connection => false,
+                heard = tokio::time::timeout(first_headers, started.notified()) => heard.is_ok(),
+            };
+            // Dropping a connection that sent no whole request in time closes it.
+            if in_time {
+                let _ = connection.await;
+            }
+            drop((permit, counted));
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Requests in flight get the deadline to finish; the ones still open are then dropped
+    // with the process, which the caller ends once it has flushed what it holds.
+    let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await;
     Ok(())
 }
 

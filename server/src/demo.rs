@@ -153,6 +153,8 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
                 comment: (*comment).into(),
                 subject: (*subject).into(),
                 page: (*page).into(),
+                // The demo allows these made-up partner sites (`make demo`'s allow-list).
+                partner: crate::store::origin_of(page),
                 key: None,
                 at: Some(today - days * 86_400 + hour * 3600),
             })
@@ -162,4 +164,23 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
         }
     }
     Ok(SAMPLES.len())
+}
+
+/// The allow-list `make demo` starts with: the sites the sample reviews come from.
+pub const PARTNERS: &str = include_str!("../demo-partners.txt");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_comes_from_a_site_the_demo_allows() {
+        let allowed = crate::origins::Origins::new(crate::origins::parse_file(PARTNERS));
+        for (_, _, _, page, _, _, _) in SAMPLES {
+            assert!(
+                allowed.allows(&crate::store::origin_of(page)),
+                "{page} is not in demo-partners.txt"
+            );
+        }
+    }
 }

@@ -1,8 +1,61 @@
-//! Small HTTP helpers shared by the routes: CORS for public resources, content ETags, and
-//! `nosniff` on every answer.
+//! Small HTTP helpers shared by the routes: CORS for public resources, content ETags,
+//! `nosniff` on every answer, and the one way a route reads a request body.
 
-use axum::http::{header, HeaderMap, HeaderValue};
-use axum::response::Response;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
+/// Why a request body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// Longer than the route takes (declared, or found while reading).
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// The whole body did not arrive within the route's deadline.
+    #[error("the request body did not arrive in time")]
+    TimedOut,
+}
+
+impl IntoResponse for BodyError {
+    /// 413 or 408, and the connection closes: the rest of the body may never come, and is
+    /// not waited for.
+    fn into_response(self) -> Response {
+        let status = match self {
+            BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
+        };
+        let mut response = crate::reviews::json_error(status, &self.to_string());
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        response
+    }
+}
+
+/// The whole body of a request: at most `limit` bytes, all of it within `deadline` of now.
+/// The deadline is for the whole body, not for each read, so a client that trickles one
+/// byte at a time cannot hold the route open for longer; a declared length over the limit
+/// is refused before a byte is read.
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLarge(limit));
+    }
+    tokio::time::timeout(deadline, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| BodyError::TimedOut)?
+        // Over the limit, or the client went away mid-body: nothing to store either way.
+        .map_err(|_| BodyError::TooLarge(limit))
+}
 
 /// Every answer is what its `Content-Type` says: a browser never guesses (a JSON error read
 /// as HTML, say).

@@ -56,7 +56,11 @@ pub struct Policy {
     /// Reviews being received or stored at once, from a pool of their own; more get a
     /// quick 503, and the feed and the assets never notice.
     pub review_inflight: usize,
-    /// How long a review's body may take to arrive, from its headers.
+    /// Console requests at once (its pages and forms), from a pool of their own, so that
+    /// slow forms sent by anyone, signed in or not, cannot use up what the feed needs.
+    pub console_inflight: usize,
+    /// How long any request body (a review, a console form) may take to arrive in whole,
+    /// from its headers.
     pub body_timeout: Duration,
     /// Open connections, header and stall timeouts.
     pub connections: ConnectionLimits,
@@ -65,13 +69,14 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy {
-            origins: Origins::Loopback,
+            origins: Origins::new(Vec::new()),
             client_rate: Rate::per_minute(10),
             global_rate: Rate::per_second(200),
             trust_proxy: false,
             admin_token: None,
             max_inflight: 1024,
             review_inflight: 256,
+            console_inflight: 64,
             body_timeout: Duration::from_secs(10),
             connections: ConnectionLimits::default(),
         }
@@ -96,6 +101,7 @@ pub struct AppState {
     pub views: Arc<views::Counter>,
     inflight: Arc<Semaphore>,
     review_permits: Arc<Semaphore>,
+    console_permits: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -118,9 +124,10 @@ impl AppState {
                 console::SIGN_INS_PER_MINUTE,
                 Rate::per_second(1000),
             )),
-            views: Arc::new(views::Counter::default()),
+            views: Arc::new(views::Counter::new(policy.origins.clone())),
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
+            console_permits: Arc::new(Semaphore::new(policy.console_inflight.max(1))),
             policy: Arc::new(policy),
         }
     }
@@ -129,6 +136,11 @@ impl AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let shed = axum::middleware::from_fn_with_state(state.clone(), shed_load);
+    // The console draws on its own permits: its forms read bodies, and anyone may send one.
+    let console = console::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        console_permits,
+    ));
     let partners = axum::middleware::from_fn_with_state(state.clone(), partner_origins);
     // Reviews draw on their own permits; everything else shares the general ones.
     let reviews = post(reviews::create)
@@ -157,10 +169,10 @@ pub fn router(state: AppState) -> Router {
         )
         .nest_service("/newswire", assets::widget(&state.www, state.views.clone()))
         .route_service("/configurator", assets::configurator(&state.www))
-        .merge(console::router())
         .fallback_service(assets::pages(&state.www))
         .layer(shed);
     public
+        .merge(console)
         .merge(api)
         .layer(axum::middleware::map_response(http::nosniff))
         .with_state(state)
@@ -208,8 +220,18 @@ async fn review_permits(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, finishing requests in flight
-/// (and so every review batch they wait for), within the policy's connection limits.
+/// The same for the console's pages and forms.
+async fn console_permits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match state.console_permits.clone().try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => busy(),
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
+/// flight for at most [`connections::SHUTDOWN_DEADLINE`] and drops the rest, within the
+/// policy's connection limits. The caller then flushes what it holds (view counts, the
+/// review writer's last batch): every review already answered is committed by then.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,

@@ -9,7 +9,7 @@
 //! header read, so rotating it bypasses nothing.
 
 use axum::http::HeaderMap;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -120,6 +120,9 @@ struct State {
 pub struct Limits {
     global: Rate,
     state: Mutex<State>,
+    /// Where the store keeps the per-client limits (several replicas): the window this
+    /// replica last counted in, and the clients and networks it saw reach their limit in it.
+    full: Mutex<(i64, HashSet<String>)>,
 }
 
 impl Limits {
@@ -135,6 +138,7 @@ impl Limits {
                 networks: Buckets::new(network),
                 global: None,
             }),
+            full: Mutex::default(),
         }
     }
 
@@ -210,36 +214,69 @@ fn network_key(ip: IpAddr) -> Option<IpAddr> {
 /// The length of a shared rate window, in seconds: the client rate is per minute.
 const WINDOW: i64 = 60;
 
-/// The per-client limits where several replicas share one store: fixed one-minute windows
-/// counted by the store, `rate.burst` requests a window per client and [`NETWORK_FACTOR`]
-/// times that per IPv6 /48, so that spreading requests over N replicas gains nothing.
-/// `Ok(None)` when the store is one process's own (its limits then live in [`Limits`]).
-pub async fn take_shared(
-    store: &dyn crate::store::ReviewStore,
-    client: IpAddr,
-    rate: Rate,
-) -> Result<Option<Result<(), Duration>>, crate::store::StoreError> {
-    let now = crate::store::now();
-    let window = now - now.rem_euclid(WINDOW);
-    let wait = Duration::from_secs((window + WINDOW - now).max(1) as u64);
-    let Some(hits) = store
-        .count_hit(&format!("client {}", bucket_key(client)), window)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if hits as f64 > rate.burst {
-        return Ok(Some(Err(wait)));
-    }
-    if let Some(network) = network_key(client) {
-        let hits = store
-            .count_hit(&format!("network {network}"), window)
-            .await?;
-        if hits.is_some_and(|n| n as f64 > rate.burst * f64::from(NETWORK_FACTOR)) {
+impl Limits {
+    /// The per-client limits where several replicas share one store: fixed one-minute
+    /// windows counted by the store, `rate.burst` requests a window per client and
+    /// [`NETWORK_FACTOR`] times that per IPv6 /48, so that spreading requests over N
+    /// replicas gains nothing. `Ok(None)` when the store is one process's own (its limits
+    /// then live in the buckets).
+    ///
+    /// A client (or network) this replica has seen over its limit in the current window is
+    /// refused from memory, with no query: the shared count only grows within a window, and
+    /// this replica's last reading of it is never above it, so this refuses nobody the
+    /// shared limit would let through. A flood from one address then costs the database
+    /// one write a window, not one per request.
+    pub async fn take_shared(
+        &self,
+        store: &dyn crate::store::ReviewStore,
+        client: IpAddr,
+        rate: Rate,
+    ) -> Result<Option<Result<(), Duration>>, crate::store::StoreError> {
+        let now = crate::store::now();
+        let window = now - now.rem_euclid(WINDOW);
+        let wait = Duration::from_secs((window + WINDOW - now).max(1) as u64);
+        let client_key = format!("client {}", bucket_key(client));
+        let network_key = network_key(client).map(|network| format!("network {network}"));
+        if self.is_full(window, &client_key)
+            || network_key
+                .as_ref()
+                .is_some_and(|key| self.is_full(window, key))
+        {
             return Ok(Some(Err(wait)));
         }
+        let Some(hits) = store.count_hit(&client_key, window).await? else {
+            return Ok(None);
+        };
+        if hits as f64 > rate.burst {
+            self.mark_full(window, client_key);
+            return Ok(Some(Err(wait)));
+        }
+        if let Some(key) = network_key {
+            let hits = store.count_hit(&key, window).await?;
+            if hits.is_some_and(|n| n as f64 > rate.burst * f64::from(NETWORK_FACTOR)) {
+                self.mark_full(window, key);
+                return Ok(Some(Err(wait)));
+            }
+        }
+        Ok(Some(Ok(())))
     }
-    Ok(Some(Ok(())))
+
+    /// Whether `key` is known to be over its limit in `window`.
+    fn is_full(&self, window: i64, key: &str) -> bool {
+        let full = self.full.lock().unwrap_or_else(|p| p.into_inner());
+        full.0 == window && full.1.contains(key)
+    }
+
+    /// Notes that `key` is over its limit in `window`; a new window forgets the old one.
+    /// At most [`MAX_CLIENTS`] keys: past that the set starts again, which only costs
+    /// queries, never a wrong answer.
+    fn mark_full(&self, window: i64, key: String) {
+        let mut full = self.full.lock().unwrap_or_else(|p| p.into_inner());
+        if full.0 != window || full.1.len() >= MAX_CLIENTS {
+            *full = (window, HashSet::new());
+        }
+        full.1.insert(key);
+    }
 }
 
 /// IPv4 addresses count one by one; IPv6 addresses by their /64.

@@ -180,16 +180,20 @@ async fn serve(options: Options) -> ExitCode {
         }
     };
     let policy = Policy {
-        origins: Origins::new(origins),
+        origins: Origins::new(origins).with_loopback(options.allow_loopback),
         client_rate: Rate::per_minute(options.client_rate),
         global_rate: Rate::per_second(options.global_rate),
         trust_proxy: options.trust_proxy,
         admin_token,
         max_inflight: options.max_inflight,
         review_inflight: options.review_inflight,
+        console_inflight: options.console_inflight,
         body_timeout: Duration::from_secs(options.body_timeout),
         connections: ConnectionLimits {
             max_connections: open_files_for(options.max_connections),
+            per_client: options.max_connections_per_client,
+            peers_are_proxies: options.trust_proxy,
+            first_header_timeout: Duration::from_secs(options.first_header_timeout),
             header_timeout: Duration::from_secs(options.header_timeout),
             stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
         },
@@ -222,7 +226,7 @@ async fn serve(options: Options) -> ExitCode {
         }
         FeedSource::file(options.feed.clone().into(), &options.headline_category)
     };
-    if let Origins::Loopback = policy.origins {
+    if policy.origins.named().is_empty() {
         eprintln!("newswire-server: no --allow-origin given; reviews are accepted from loopback pages only");
     }
     if options.seed_demo {
@@ -255,16 +259,20 @@ async fn serve(options: Options) -> ExitCode {
     }
     let (store, views) = (state.store.clone(), state.views.clone());
     let served = newswire_server::serve(listener, state, shutdown_signal()).await;
-    views.flush(&*store).await;
-    // Every request has had its answer; commit whatever the writer still holds.
+    // The counts get a moment; a database that is away then loses them, not the shutdown.
+    let _ = tokio::time::timeout(Duration::from_secs(1), views.flush(&*store)).await;
+    // Every answered review is committed already; commit whatever the writer still holds.
     store.close().await;
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match served {
+        Ok(()) => 0,
         Err(err) => {
             eprintln!("newswire-server: {err}");
-            ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // Requests still open past the shutdown deadline, and the feed poller's blocking
+    // fetch, must not hold the process: everything that matters is on disk.
+    std::process::exit(code)
 }
 
 /// A database URL without its password, for messages.

@@ -7,42 +7,58 @@
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// The origins allowed to call the review API.
+/// The origins allowed to call the review API: the named partners, and loopback pages
+/// (`http://127.0.0.1:*`, `http://localhost:*` and `http://[::1]:*`) when no partner is named
+/// or when `--allow-loopback` keeps them beside a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origins {
-    /// `http://127.0.0.1:*`, `http://localhost:*` and `http://[::1]:*`.
-    Loopback,
+pub struct Origins {
     /// Exactly these, as `scheme://host[:port]`.
-    List(Vec<String>),
+    list: Vec<String>,
+    loopback: bool,
 }
 
 impl Origins {
     /// From the configured origins; an empty list means loopback only.
     pub fn new(list: Vec<String>) -> Self {
-        if list.is_empty() {
-            Origins::Loopback
-        } else {
-            Origins::List(list.iter().map(|o| normalise(o)).collect())
+        Origins {
+            loopback: list.is_empty(),
+            list: list.iter().map(|o| normalise(o)).collect(),
         }
+    }
+
+    /// The same, with loopback pages allowed too (`--allow-loopback`; the demo's).
+    pub fn with_loopback(mut self, allow: bool) -> Self {
+        self.loopback |= allow;
+        self
+    }
+
+    /// The named partners, for the console's health page.
+    pub fn named(&self) -> &[String] {
+        &self.list
+    }
+
+    /// Whether loopback pages are allowed.
+    pub fn loopback(&self) -> bool {
+        self.loopback
     }
 
     /// Whether a browser page at `origin` (an `Origin` header) may call the API.
     pub fn allows(&self, origin: &str) -> bool {
         let origin = normalise(origin);
-        match self {
-            Origins::List(list) => list.contains(&origin),
-            Origins::Loopback => {
-                let Some(rest) = origin.strip_prefix("http://") else {
-                    return false;
-                };
-                let host = match rest.rsplit_once(':') {
-                    Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-                    _ => rest,
-                };
-                matches!(host, "127.0.0.1" | "localhost" | "[::1]")
-            }
-        }
+        self.list.contains(&origin) || (self.loopback && is_loopback(&origin))
     }
+}
+
+/// `http://127.0.0.1`, `http://localhost` or `http://[::1]`, on any port.
+fn is_loopback(origin: &str) -> bool {
+    let Some(rest) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let host = match rest.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => rest,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 /// Lower case, without a trailing slash: how browsers send `Origin`.
@@ -138,5 +154,9 @@ mod tests {
             !origins.allows("http://localhost:8080"),
             "no loopback once partners are named"
         );
+        let both = origins.with_loopback(true);
+        assert!(both.allows("http://localhost:8080"), "--allow-loopback");
+        assert!(both.allows("https://gazette.example"));
+        assert!(!both.allows("https://evil.example"));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::store::{NewReview, StoreError};
 use crate::AppState;
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -92,7 +92,7 @@ impl IntoResponse for ReviewError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
-        if matches!(self, ReviewError::TimedOut) {
+        if matches!(self, ReviewError::TimedOut | ReviewError::TooLarge) {
             // The rest of the body may never come: do not wait for it on this connection.
             response
                 .headers_mut()
@@ -127,15 +127,18 @@ pub async fn create(
     body: Body,
 ) -> Response {
     let client = crate::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
-    let limited =
-        match crate::limits::take_shared(&*state.store, client, state.policy.client_rate).await {
-            // Several replicas: the client's limits are counted in the database, the global
-            // one in this replica.
-            Ok(Some(Ok(()))) => state.limits.take_global(std::time::Instant::now()),
-            Ok(Some(Err(wait))) => Err(wait),
-            Ok(None) => state.limits.take(client, std::time::Instant::now()),
-            Err(err) => return store_failure(&err, "the rate limits could not be checked"),
-        };
+    let limited = match state
+        .limits
+        .take_shared(&*state.store, client, state.policy.client_rate)
+        .await
+    {
+        // Several replicas: the client's limits are counted in the database, the global
+        // one in this replica.
+        Ok(Some(Ok(()))) => state.limits.take_global(std::time::Instant::now()),
+        Ok(Some(Err(wait))) => Err(wait),
+        Ok(None) => state.limits.take(client, std::time::Instant::now()),
+        Err(err) => return store_failure(&err, "the rate limits could not be checked"),
+    };
     if let Err(wait) = limited {
         return ReviewError::TooMany(wait.as_secs_f64().ceil().max(1.0) as u64).into_response();
     }
@@ -163,17 +166,12 @@ async fn store_review(
     if !is_json {
         return Err(ReviewError::NotJson);
     }
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY) {
-        return Err(ReviewError::TooLarge);
-    }
-    let bytes = tokio::time::timeout(state.policy.body_timeout, to_bytes(body, MAX_BODY))
+    let bytes = crate::http::read_body(headers, body, MAX_BODY, state.policy.body_timeout)
         .await
-        .map_err(|_| ReviewError::TimedOut)?
-        .map_err(|_| ReviewError::TooLarge)?;
+        .map_err(|err| match err {
+            crate::http::BodyError::TooLarge(_) => ReviewError::TooLarge,
+            crate::http::BodyError::TimedOut => ReviewError::TimedOut,
+        })?;
     let input: ReviewInput = serde_json::from_slice(&bytes).map_err(|err| {
         if err.is_data() {
             ReviewError::Invalid(format!("the review has a wrong or missing field: {err}"))
@@ -185,7 +183,8 @@ async fn store_review(
         .website
         .as_deref()
         .is_some_and(|w| !w.trim().is_empty());
-    let review = validate(input)?;
+    let mut review = validate(input)?;
+    review.partner = partner(headers, &review.page);
     if honeypot {
         // A bot: it gets the answer a person would, and nothing is stored.
         return Ok(state.store.next_id());
@@ -204,13 +203,75 @@ async fn store_review(
     }
 }
 
-/// Characters that change how the text around them reads without being seen: bidi
-/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make a
-/// comment read backwards in a moderation view or an export, and zero-width spaces, the
-/// word joiner and the byte-order mark (U+200B, U+2060, U+FEFF), which can hide words.
-/// The zero-width joiner and non-joiner stay: emoji and several scripts need them.
+/// Characters that change how the text around them reads, or hide text, without being
+/// seen: the soft hyphen and the combining grapheme joiner (U+00AD, U+034F); the Arabic
+/// letter mark and the left-to-right and right-to-left marks (U+061C, U+200E, U+200F);
+/// bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which can make a
+/// comment read backwards in a moderation view or an export; the Hangul and Khmer fillers
+/// and inherent vowels that render as nothing (U+115F, U+1160, U+17B4, U+17B5, U+3164,
+/// U+FFA0); Mongolian variation selectors and vowel separator (U+180B–U+180F); the
+/// zero-width space, the word joiner, the invisible operators and the deprecated format
+/// characters (U+200B, U+2060–U+2064, U+206A–U+206F); the byte-order mark (U+FEFF); the
+/// shorthand format controls (U+1BCA0–U+1BCA3); and tag characters (U+E0000–U+E007F), which
+/// can spell a whole hidden message, except in an emoji tag sequence ([`tag_sequence`]).
+///
+/// Kept, because real text needs them: the zero-width non-joiner and joiner (U+200C, U+200D;
+/// Persian words and emoji sequences) and the variation selectors U+FE00–U+FE0F (❤️).
 fn invisible(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}' | '\u{200E}' | '\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{E0000}'..='\u{E007F}')
+}
+
+/// The length, in characters, of the emoji tag sequence that starts `text`, if one does: a
+/// black flag (U+1F3F4), one or more tag characters (U+E0020–U+E007E) and the cancel tag
+/// (U+E007F), as in the flags of Scotland and Wales. `None` for anything else.
+fn tag_sequence(text: &[char]) -> Option<usize> {
+    if text.first() != Some(&'\u{1F3F4}') {
+        return None;
+    }
+    let tags = text[1..]
+        .iter()
+        .take_while(|c| ('\u{E0020}'..='\u{E007E}').contains(*c))
+        .count();
+    (tags > 0 && text.get(1 + tags) == Some(&'\u{E007F}')).then_some(tags + 2)
+}
+
+/// Where a piece of text goes: a comment keeps its line breaks, a one-line field (the
+/// subject, the page, the key) keeps none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Comment,
+    Line,
+}
+
+/// `text`, trimmed, with control characters (but a comment's newlines) and invisible
+/// characters removed. The line and paragraph separators (U+2028, U+2029) become a newline
+/// in a comment and a space elsewhere; a tab and a carriage return are removed, like every
+/// other control character.
+fn clean(text: Option<String>, field: Field) -> String {
+    let chars: Vec<char> = text.unwrap_or_default().chars().collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut at = 0;
+    while at < chars.len() {
+        if let Some(len) = tag_sequence(&chars[at..]) {
+            out.extend(&chars[at..at + len]);
+            at += len;
+            continue;
+        }
+        match (chars[at], field) {
+            ('\u{2028}' | '\u{2029}', Field::Comment) => out.push('\n'),
+            ('\u{2028}' | '\u{2029}', Field::Line) => out.push(' '),
+            ('\n', Field::Comment) => out.push('\n'),
+            (c, _) if c.is_control() || invisible(c) => {}
+            (c, _) => out.push(c),
+        }
+        at += 1;
+    }
+    out.trim().to_owned()
 }
 
 /// The page a review came from, without its query and fragment (the widget's own rule, so
@@ -224,15 +285,7 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
         .ok()
         .filter(|r| (1..=5).contains(r))
         .ok_or_else(|| ReviewError::Invalid("rating must be a whole number from 1 to 5".into()))?;
-    let clean = |s: Option<String>, keep_newlines: bool| -> String {
-        s.unwrap_or_default()
-            .chars()
-            .filter(|c| (!c.is_control() || (keep_newlines && *c == '\n')) && !invisible(*c))
-            .collect::<String>()
-            .trim()
-            .to_owned()
-    };
-    let comment = clean(input.comment, true);
+    let comment = clean(input.comment, Field::Comment);
     if comment.chars().count() > MAX_COMMENT {
         return Err(ReviewError::Invalid(format!(
             "comment must be at most {MAX_COMMENT} characters"
@@ -240,15 +293,15 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
     }
     // Context, not the reader's words: cut to length rather than refuse the review
     // (a page address with long tracking parameters must not block it).
-    let subject: String = clean(input.subject, false)
+    let subject: String = clean(input.subject, Field::Line)
         .chars()
         .take(MAX_SUBJECT)
         .collect();
-    let page: String = page_without_secrets(&clean(input.page, false))
+    let page: String = page_without_secrets(&clean(input.page, Field::Line))
         .chars()
         .take(MAX_PAGE)
         .collect();
-    let key = match clean(input.key, false) {
+    let key = match clean(input.key, Field::Line) {
         key if key.is_empty() => None,
         key if key.chars().count() > MAX_KEY => {
             return Err(ReviewError::Invalid(format!(
@@ -262,9 +315,28 @@ pub fn validate(input: ReviewInput) -> Result<NewReview, ReviewError> {
         comment,
         subject,
         page,
+        // Set by the route, from the request's `Origin` ([`partner`]).
+        partner: String::new(),
         key,
         at: None,
     })
+}
+
+/// The partner site a review counts for: the request's `Origin`, which the review API has
+/// already accepted (`origins::check`), when the review's page, if it names one, is on that
+/// origin. Otherwise none: a review without an `Origin` (a server, a script) or with a page
+/// on another site is stored, but as unattributed, so that nobody can write a partner's
+/// name into the console by choosing a `page`.
+pub fn partner(headers: &HeaderMap, page: &str) -> String {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::store::origin_of)
+        .unwrap_or_default();
+    if origin.is_empty() || !(page.is_empty() || crate::store::origin_of(page) == origin) {
+        return String::new();
+    }
+    origin
 }
 
 /// `OPTIONS /api/reviews`: the CORS preflight for cross-origin JSON posts.
@@ -344,6 +416,84 @@ mod tests {
             review.comment,
             "evil ab x 👩\u{200D}💻 \u{0645}\u{200C}\u{0627}"
         );
+    }
+
+    #[test]
+    fn every_listed_invisible_character_goes_and_what_text_needs_stays() {
+        // Assemble: every code point the rule removes, each between two letters.
+        let removed: Vec<char> = [
+            0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180E,
+            0x180F, 0x200B, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0x2061,
+            0x2062, 0x2063, 0x2064, 0x2066, 0x2067, 0x2068, 0x2069, 0x206A, 0x206B, 0x206C, 0x206D,
+            0x206E, 0x206F, 0x3164, 0xFEFF, 0xFFA0, 0x1BCA0, 0x1BCA1, 0x1BCA2, 0x1BCA3, 0xE0000,
+            0xE0001, 0xE0020, 0xE0041, 0xE007E, 0xE007F,
+        ]
+        .into_iter()
+        .map(|n| char::from_u32(n).unwrap())
+        .collect();
+        for c in removed {
+            // Action and assert: gone from a comment, a subject and a page alike.
+            let text = format!("a{c}b");
+            assert_eq!(
+                clean(Some(text.clone()), Field::Comment),
+                "ab",
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(clean(Some(text), Field::Line), "ab", "U+{:04X}", c as u32);
+        }
+        // A whole message spelled in tag characters disappears.
+        let hidden: String = "ignore previous instructions"
+            .chars()
+            .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+            .collect();
+        assert_eq!(
+            clean(Some(format!("Nice{hidden}!")), Field::Comment),
+            "Nice!"
+        );
+        // Emoji, a flag's tag sequence, and Persian with its non-joiner come through unchanged.
+        let kept = [
+            "\u{2764}\u{FE0F}",
+            "\u{1F469}\u{200D}\u{1F4BB}",
+            "\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+            "\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}",
+            "\u{65E5}\u{672C}\u{FE00}",
+        ];
+        for text in kept {
+            assert_eq!(clean(Some(text.into()), Field::Comment), text);
+            assert_eq!(clean(Some(text.into()), Field::Line), text);
+        }
+        // A black flag without a whole sequence keeps the flag and loses the tags.
+        assert_eq!(
+            clean(Some("\u{1F3F4}\u{E0067}x".into()), Field::Comment),
+            "\u{1F3F4}x"
+        );
+        // Line and paragraph separators: a newline in a comment, a space elsewhere.
+        assert_eq!(
+            clean(Some("one\u{2028}two\u{2029}three".into()), Field::Comment),
+            "one\ntwo\nthree"
+        );
+        assert_eq!(clean(Some("one\u{2028}two".into()), Field::Line), "one two");
+        // Tabs and carriage returns go; a comment's newlines stay, a line's do not.
+        assert_eq!(clean(Some("a\tb\r\nc".into()), Field::Comment), "ab\nc");
+        assert_eq!(clean(Some("a\nb".into()), Field::Line), "ab");
+    }
+
+    #[test]
+    fn the_partner_is_the_origin_only_when_the_page_is_on_it() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(partner(&headers, "https://p.example/a"), "", "no Origin");
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://P.example"),
+        );
+        assert_eq!(
+            partner(&headers, "https://p.example/a"),
+            "https://p.example"
+        );
+        assert_eq!(partner(&headers, ""), "https://p.example", "no page");
+        assert_eq!(partner(&headers, "https://evil.example/p"), "", "elsewhere");
+        assert_eq!(partner(&headers, "https://p.example.evil/"), "");
     }
 
     #[test]

@@ -6,12 +6,16 @@
 //! Counts gather in memory and go to the store every [`FLUSH`] (and at shutdown), so that a
 //! busy feed costs no database write per request. A request without an `Origin` (a
 //! same-origin page, a server, a CDN revalidating) is not counted. Anyone can send any
-//! `Origin`, so each replica counts at most [`MAX_ORIGINS`] origins a day by name, and the
-//! rest together as [`OTHER`]: made-up origins cannot grow the table without bound.
+//! `Origin`, so an origin is named only if the review API would accept it (on the
+//! allow-list, or loopback where loopback is allowed): a made-up origin is never a name an
+//! editor reads, and all of them together are one row, [`OTHER`]. Each replica also names at
+//! most [`MAX_ORIGINS`] origins a day (loopback pages may use any port), and the console reads
+//! each day on its own, so that today cannot push out the days before.
 //!
 //! "Widget" counts the requests for the widget's code (its wasm), which browsers send with an
 //! `Origin`: one for each page that starts the widget without the wasm in its cache.
 
+use crate::origins::Origins;
 use crate::store::{ReviewStore, Views};
 use axum::http::{header, HeaderMap};
 use std::collections::HashMap;
@@ -22,7 +26,8 @@ use std::time::Duration;
 pub const FLUSH: Duration = Duration::from_secs(10);
 /// Origins counted by name per replica and day.
 pub const MAX_ORIGINS: usize = 1000;
-/// Where the origins past [`MAX_ORIGINS`] are counted.
+/// Where the origins that are not named are counted: those the review API would not accept,
+/// and those past [`MAX_ORIGINS`].
 pub const OTHER: &str = "(other origins)";
 
 /// What was asked for.
@@ -33,14 +38,24 @@ pub enum Asked {
 }
 
 /// The counts since the last flush.
-#[derive(Default)]
 pub struct Counter {
+    /// The origins that may be named.
+    origins: Origins,
     pending: Mutex<HashMap<(String, i64), (i64, i64)>>,
     /// The day, and the origins counted by name on it.
     named: Mutex<(i64, std::collections::HashSet<String>)>,
 }
 
 impl Counter {
+    /// A counter that names only what `origins` allows.
+    pub fn new(origins: Origins) -> Self {
+        Counter {
+            origins,
+            pending: Mutex::default(),
+            named: Mutex::default(),
+        }
+    }
+
     /// Counts one request, if it carries a usable `Origin`.
     pub fn record(&self, headers: &HeaderMap, asked: Asked) {
         let Some(origin) = headers
@@ -52,7 +67,9 @@ impl Counter {
             return;
         };
         let day = crate::store::now().div_euclid(86_400);
-        let origin = {
+        let origin = if !self.origins.allows(&origin) {
+            OTHER.to_owned()
+        } else {
             let mut named = self.named.lock().unwrap_or_else(|p| p.into_inner());
             if named.0 != day {
                 *named = (day, Default::default());
@@ -152,13 +169,18 @@ mod tests {
 
     #[test]
     fn origins_are_counted_by_name_up_to_the_cap_and_the_rest_together() {
-        let counter = Counter::default();
+        // Loopback allowed: any port may be named, up to the cap.
+        let counter =
+            Counter::new(Origins::new(vec!["https://partner.example".into()]).with_loopback(true));
         counter.record(&from("https://Partner.example"), Asked::Feed);
         counter.record(&from("https://partner.example"), Asked::Widget);
         counter.record(&HeaderMap::new(), Asked::Feed);
         counter.record(&from("null"), Asked::Feed);
         for n in 0..MAX_ORIGINS + 50 {
-            counter.record(&from(&format!("https://made-up-{n}.example")), Asked::Feed);
+            counter.record(
+                &from(&format!("http://127.0.0.1:{}", 1000 + n)),
+                Asked::Feed,
+            );
         }
         let today = crate::store::now().div_euclid(86_400);
         let views = counter.merged(Vec::new(), today);
@@ -170,5 +192,34 @@ mod tests {
         let other = views.iter().find(|v| v.origin == OTHER).unwrap();
         assert_eq!(other.feed, 51, "the origins past the cap, together");
         assert_eq!(views.len(), MAX_ORIGINS + 1);
+    }
+
+    #[test]
+    fn made_up_origins_are_one_unnamed_row_and_never_push_out_a_partner() {
+        // Assemble: two partners on the allow-list; loopback not allowed.
+        let counter = Counter::new(Origins::new(vec![
+            "https://gazette.example".into(),
+            "https://radio.example".into(),
+        ]));
+        counter.record(&from("https://gazette.example"), Asked::Feed);
+        // Action: 1,000 made-up origins, one of them with a message for editors, then a
+        // partner that arrives after the attack.
+        for n in 0..1000 {
+            counter.record(
+                &from(&format!("https://claim-your-refund-at-evil{n}.example")),
+                Asked::Feed,
+            );
+        }
+        counter.record(&from("https://radio.example"), Asked::Widget);
+        // Assert: both partners by name, the rest as one row, and no made-up name anywhere.
+        let today = crate::store::now().div_euclid(86_400);
+        let views = counter.merged(Vec::new(), today);
+        let names: Vec<&str> = views.iter().map(|v| v.origin.as_str()).collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains(&"https://gazette.example"));
+        assert!(names.contains(&"https://radio.example"));
+        let other = views.iter().find(|v| v.origin == OTHER).unwrap();
+        assert_eq!(other.feed, 1000);
+        assert!(!names.iter().any(|n| n.contains("evil")));
     }
 }

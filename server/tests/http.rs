@@ -1208,3 +1208,249 @@ async fn failed_admin_attempts_are_limited_even_for_the_right_token_afterwards()
         "no more guesses until the bucket refills"
     );
 }
+
+const CONSOLE_TOKEN: &str = "console-token-0123456789";
+
+/// Sends `head` (and `body`) on a new connection and reads the answer, if one comes within
+/// five seconds; with how long it took.
+async fn answer_to(
+    addr: std::net::SocketAddr,
+    head: &str,
+    body: &[u8],
+) -> (Option<Reply>, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut raw),
+    )
+    .await;
+    let reply = (read.is_ok() && !raw.is_empty()).then(|| Reply::parse(&raw));
+    (reply, started.elapsed())
+}
+
+#[tokio::test]
+async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_checks() {
+    // Assemble: the console on, and a short deadline for whole bodies.
+    let server = Server::start_with(
+        "console-forms",
+        Policy {
+            admin_token: Some(CONSOLE_TOKEN.into()),
+            body_timeout: std::time::Duration::from_millis(500),
+            ..Policy::default()
+        },
+    )
+    .await;
+    let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+
+    // Action: a sign-in that declares 1.99 MB. Assert: refused before a byte is read.
+    let (reply, took) = answer_to(
+        server.addr,
+        &format!(
+            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 1990000\r\n\r\n"
+        ),
+        b"",
+    )
+    .await;
+    let reply = reply.expect("an answer without the body");
+    reply.assert_error(413);
+    assert_eq!(reply.header("connection"), Some("close"));
+    assert!(took < std::time::Duration::from_secs(1), "{took:?}");
+
+    // Action: a chunked sign-in past the limit. Assert: refused once it passes it.
+    let chunk = format!("{:x}\r\ntoken={}\r\n", 20_006, "x".repeat(20_000));
+    let (reply, _) = answer_to(
+        server.addr,
+        &format!(
+            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Transfer-Encoding: chunked\r\n\r\n"
+        ),
+        chunk.as_bytes(),
+    )
+    .await;
+    reply.expect("an answer").assert_error(413);
+
+    // Action: a sign-in whose body trickles in, a byte every 100 ms, for longer than the
+    // deadline. Assert: 408 at the deadline for the whole body, however steady the trickle.
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let started = std::time::Instant::now();
+    stream
+        .write_all(
+            format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 100\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..40 {
+            if writer.write_all(b"t").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        reader.read_to_end(&mut raw),
+    )
+    .await;
+    let took = started.elapsed();
+    Reply::parse(&raw).assert_error(408);
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
+    trickle.abort();
+
+    // Action: moderation and sign-out without a session, their bodies never sent. Assert:
+    // answered at once (the way to the sign-in page), no body waited for.
+    for path in [
+        "/admin/reviews/hide",
+        "/admin/reviews/show",
+        "/admin/sign-out",
+    ] {
+        let (reply, took) = answer_to(
+            server.addr,
+            &format!("POST {path} HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 5000\r\n\r\n"),
+            b"",
+        )
+        .await;
+        let reply = reply.unwrap_or_else(|| panic!("{path}: no answer"));
+        assert_eq!(reply.status, 303, "{path}");
+        assert!(
+            took < std::time::Duration::from_millis(400),
+            "{path}: {took:?}"
+        );
+    }
+
+    // With the console off, a sign-in is answered without its body.
+    let off = Server::start_with("console-off", Policy::default()).await;
+    let (reply, took) = answer_to(
+        off.addr,
+        &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 5000\r\n\r\n"),
+        b"",
+    )
+    .await;
+    assert_eq!(reply.expect("an answer").status, 200);
+    assert!(took < std::time::Duration::from_millis(400), "{took:?}");
+}
+
+#[tokio::test]
+async fn the_console_has_permits_of_its_own() {
+    // Assemble: one console permit, held by a sign-in whose body is still coming.
+    let server = Server::start_with(
+        "console-permits",
+        Policy {
+            admin_token: Some(CONSOLE_TOKEN.into()),
+            console_inflight: 1,
+            max_inflight: 1,
+            ..Policy::default()
+        },
+    )
+    .await;
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(
+        b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nto",
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Action and assert: the console is busy, the feed is not.
+    let busy = server.request("GET", "/admin", &[], b"").await;
+    busy.assert_error(503);
+    assert_eq!(
+        server.request("GET", "/feed.json", &[], b"").await.status,
+        200
+    );
+    drop(slow);
+}
+
+#[tokio::test]
+async fn a_review_counts_for_the_partner_it_came_from_and_for_no_other() {
+    // Assemble: a server that accepts http://partner.example.
+    let server = Server::start("attribution").await;
+    let review =
+        |page: &str| serde_json::json!({ "rating": 4, "comment": "ok", "page": page }).to_string();
+    // Action: from the partner about its own page, about another site's page, and with
+    // no page; then without an Origin at all, naming the partner's page.
+    for (origin, page) in [
+        (
+            Some("http://partner.example"),
+            "http://partner.example/news/1",
+        ),
+        (Some("http://partner.example"), "https://other.example/news"),
+        (Some("http://partner.example"), ""),
+        (None, "http://partner.example/news/2"),
+    ] {
+        let reply = server.post_from(origin, &[], &review(page)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    // Assert: the partner is the request's Origin, and only with a page on it.
+    let conn = Connection::open(server.dir.join("reviews.db")).unwrap();
+    let partners: Vec<String> = conn
+        .prepare("SELECT origin FROM reviews ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        partners,
+        ["http://partner.example", "", "http://partner.example", ""]
+    );
+}
+
+#[tokio::test]
+async fn a_first_request_gets_less_time_for_its_headers_than_a_keep_alive_one() {
+    // Assemble: 300 ms for the first request's headers, 5 s for later ones.
+    let server = Server::start_with(
+        "first-header",
+        Policy {
+            connections: newswire_server::connections::ConnectionLimits {
+                first_header_timeout: std::time::Duration::from_millis(300),
+                header_timeout: std::time::Duration::from_secs(5),
+                ..Default::default()
+            },
+            ..Policy::default()
+        },
+    )
+    .await;
+    // Action: a first request that never finishes its headers.
+    let started = std::time::Instant::now();
+    let mut half = TcpStream::connect(server.addr).await.unwrap();
+    half.write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        half.read_to_end(&mut raw),
+    )
+    .await;
+    // Assert: let go at the first request's deadline.
+    assert!(closed.is_ok(), "still open after 3 s");
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+    // Action: a whole request, then a keep-alive wait past the first deadline.
+    let mut kept = TcpStream::connect(server.addr).await.unwrap();
+    kept.write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    kept.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Assert: the connection still serves a second request.
+    kept.write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    kept.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&rest)
+            .matches("HTTP/1.1 200")
+            .count(),
+        1,
+        "the second answer came on the kept connection"
+    );
+}

@@ -385,3 +385,318 @@ fn an_export_cut_short_by_its_reader_ends_quietly() {
         assert!(output.status.success(), "{format}: {:?}", output.status);
     }
 }
+
+const CONSOLE_TOKEN: &str = "process-console-token-0123456789";
+
+/// The server's peak resident memory so far, in bytes (`VmHWM`).
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/PID/status");
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+/// Connections in the slow-form attack, all from one address.
+const SLOW_FORMS: usize = 1100;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn slow_console_forms_from_one_address_never_take_the_feed_down() {
+    // Assemble: the console on, a 3 s body deadline, and no per-address connection cap, so
+    // that what is tested is the console's own pool and its early refusals.
+    let dir = temp_dir("slow-forms");
+    let (_child, addr) = start_with(
+        &dir.join("reviews.db"),
+        &[
+            "--admin-token",
+            CONSOLE_TOKEN,
+            "--body-timeout",
+            "3",
+            "--max-connections-per-client",
+            "0",
+        ],
+    );
+    // Action: 1,100 sign-ins, each declaring 2,000 bytes and sending one a second.
+    let mut streams = Vec::new();
+    for _ in 0..SLOW_FORMS {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
+            .await
+            .unwrap();
+        streams.push((stream, std::time::Instant::now()));
+    }
+    let mut statuses = Vec::new();
+    let attack_end = std::time::Instant::now() + Duration::from_secs(8);
+    let mut open: Vec<_> = streams
+        .into_iter()
+        .map(|(s, at)| (Some(s), at, None))
+        .collect();
+    while std::time::Instant::now() < attack_end {
+        for (stream, _, closed_at) in open.iter_mut() {
+            if let Some(s) = stream {
+                let mut buf = [0u8; 1];
+                // A closed connection reads 0 (or an error); an open one would block.
+                let gone =
+                    match tokio::time::timeout(Duration::from_millis(0), s.read(&mut buf)).await {
+                        Ok(Ok(0)) | Ok(Err(_)) => true,
+                        Ok(Ok(_)) => false,
+                        Err(_) => false,
+                    };
+                if gone || s.write_all(b"x").await.is_err() {
+                    *stream = None;
+                    *closed_at = Some(std::time::Instant::now());
+                }
+            }
+        }
+        statuses.push(feed_status(&addr).await);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Assert: the feed answered 200 throughout.
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != Some(200)).collect();
+    assert!(statuses.len() > 10);
+    assert!(
+        failed.is_empty(),
+        "the feed failed: {failed:?} of {}",
+        statuses.len()
+    );
+    // Assert: no form outlived the deadline for its whole body, however steady the trickle.
+    let longest = open
+        .iter()
+        .map(|(_, at, closed)| closed.map(|c| c - *at))
+        .max()
+        .flatten();
+    assert!(
+        open.iter().all(|(_, _, closed)| closed.is_some()),
+        "every slow form was let go"
+    );
+    assert!(
+        longest.is_some_and(|l| l < Duration::from_secs(3 + 3)),
+        "{longest:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_console_forms_cost_no_memory() {
+    // Assemble: the console on.
+    let dir = temp_dir("large-forms");
+    let (child, addr) = start_with(&dir.join("reviews.db"), &["--admin-token", CONSOLE_TOKEN]);
+    let before = peak_rss(child.id());
+    // Action: 300 sign-ins of 1.99 MB each, half declared by length and half chunked, all
+    // at once, each from its own address (so that each is within its sign-in allowance),
+    // every body but its last byte sent, and then held while the memory is read.
+    let body = Arc::new(vec![b'a'; 1_990_000]);
+    let target: std::net::SocketAddr = addr.parse().unwrap();
+    let (release, held) = tokio::sync::watch::channel(false);
+    let mut senders = Vec::new();
+    for n in 0..300u32 {
+        let (body, mut held) = (body.clone(), held.clone());
+        senders.push(tokio::spawn(async move {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            let ip = std::net::Ipv4Addr::new(127, 2, (n / 250) as u8, (n % 250 + 1) as u8);
+            socket.bind((ip, 0).into()).unwrap();
+            let mut stream = socket.connect(target).await.unwrap();
+            let chunked = n % 2 == 1;
+            let framing = if chunked {
+                "Transfer-Encoding: chunked".to_owned()
+            } else {
+                format!("Content-Length: {}", body.len())
+            };
+            let head = format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n");
+            let sent = async {
+                stream.write_all(head.as_bytes()).await?;
+                if chunked {
+                    stream
+                        .write_all(format!("{:x}\r\n", body.len()).as_bytes())
+                        .await?;
+                }
+                stream.write_all(&body[..body.len() - 1]).await
+            };
+            // The server may refuse before the body is all written: that is the point.
+            let _ = tokio::time::timeout(Duration::from_secs(3), sent).await;
+            let _ = held.wait_for(|released| *released).await;
+            drop(stream);
+        }));
+    }
+    // Every sender has written all it could (or was refused); the bodies are held.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Assert: the server's peak memory stayed low.
+    let after = peak_rss(child.id());
+    let _ = release.send(true);
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    println!(
+        "large forms: peak RSS {} MB before, {} MB after",
+        before / 1_000_000,
+        after / 1_000_000
+    );
+    assert!(after < 300_000_000, "peak RSS {after} bytes");
+    assert_eq!(feed_status(&addr).await, Some(200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_ends_the_server_within_its_deadline_while_forms_hang() {
+    // Assemble: the console on, with the default body deadline (10 s, longer than the
+    // shutdown's), reviews being sent, and slow forms holding connections open.
+    let dir = temp_dir("sigterm-hang");
+    let db = dir.join("reviews.db");
+    let (mut child, addr) = start_with(&db, &["--admin-token", CONSOLE_TOKEN]);
+    let mut hanging = Vec::new();
+    for _ in 0..100 {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
+            .await
+            .unwrap();
+        hanging.push(stream);
+    }
+    for _ in 0..100 {
+        // Half a request's headers.
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        stream
+            .write_all(b"GET /feed.json HTTP/1.1\r\n")
+            .await
+            .unwrap();
+        hanging.push(stream);
+    }
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let (addr, acknowledged) = (addr.clone(), acknowledged.clone());
+        clients.push(tokio::spawn(async move {
+            for n in 0.. {
+                let key = format!("h-c{client}-n{n}");
+                match post(&addr, &key).await {
+                    Some(201) => acknowledged.lock().unwrap().push(key),
+                    Some(_) => {}
+                    None => return,
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Action: SIGTERM, while the forms hang.
+    let sent = std::time::Instant::now();
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Assert: out within the deadline, cleanly, with every acknowledged review stored.
+    println!(
+        "sigterm with hanging forms: exited after {:?}",
+        sent.elapsed()
+    );
+    assert!(status.success(), "{status:?}");
+    for client in clients {
+        client.await.unwrap();
+    }
+    drop(hanging);
+    let conn = Connection::open(&db).unwrap();
+    let stored = stored_keys(&conn);
+    let acknowledged = acknowledged.lock().unwrap();
+    assert!(!acknowledged.is_empty());
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|k| !stored.contains(k))
+        .collect();
+    assert!(lost.is_empty(), "lost {lost:?}");
+}
+
+/// The status of `GET /feed.json` from `from`, if it is answered within two seconds.
+async fn feed_status_from(addr: &str, from: std::net::Ipv4Addr) -> Option<u16> {
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.bind((from, 0).into()).ok()?;
+    let exchange = async {
+        let mut stream = socket.connect(addr.parse().ok()?).await.ok()?;
+        let request =
+            format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.ok()?;
+        String::from_utf8_lossy(&raw)
+            .split(' ')
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    tokio::time::timeout(Duration::from_secs(2), exchange)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Connections one address keeps open in the per-address test: more than the server's
+/// global cap (8,192).
+const FROM_ONE_ADDRESS: usize = 8400;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_cannot_hold_every_connection() {
+    // Assemble: the server with its default connection limits.
+    let dir = temp_dir("per-address");
+    let (_child, addr) = start_with(&dir.join("reviews.db"), &[]);
+    let target: std::net::SocketAddr = addr.parse().unwrap();
+    // Action: 127.0.0.3 keeps 8,400 connections open, each with a request line and one
+    // header and never more, opening new ones as the server closes them, for 6 s.
+    let attacker = tokio::spawn(async move {
+        let mut held = std::collections::VecDeque::new();
+        let until = std::time::Instant::now() + Duration::from_secs(6);
+        let mut opened = 0usize;
+        while std::time::Instant::now() < until {
+            let Ok(socket) = tokio::net::TcpSocket::new_v4() else {
+                break;
+            };
+            if socket.bind(([127, 0, 0, 3], 0).into()).is_err() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            let connected =
+                tokio::time::timeout(Duration::from_millis(200), socket.connect(target)).await;
+            if let Ok(Ok(mut stream)) = connected {
+                let _ = stream
+                    .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+                    .await;
+                held.push_back(stream);
+                opened += 1;
+            }
+            if held.len() > FROM_ONE_ADDRESS {
+                held.pop_front();
+            }
+        }
+        opened
+    });
+    // Meanwhile another reader, from 127.0.0.2, asks for the feed.
+    let mut statuses = Vec::new();
+    while !attacker.is_finished() {
+        statuses.push(feed_status_from(&addr, [127, 0, 0, 2].into()).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let opened = attacker.await.unwrap();
+    // Assert: every one of the reader's requests got 200 within two seconds.
+    println!("per-address cap: {opened} connections opened by one address");
+    assert!(opened >= FROM_ONE_ADDRESS, "the attack was real: {opened}");
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != Some(200)).collect();
+    assert!(statuses.len() > 20);
+    assert!(
+        failed.is_empty(),
+        "the feed failed for another reader: {failed:?} of {}",
+        statuses.len()
+    );
+}

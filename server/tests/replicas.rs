@@ -281,3 +281,70 @@ async fn with_postgresql_down_reviews_get_503_the_feed_serves_and_it_recovers_wi
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// Transactions committed in the database behind `url` so far. Backends report when they
+/// end, so the replica is stopped before this is read.
+async fn commits(url: &str) -> i64 {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query_one(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_from_one_address_is_refused_without_writing_to_postgresql() {
+    // Assemble: a replica that allows 10 reviews a minute per client.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("flood").await;
+    let (one, addr) = replica(&url, &["--client-rate", "10"]);
+    // A first review: migrations and the hourly sweep are behind us.
+    assert_eq!(post(&addr, "first", None).await.map(|r| r.0), Some(201));
+    drop(one);
+    let before = commits(&url).await;
+    let (one, addr) = replica(&url, &["--client-rate", "10"]);
+    // Action: 8 s of reviews from one address, from 32 connections at a time.
+    let until = Instant::now() + Duration::from_secs(8);
+    let mut floods = Vec::new();
+    for worker in 0..32 {
+        let addr = addr.clone();
+        floods.push(tokio::spawn(async move {
+            let (mut refused, mut stored) = (0u64, 0u64);
+            let mut n = 0;
+            while Instant::now() < until {
+                match post(&addr, &format!("flood-{worker}-{n}"), None).await {
+                    Some((429, _, _)) => refused += 1,
+                    Some((201, _, _)) => stored += 1,
+                    other => panic!("unexpected {:?}", other.map(|r| r.0)),
+                }
+                n += 1;
+            }
+            (refused, stored)
+        }));
+    }
+    let (mut refused, mut stored) = (0, 0);
+    for flood in floods {
+        let (r, s) = flood.await.unwrap();
+        refused += r;
+        stored += s;
+    }
+    drop(one);
+    let after = commits(&url).await;
+    // Assert: the limit held, and the refusals cost next to nothing in PostgreSQL.
+    let spent = after - before;
+    println!("flood: {refused} answered 429, {stored} stored, {spent} transactions committed");
+    assert!(refused > 2000, "the flood was real: {refused}");
+    assert!(stored <= 20, "{stored} stored in at most two windows");
+    assert!(
+        (spent as f64) < 0.05 * refused as f64,
+        "{spent} commits for {refused} refusals"
+    );
+}

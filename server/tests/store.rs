@@ -19,6 +19,7 @@ fn review(key: Option<&str>, rating: u8, comment: &str) -> NewReview {
         comment: comment.into(),
         subject: "hw-2041".into(),
         page: "https://riverside-gazette.example/".into(),
+        partner: "https://riverside-gazette.example".into(),
         key: key.map(str::to_owned),
         at: None,
     }
@@ -66,7 +67,106 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
         Box::pin(the_console_finds_and_counts(db))
     }),
     ("sessions_and_views", |db| Box::pin(sessions_and_views(db))),
+    ("the_summary_follows_every_change", |db| {
+        Box::pin(the_summary_follows_every_change(db))
+    }),
+    ("each_day_of_views_is_read_on_its_own", |db| {
+        Box::pin(each_day_of_views_is_read_on_its_own(db))
+    }),
 ];
+
+async fn the_summary_follows_every_change(db: String) {
+    // Assemble and action: 60 reviews of every rating; hide a third, show half of those.
+    let store = store::open(&db).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..60u8 {
+        let id = store
+            .insert(review(Some(&format!("s{n}")), 1 + n % 5, "counted"))
+            .await
+            .unwrap();
+        ids.push((id, 1 + n % 5));
+    }
+    let mut hidden = std::collections::HashSet::new();
+    for (n, (id, _)) in ids.iter().enumerate() {
+        if n % 3 == 0 {
+            assert!(store.set_hidden(*id, true).await.unwrap());
+            hidden.insert(*id);
+        }
+    }
+    for (n, (id, _)) in ids.iter().enumerate() {
+        if n % 6 == 0 {
+            assert!(store.set_hidden(*id, false).await.unwrap());
+            hidden.remove(id);
+        }
+        // Hiding twice, or showing a shown one, changes nothing.
+        if n % 7 == 0 {
+            let now_hidden = hidden.contains(id);
+            store.set_hidden(*id, now_hidden).await.unwrap();
+        }
+    }
+    // A retry of a stored review is not counted twice.
+    store
+        .insert(review(Some("s1"), 2, "counted"))
+        .await
+        .unwrap();
+    // Assert: the summary is what counting the table gives.
+    let visible: Vec<u8> = ids
+        .iter()
+        .filter(|(id, _)| !hidden.contains(id))
+        .map(|(_, r)| *r)
+        .collect();
+    let expected = Summary::of(
+        visible.len() as i64,
+        visible.iter().map(|r| i64::from(*r)).sum(),
+    );
+    assert_eq!(store.summary().await.unwrap(), expected);
+    store.close().await;
+    // And after reopening, from what the database keeps.
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.summary().await.unwrap(), expected);
+    store.close().await;
+}
+
+async fn each_day_of_views_is_read_on_its_own(db: String) {
+    // Assemble: a partner seen for five days, 5,000 requests a day; then a day with far
+    // more origins than a day shows (from before origins were checked, or many replicas).
+    let store = store::open(&db).await.unwrap();
+    let view = |origin: String, day, feed| Views {
+        origin,
+        day,
+        feed,
+        widget: 0,
+    };
+    for day in 200..205 {
+        store
+            .add_views(vec![view("https://partner.example".into(), day, 5000)])
+            .await
+            .unwrap();
+    }
+    store
+        .add_views(
+            (0..1000)
+                .map(|n| view(format!("https://made-up-{n}.example"), 205, 1 + n % 7))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    // Action.
+    let views = store.views(200).await.unwrap();
+    // Assert: every earlier day is still there, and the busy day holds its cap.
+    for day in 200..205 {
+        assert!(
+            views
+                .iter()
+                .any(|v| v.day == day && v.origin == "https://partner.example" && v.feed == 5000),
+            "day {day} was pushed out"
+        );
+    }
+    let busy = views.iter().filter(|v| v.day == 205).count();
+    assert_eq!(busy as i64, store::MAX_VIEWS_PER_DAY);
+    assert_eq!(views[0].day, 205, "newest day first");
+    store.close().await;
+}
 
 async fn ids_keys_and_the_summary(db: String) {
     // Assemble.
@@ -256,6 +356,8 @@ async fn the_console_finds_and_counts(db: String) {
     ] {
         let mut r = review(None, rating, comment);
         r.page = page.into();
+        // The route attributes a review (`reviews::partner`); the store keeps what it is given.
+        r.partner = store::origin_of(page);
         r.subject = subject.into();
         r.at = Some(today + 3600 - days_ago * day);
         ids.push(store.insert(r).await.unwrap());
@@ -540,6 +642,111 @@ async fn two_replicas_share_keys_and_limits() {
             .unwrap(),
         Some(1)
     );
+}
+
+/// Sequential scans of the reviews table so far. Closed connections have reported theirs.
+async fn review_scans(url: &str) -> i64 {
+    // Backends report their counts when they end; give the ones just closed a moment.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .query_one(
+            "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'reviews'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_summary_readers_during_writes_never_scan_the_reviews() {
+    // Assemble: 2,000 reviews, and the count of scans so far.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("stampede").await;
+    let seeding = Arc::new(PgStore::open(&db).await.unwrap());
+    let mut tasks = Vec::new();
+    for worker in 0..20 {
+        let store = seeding.clone();
+        tasks.push(tokio::spawn(async move {
+            for n in 0..100 {
+                let key = format!("seed-{worker}-{n}");
+                store
+                    .insert(review(Some(&key), 1 + (n % 5) as u8, "seed"))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    seeding.close().await;
+    let before = review_scans(&db).await;
+    // Action: 100 readers ask for the summary over and over while reviews are written and
+    // hidden.
+    let store: Arc<dyn ReviewStore> = Arc::new(PgStore::open(&db).await.unwrap());
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let mut readers = Vec::new();
+    for _ in 0..100 {
+        let store = store.clone();
+        readers.push(tokio::spawn(async move {
+            let mut answered = 0;
+            while std::time::Instant::now() < until {
+                store.summary().await.unwrap();
+                answered += 1;
+                // A cached answer is ready at once: let the writer run too.
+                tokio::task::yield_now().await;
+            }
+            answered
+        }));
+    }
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut n = 0;
+            while std::time::Instant::now() < until {
+                let id = store
+                    .insert(review(Some(&format!("w{n}")), 4, "during"))
+                    .await
+                    .unwrap();
+                if n % 4 == 0 {
+                    store.set_hidden(id, true).await.unwrap();
+                }
+                n += 1;
+            }
+        })
+    };
+    let mut answered = 0;
+    for reader in readers {
+        answered += reader.await.unwrap();
+    }
+    writer.await.unwrap();
+    let summary = store.summary().await.unwrap();
+    store.close().await;
+    // Assert: no reader scanned the table, and the counts are what counting gives.
+    let after = review_scans(&db).await;
+    println!(
+        "summary stampede: {answered} summaries, {} scans",
+        after - before
+    );
+    assert!(answered > 1000, "the readers ran: {answered}");
+    assert_eq!(after, before, "the summary scanned the reviews table");
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT COUNT(*), COALESCE(SUM(rating), 0)::BIGINT FROM reviews WHERE NOT hidden",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(summary, Summary::of(row.get(0), row.get(1)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -16,7 +16,6 @@ pub mod charts;
 pub mod session;
 
 use crate::limits::client_address;
-use crate::origins::Origins;
 use crate::store::{self, Filter, Group, Review, StoreError, Visibility};
 use crate::AppState;
 use askama::Template;
@@ -177,9 +176,22 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Res
     }
 }
 
-/// The fields of a posted form; a name may repeat (the bulk checkboxes).
-fn form(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
+/// The largest form the console takes: a page's bulk selection, its CSRF token and the
+/// filters to go back to fit in well under this.
+pub const MAX_FORM: usize = 8 * 1024;
+
+/// The fields of a posted form; a name may repeat (the bulk checkboxes). The body is read
+/// only after the checks that need no body, at most [`MAX_FORM`] bytes, and all of it
+/// within the body deadline, so that slow or large forms cost the server nothing.
+async fn form(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<(String, String)>, Response> {
+    let bytes = crate::http::read_body(headers, body, MAX_FORM, state.policy.body_timeout)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(form_urlencoded::parse(&bytes).into_owned().collect())
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -209,7 +221,7 @@ async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(expected) = state.policy.admin_token.as_deref() else {
         return render(
@@ -244,7 +256,10 @@ async fn sign_in(
             "Too many sign-ins from here. Wait a minute, then try again.",
         );
     }
-    let fields = form(&body);
+    let fields = match form(&state, &headers, body).await {
+        Ok(fields) => fields,
+        Err(refusal) => return refusal,
+    };
     let given = field(&fields, "token").unwrap_or_default().trim();
     if !crate::admin::same_secret(given.as_bytes(), expected.as_bytes()) {
         return refuse(
@@ -269,15 +284,17 @@ async fn sign_in(
     response
 }
 
-/// The session, if this form post is its own (right CSRF token, same origin); else the
-/// refusal.
+/// The session and the form's fields, if this form post is its own (right CSRF token, same
+/// origin); else the refusal. A request without a session is refused before its body is
+/// read.
 async fn posted(
     state: &AppState,
     headers: &HeaderMap,
-    fields: &[(String, String)],
-) -> Result<Session, Response> {
+    body: Body,
+) -> Result<(Session, Vec<(String, String)>), Response> {
     let session = signed_in(state, headers).await?;
-    let given = field(fields, "csrf").unwrap_or_default();
+    let fields = form(state, headers, body).await?;
+    let given = field(&fields, "csrf").unwrap_or_default();
     if !session::same_origin_form(headers, state.policy.trust_proxy, given, &session.csrf) {
         return Err((
             StatusCode::FORBIDDEN,
@@ -285,13 +302,13 @@ async fn posted(
         )
             .into_response());
     }
-    Ok(session)
+    Ok((session, fields))
 }
 
 /// `POST /admin/sign-out`: the session ends on the server, and its cookie goes.
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let session = match posted(&state, &headers, &form(&body)).await {
-        Ok(session) => session,
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let session = match posted(&state, &headers, body).await {
+        Ok((session, _)) => session,
         Err(refusal) => return refusal,
     };
     if let Err(err) = state.store.end_session(&session.key, store::now()).await {
@@ -306,22 +323,22 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 }
 
 /// `POST /admin/reviews/hide`.
-async fn hide(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn hide(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     moderate(state, headers, body, true).await
 }
 
 /// `POST /admin/reviews/show`.
-async fn show(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     moderate(state, headers, body, false).await
 }
 
 /// Hides or shows the review of the row's button (`one`), else every checked one (`ids`),
 /// then goes back to the same list.
-async fn moderate(state: AppState, headers: HeaderMap, body: Bytes, hidden: bool) -> Response {
-    let fields = form(&body);
-    if let Err(refusal) = posted(&state, &headers, &fields).await {
-        return refusal;
-    }
+async fn moderate(state: AppState, headers: HeaderMap, body: Body, hidden: bool) -> Response {
+    let fields = match posted(&state, &headers, body).await {
+        Ok((_, fields)) => fields,
+        Err(refusal) => return refusal,
+    };
     let ids: Vec<i64> = match field(&fields, "one") {
         Some(one) => one.parse().into_iter().collect(),
         None => fields
@@ -695,7 +712,7 @@ async fn overview(
                 .iter()
                 .map(|g| {
                     let name = if g.name.is_empty() {
-                        "(no web page)".to_owned()
+                        "Unattributed".to_owned()
                     } else {
                         g.name.clone()
                     };
@@ -733,6 +750,8 @@ struct HealthPage {
     last_error: Option<(String, String, String)>,
     next_poll: Option<(String, String)>,
     allowed: Option<Vec<String>>,
+    /// Loopback pages allowed beside the list.
+    loopback: bool,
 }
 
 /// `GET /admin/health`.
@@ -744,10 +763,8 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // Reading the feed first brings a file source's figures up to date.
     let _ = state.feed.current().await;
     let health = state.feed.health();
-    let allowed = match &state.policy.origins {
-        Origins::List(list) => Some(list.clone()),
-        Origins::Loopback => None,
-    };
+    let origins = &state.policy.origins;
+    let allowed = (!origins.named().is_empty()).then(|| origins.named().to_vec());
     render(
         StatusCode::OK,
         HealthPage {
@@ -764,6 +781,7 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
             }),
             next_poll: health.next_poll.map(newswire::date::utc),
             allowed,
+            loopback: origins.loopback(),
             health,
         },
     )

@@ -78,6 +78,10 @@ pub struct NewReview {
     pub comment: String,
     pub subject: String,
     pub page: String,
+    /// The partner site the review is counted for in the console (`https://partner.example`),
+    /// or empty: "unattributed". Set from the request's `Origin`, never from the page the
+    /// body names, which anyone can write (`reviews::partner`).
+    pub partner: String,
     pub key: Option<String>,
     /// When it was written, in seconds since the epoch; `None` is now. Only the demo's sample
     /// reviews are dated in the past.
@@ -165,8 +169,9 @@ pub struct Views {
     pub widget: i64,
 }
 
-/// The most rows of "where the widget is shown" an overview reads.
-pub const MAX_VIEWS: i64 = 1000;
+/// The most rows of "where the widget is shown" an overview reads for each day: each day
+/// is read on its own, so a busy day cannot push the others out.
+pub const MAX_VIEWS_PER_DAY: i64 = 50;
 
 /// The origin (`scheme://host[:port]`, lower case) of a review's page; empty when the page is
 /// not an http(s) address. Kept in its own column, so that the console can filter and group
@@ -284,7 +289,7 @@ pub trait ReviewStore: Send + Sync {
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError>;
 
     /// The per-origin, per-day totals from `since_day`, newest day first, the busiest
-    /// origins of each day first, at most [`MAX_VIEWS`] rows.
+    /// origins of each day first, at most [`MAX_VIEWS_PER_DAY`] rows a day.
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError>;
 
     /// Stops taking reviews and waits until every one already accepted is committed.

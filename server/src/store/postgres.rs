@@ -13,6 +13,10 @@
 //!   answers one id everywhere.
 //! - **Rate limits across replicas.** Fixed windows counted in an UNLOGGED table: every
 //!   replica adds to the same count, and losing the counts in a crash costs nothing.
+//! - **The public summary without counting.** `review_counts` keeps the visible reviews per
+//!   rating, updated in the same statement as each insert, hide and show, in 16 shards (by
+//!   review id) so that concurrent commits seldom wait on the same row; the summary sums 80
+//!   rows and never scans the reviews. One refresh runs at a time per replica.
 //! - **Down and back.** Each operation waits at most [`DEADLINE`] for a connection and an
 //!   answer, then fails as [`StoreError::Unavailable`], which the API turns into a 503 with
 //!   `Retry-After`. The pool makes new connections as soon as the database is back, so no
@@ -21,8 +25,8 @@
 //!   replicas that start together do not race; `schema_migrations` records each step.
 
 use super::{
-    contains_pattern, now, origin_of, Filter, Group, NewReview, Query, Review, ReviewStore, Stats,
-    StoreError, Summary, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
+    contains_pattern, now, Filter, Group, NewReview, Query, Review, ReviewStore, Stats, StoreError,
+    Summary, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -37,6 +41,8 @@ pub const DEADLINE: Duration = Duration::from_secs(3);
 const POOL_SIZE: usize = 32;
 /// How long a replica reuses the summary it last read (its own writes refresh it at once).
 const SUMMARY_AGE: Duration = Duration::from_secs(1);
+/// The shards of `review_counts` (a review's is its id modulo this).
+const COUNT_SHARDS: i64 = 16;
 /// An arbitrary constant: the advisory lock that serialises migrations across replicas.
 const MIGRATION_LOCK: i64 = 0x6e65_7773_7769_7265;
 
@@ -77,6 +83,18 @@ const MIGRATIONS: &[&str] = &[
         widget BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (origin, day)
     );",
+    // The public summary, kept by each write instead of counted by each read.
+    "CREATE TABLE review_counts (
+        shard   SMALLINT NOT NULL,
+        rating  SMALLINT NOT NULL,
+        visible BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (shard, rating)
+    );
+    INSERT INTO review_counts (shard, rating)
+        SELECT shard, rating FROM generate_series(0, 15) AS shard, generate_series(1, 5) AS rating;
+    UPDATE review_counts SET visible = counted.n
+        FROM (SELECT rating, COUNT(*) AS n FROM reviews WHERE NOT hidden GROUP BY rating) AS counted
+        WHERE review_counts.shard = 0 AND review_counts.rating = counted.rating;",
 ];
 
 /// A pool of connections to one PostgreSQL database.
@@ -84,8 +102,10 @@ pub struct PgStore {
     pool: Pool,
     /// The largest id this replica has seen, for the honeypot's answer.
     latest: AtomicI64,
-    /// The summary this replica last read, and when.
-    summary: Mutex<Option<(Instant, Summary)>>,
+    /// The summary this replica last read.
+    summary: Mutex<Option<CachedSummary>>,
+    /// Held by the one summary refresh in flight.
+    refreshing: tokio::sync::Mutex<()>,
     /// Bumped by each of this replica's writes, so that a summary read before one is not
     /// kept after it.
     writes: AtomicU64,
@@ -124,6 +144,7 @@ impl PgStore {
             pool,
             latest: AtomicI64::new(0),
             summary: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
             writes: AtomicU64::new(0),
             swept: AtomicI64::new(0),
         };
@@ -195,11 +216,20 @@ impl PgStore {
             .map_err(|_| StoreError::Unavailable("no answer in time".into()))?
     }
 
-    /// After a write: the next summary is read afresh, and none read before it is kept.
+    /// After a write: a summary read before it no longer answers for this replica's
+    /// readers, who must see their own review counted.
     fn forget_summary(&self) {
-        let mut cached = self.summary.lock().unwrap_or_else(|p| p.into_inner());
         self.writes.fetch_add(1, Ordering::SeqCst);
-        *cached = None;
+    }
+
+    /// The cached summary, if it was read after this replica's `writes`th write and, unless
+    /// `any_age`, within [`SUMMARY_AGE`].
+    fn cached_summary(&self, writes: u64, any_age: bool) -> Option<Summary> {
+        let cached = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        cached
+            .as_ref()
+            .filter(|c| c.writes >= writes && (any_age || c.at.elapsed() < SUMMARY_AGE))
+            .map(|c| c.summary.clone())
     }
 
     /// Once an hour per replica: forget expired keys and finished rate windows.
@@ -232,8 +262,15 @@ impl PgStore {
     }
 }
 
-/// One review as it is copied from SQLite: with its idempotency key.
-pub type Copied = (Review, Option<String>);
+/// A summary as this replica read it: when, and after how many of its own writes.
+struct CachedSummary {
+    at: Instant,
+    writes: u64,
+    summary: Summary,
+}
+
+/// One review as it is copied from SQLite: with its idempotency key and its partner site.
+pub type Copied = (Review, Option<String>, String);
 
 impl PgStore {
     /// Copies `batches` of reviews (ids, keys and moderation kept) into this database, which
@@ -262,11 +299,11 @@ impl PgStore {
                     .map(|r| f(r).to_owned())
                     .collect::<Vec<String>>()
             };
-            let ids = column(|(r, _)| r.id);
-            let created = column(|(r, _)| r.created_at);
-            let keys: Vec<Option<String>> = batch.iter().map(|(_, k)| k.clone()).collect();
-            let ratings: Vec<i16> = batch.iter().map(|(r, _)| i16::from(r.rating)).collect();
-            let hidden: Vec<bool> = batch.iter().map(|(r, _)| r.hidden).collect();
+            let ids = column(|(r, _, _)| r.id);
+            let created = column(|(r, _, _)| r.created_at);
+            let keys: Vec<Option<String>> = batch.iter().map(|(_, k, _)| k.clone()).collect();
+            let ratings: Vec<i16> = batch.iter().map(|(r, _, _)| i16::from(r.rating)).collect();
+            let hidden: Vec<bool> = batch.iter().map(|(r, _, _)| r.hidden).collect();
             copied += tx
                 .execute(
                     "INSERT INTO reviews (id, key, rating, comment, subject, page, created_at, hidden, origin)
@@ -277,19 +314,24 @@ impl PgStore {
                         &ids,
                         &keys,
                         &ratings,
-                        &text(|(r, _)| &r.comment),
-                        &text(|(r, _)| &r.subject),
-                        &text(|(r, _)| &r.page),
+                        &text(|(r, _, _)| &r.comment),
+                        &text(|(r, _, _)| &r.subject),
+                        &text(|(r, _, _)| &r.page),
                         &created,
                         &hidden,
-                        &batch
-                            .iter()
-                            .map(|(r, _)| origin_of(&r.page))
-                            .collect::<Vec<String>>(),
+                        &text(|(_, _, partner)| partner),
                     ],
                 )
                 .await?;
         }
+        tx.batch_execute(
+            "UPDATE review_counts SET visible = 0;
+             UPDATE review_counts SET visible = counted.n
+                 FROM (SELECT rating, COUNT(*) AS n FROM reviews WHERE NOT hidden GROUP BY rating)
+                     AS counted
+                 WHERE review_counts.shard = 0 AND review_counts.rating = counted.rating;",
+        )
+        .await?;
         // New reviews continue after the largest id copied.
         tx.execute(
             "SELECT setval(pg_get_serial_sequence('reviews', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM reviews",
@@ -320,11 +362,19 @@ impl ReviewStore for PgStore {
         let id = self
             .timed(async {
                 let client = self.client().await?;
+                // One statement, so one commit: the review and its count in the summary.
                 let inserted = client
                     .query_opt(
-                        "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)
-                         ON CONFLICT (key) DO NOTHING RETURNING id",
+                        "WITH inserted AS (
+                             INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                             ON CONFLICT (key) DO NOTHING RETURNING id, rating
+                         ), counted AS (
+                             UPDATE review_counts SET visible = visible + 1 FROM inserted
+                             WHERE review_counts.shard = inserted.id % $8
+                               AND review_counts.rating = inserted.rating
+                         )
+                         SELECT id FROM inserted",
                         &[
                             &review.key,
                             &i16::from(review.rating),
@@ -332,7 +382,8 @@ impl ReviewStore for PgStore {
                             &review.subject,
                             &review.page,
                             &review.at.unwrap_or_else(now),
-                            &origin_of(&review.page),
+                            &review.partner,
+                            &COUNT_SHARDS,
                         ],
                     )
                     .await?;
@@ -367,32 +418,45 @@ impl ReviewStore for PgStore {
         Ok(id)
     }
 
-    /// Read at most once a second per replica (and again after each of its own writes), so
-    /// that a busy widget does not count the table on every request.
+    /// Read at most once a second per replica (and again after each of its own writes), from
+    /// the counter rows, with one refresh in flight at a time: readers that come while one
+    /// runs get the last value, unless this replica has written since it was read; those
+    /// wait for the refresh and are all answered by it.
     async fn summary(&self) -> Result<Summary, StoreError> {
-        if let Some((at, summary)) = &*self.summary.lock().unwrap_or_else(|p| p.into_inner()) {
-            if at.elapsed() < SUMMARY_AGE {
-                return Ok(summary.clone());
-            }
-        }
         let writes = self.writes.load(Ordering::SeqCst);
+        if let Some(summary) = self.cached_summary(writes, false) {
+            return Ok(summary);
+        }
+        let _refreshing = match self.refreshing.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => match self.cached_summary(writes, true) {
+                Some(summary) => return Ok(summary),
+                None => self.refreshing.lock().await,
+            },
+        };
+        // A refresh that finished while this one waited may answer it.
+        if let Some(summary) = self.cached_summary(writes, false) {
+            return Ok(summary);
+        }
+        let started = self.writes.load(Ordering::SeqCst);
         let summary = self
             .timed(async {
                 let client = self.client().await?;
                 let row = client
                     .query_one(
-                        "SELECT COUNT(*), COALESCE(SUM(rating), 0)::BIGINT FROM reviews WHERE NOT hidden",
+                        "SELECT COALESCE(SUM(visible), 0)::BIGINT,
+                                COALESCE(SUM(visible * rating), 0)::BIGINT FROM review_counts",
                         &[],
                     )
                     .await?;
                 Ok(Summary::of(row.get(0), row.get(1)))
             })
             .await?;
-        let mut cached = self.summary.lock().unwrap_or_else(|p| p.into_inner());
-        // Kept only if none of this replica's writes came while it was read.
-        if self.writes.load(Ordering::SeqCst) == writes {
-            *cached = Some((Instant::now(), summary.clone()));
-        }
+        *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedSummary {
+            at: Instant::now(),
+            writes: started,
+            summary: summary.clone(),
+        });
         Ok(summary)
     }
 
@@ -422,13 +486,24 @@ impl ReviewStore for PgStore {
         let found = self
             .timed(async {
                 let client = self.client().await?;
-                let changed = client
-                    .execute(
-                        "UPDATE reviews SET hidden = $1 WHERE id = $2",
-                        &[&hidden, &id],
+                // The review and the summary's count change in one statement.
+                let row = client
+                    .query_one(
+                        "WITH changed AS (
+                             UPDATE reviews SET hidden = $1 WHERE id = $2 AND hidden <> $1
+                             RETURNING id, rating
+                         ), counted AS (
+                             UPDATE review_counts
+                             SET visible = visible + CASE WHEN $1 THEN -1 ELSE 1 END
+                             FROM changed
+                             WHERE review_counts.shard = changed.id % $3
+                               AND review_counts.rating = changed.rating
+                         )
+                         SELECT EXISTS (SELECT 1 FROM reviews WHERE id = $2)",
+                        &[&hidden, &id, &COUNT_SHARDS],
                     )
                     .await?;
-                Ok(changed == 1)
+                Ok(row.get(0))
             })
             .await?;
         self.forget_summary();
@@ -644,9 +719,12 @@ impl ReviewStore for PgStore {
             let client = self.client().await?;
             Ok(client
                 .query(
-                    "SELECT origin, day, feed, widget FROM widget_views WHERE day >= $1
-                     ORDER BY day DESC, feed + widget DESC, origin LIMIT $2",
-                    &[&since_day, &super::MAX_VIEWS],
+                    "SELECT origin, day, feed, widget FROM (
+                         SELECT origin, day, feed, widget, ROW_NUMBER() OVER (
+                             PARTITION BY day ORDER BY feed + widget DESC, origin) AS n
+                         FROM widget_views WHERE day >= $1) AS ranked
+                     WHERE n <= $2 ORDER BY day DESC, feed + widget DESC, origin",
+                    &[&since_day, &super::MAX_VIEWS_PER_DAY],
                 )
                 .await?
                 .iter()

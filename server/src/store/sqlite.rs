@@ -437,10 +437,13 @@ impl ReviewStore for SqliteStore {
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError> {
         self.read(move |conn| {
             let mut statement = conn.prepare(
-                "SELECT origin, day, feed, widget FROM widget_views WHERE day >= ?1
-                 ORDER BY day DESC, feed + widget DESC, origin LIMIT ?2",
+                "SELECT origin, day, feed, widget FROM (
+                     SELECT origin, day, feed, widget, ROW_NUMBER() OVER (
+                         PARTITION BY day ORDER BY feed + widget DESC, origin) AS n
+                     FROM widget_views WHERE day >= ?1)
+                 WHERE n <= ?2 ORDER BY day DESC, feed + widget DESC, origin",
             )?;
-            let rows = statement.query_map(params![since_day, super::MAX_VIEWS], |r| {
+            let rows = statement.query_map(params![since_day, super::MAX_VIEWS_PER_DAY], |r| {
                 Ok(Views {
                     origin: r.get(0)?,
                     day: r.get(1)?,
@@ -492,12 +495,12 @@ pub fn read_for_copy(
     let mut conn = connect(path)?;
     migrate(&mut conn)?;
     let mut statement = conn.prepare(
-        "SELECT id, rating, comment, subject, page, created_at, hidden, key FROM reviews ORDER BY id",
+        "SELECT id, rating, comment, subject, page, created_at, hidden, key, origin FROM reviews ORDER BY id",
     )?;
     let mut rows = statement.query([])?;
     let mut pending = Vec::with_capacity(1000);
     while let Some(row) = rows.next()? {
-        pending.push((review_from_row(row)?, row.get(7)?));
+        pending.push((review_from_row(row)?, row.get(7)?, row.get(8)?));
         if pending.len() == 1000 && !batch(std::mem::take(&mut pending)) {
             return Ok(());
         }
@@ -592,7 +595,7 @@ fn insert_one(
             review.subject,
             review.page,
             review.at.unwrap_or(created_at),
-            super::origin_of(&review.page),
+            review.partner,
         ],
     )?;
     if inserted == 1 {
