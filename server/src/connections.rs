@@ -3,10 +3,11 @@
 //!
 //! - **At most `max_connections` open at once.** Past that the loop stops accepting, and new
 //!   connections wait in the kernel's backlog until one closes.
-//! - **At most `per_client` open from one client** (an IPv4 address, or an IPv6 /64), so
-//!   that one address cannot fill every slot. A connection past it is closed as soon as it
-//!   is accepted. Behind a trusted proxy every connection comes from the proxy, so its
-//!   addresses are exempt, and the proxy must cap per client itself.
+//! - **At most `per_client` open from one client** (an IPv4 address, or an IPv6 /64), and
+//!   eight times that from one IPv6 /48 (as the rate limits count), so that one address, or
+//!   one holder of a /48, cannot fill every slot. A connection past it is answered 503 and
+//!   closed as soon as it is accepted. Behind a trusted proxy every connection comes from
+//!   the proxy, so its addresses are exempt, and the proxy must cap per client itself.
 //! - **The first request's headers within `first_header_timeout`** of connecting: a
 //!   connection that never completes a request is let go sooner than a keep-alive one.
 //! - **Headers within `header_timeout`** of the previous answer: hyper's header-read timer,
@@ -17,7 +18,7 @@
 //!   arriving, or an answer that the client never reads.
 //!
 //! - **Shutdown within [`SHUTDOWN_DEADLINE`].** Requests in flight get that long to finish;
-//!   whatever is still open then is dropped.
+//!   every connection still open then is dropped.
 //!
 //! Every route that reads a body bounds its size and the time the whole body may take
 //! (`http::read_body`), and the review and console routes take their permits from pools of
@@ -74,32 +75,39 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Open connections per client; an entry lives only while its client has one open, so the
-/// map never holds more than `max_connections` entries.
+/// Open connections per client and per IPv6 /48; an entry lives only while its client
+/// has one open, so the map never holds more than twice `max_connections` entries.
 #[derive(Default)]
 struct PerClient(Mutex<HashMap<IpAddr, usize>>);
 
 /// One counted connection; dropping it uncounts it.
 struct Counted {
     clients: Arc<PerClient>,
-    key: IpAddr,
+    keys: Vec<IpAddr>,
 }
 
 impl PerClient {
-    /// Counts a connection from `key`, or `None` when that client already has `cap` open.
-    fn open(self: &Arc<Self>, key: IpAddr, cap: usize) -> Option<Counted> {
+    /// Counts a connection from `peer`, or `None` when its client already has `cap` open,
+    /// or its IPv6 /48 eight times that.
+    fn open(self: &Arc<Self>, peer: IpAddr, cap: usize) -> Option<Counted> {
+        let mut keys = vec![(crate::limits::bucket_key(peer), cap)];
+        if let Some(network) = crate::limits::network_key(peer) {
+            let factor = crate::limits::NETWORK_FACTOR as usize;
+            keys.push((network, cap.saturating_mul(factor)));
+        }
         let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let count = open.entry(key).or_default();
-        if *count >= cap {
-            if *count == 0 {
-                open.remove(&key);
-            }
+        if keys
+            .iter()
+            .any(|(key, cap)| open.get(key).is_some_and(|n| n >= cap))
+        {
             return None;
         }
-        *count += 1;
+        for (key, _) in &keys {
+            *open.entry(*key).or_default() += 1;
+        }
         Some(Counted {
             clients: self.clone(),
-            key,
+            keys: keys.into_iter().map(|(key, _)| key).collect(),
         })
     }
 }
@@ -107,14 +115,21 @@ impl PerClient {
 impl Drop for Counted {
     fn drop(&mut self) {
         let mut open = self.clients.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = open.get_mut(&self.key) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.key);
+        for key in &self.keys {
+            if let Some(count) = open.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(key);
+                }
             }
         }
     }
 }
+
+/// What a connection past its client's cap is told before it is closed.
+const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+    Retry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 41\r\n\r\n\
+    Too many connections from this address.\r\n";
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then finishes the
 /// requests in flight (and so every review batch they wait for).
@@ -127,6 +142,8 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let clients = Arc::new(PerClient::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Every connection's task, so that the ones still open at the deadline can be dropped.
+    let mut tasks = tokio::task::JoinSet::new();
     let mut shutdown = pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -140,7 +157,9 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let (stream, peer) = match accepted {
+        // Forget the connections that have ended.
+        while tasks.try_join_next().is_some() {}
+        let (mut stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(err) => {
                 // Out of file descriptors, say: wait a little rather than spin.
@@ -154,10 +173,19 @@ pub async fn serve(
         let counted = if limits.per_client == 0 || limits.peers_are_proxies {
             None
         } else {
-            match clients.open(crate::limits::bucket_key(peer.ip()), limits.per_client) {
+            match clients.open(peer.ip(), limits.per_client) {
                 Some(counted) => Some(counted),
-                // Closed at once: this client holds its share of the slots already.
-                None => continue,
+                // Answered and closed at once: this client holds its share of the slots
+                // already. The permit goes back as soon as the answer is written.
+                None => {
+                    tasks.spawn(async move {
+                        use tokio::io::AsyncWriteExt;
+                        let write = stream.write_all(TOO_MANY);
+                        let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+                        drop(permit);
+                    });
+                    continue;
+                }
             }
         };
         let _ = stream.set_nodelay(true);
@@ -177,7 +205,7 @@ pub async fn serve(
             .serve_connection(io, service);
         let connection = graceful.watch(connection);
         let first_headers = limits.first_header_timeout;
-        tokio::spawn(async move {
+        tasks.spawn(async move {
             let mut connection = pin!(connection);
             let in_time = tokio::select! {
                 _ = &mut connection => false,
@@ -191,9 +219,11 @@ pub async fn serve(
         });
     }
     drop(listener);
-    // Requests in flight get the deadline to finish; the ones still open are then dropped
-    // with the process, which the caller ends once it has flushed what it holds.
+    // Requests in flight get the deadline to finish; the connections still open are then
+    // dropped, and the caller flushes what it holds.
     let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, graceful.shutdown()).await;
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
     Ok(())
 }
 

@@ -102,6 +102,7 @@ pub struct AppState {
     inflight: Arc<Semaphore>,
     review_permits: Arc<Semaphore>,
     console_permits: Arc<Semaphore>,
+    sign_in_permits: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -128,6 +129,7 @@ impl AppState {
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             console_permits: Arc::new(Semaphore::new(policy.console_inflight.max(1))),
+            sign_in_permits: Arc::new(Semaphore::new(console::SIGN_IN_INFLIGHT)),
             policy: Arc::new(policy),
         }
     }
@@ -220,9 +222,16 @@ async fn review_permits(State(state): State<AppState>, request: Request, next: N
     }
 }
 
-/// The same for the console's pages and forms.
+/// The same for the console's pages and forms. Sign-ins, which anyone may send, have a
+/// small pool of their own, so that strangers holding sign-in forms open never use up what
+/// signed-in editors need.
 async fn console_permits(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match state.console_permits.clone().try_acquire_owned() {
+    let pool = if request.uri().path() == "/admin/sign-in" {
+        &state.sign_in_permits
+    } else {
+        &state.console_permits
+    };
+    match pool.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
         Err(_) => busy(),
     }

@@ -201,7 +201,7 @@ impl Limits {
 }
 
 /// The IPv6 /48 `ip` belongs to; `None` for IPv4 (and IPv4-mapped) addresses.
-fn network_key(ip: IpAddr) -> Option<IpAddr> {
+pub fn network_key(ip: IpAddr) -> Option<IpAddr> {
     match bucket_key(ip) {
         IpAddr::V6(v6) => {
             let s = v6.segments();

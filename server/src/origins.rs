@@ -42,6 +42,11 @@ impl Origins {
         self.loopback
     }
 
+    /// Whether `origin` is one of the named partners (not merely a loopback page).
+    pub fn names(&self, origin: &str) -> bool {
+        self.list.contains(&normalise(origin))
+    }
+
     /// Whether a browser page at `origin` (an `Origin` header) may call the API.
     pub fn allows(&self, origin: &str) -> bool {
         let origin = normalise(origin);
@@ -55,7 +60,11 @@ fn is_loopback(origin: &str) -> bool {
         return false;
     };
     let host = match rest.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+        Some((host, port))
+            if (1..=5).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            host
+        }
         _ => rest,
     };
     matches!(host, "127.0.0.1" | "localhost" | "[::1]")

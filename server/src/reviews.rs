@@ -227,17 +227,26 @@ fn invisible(c: char) -> bool {
 }
 
 /// The length, in characters, of the emoji tag sequence that starts `text`, if one does: a
-/// black flag (U+1F3F4), one or more tag characters (U+E0020–U+E007E) and the cancel tag
-/// (U+E007F), as in the flags of Scotland and Wales. `None` for anything else.
+/// black flag (U+1F3F4), the tags of a subdivision code (two to seven tag digits and
+/// lower-case tag letters, U+E0030–U+E0039 and U+E0061–U+E007A) and the cancel tag
+/// (U+E007F), as in the flags of Scotland and Wales (`gbsct`, `gbwls`). `None` for
+/// anything else: a run of tags that spells words with spaces or capitals is no flag.
 fn tag_sequence(text: &[char]) -> Option<usize> {
     if text.first() != Some(&'\u{1F3F4}') {
         return None;
     }
     let tags = text[1..]
         .iter()
-        .take_while(|c| ('\u{E0020}'..='\u{E007E}').contains(*c))
+        .take_while(|c| matches!(c, '\u{E0030}'..='\u{E0039}' | '\u{E0061}'..='\u{E007A}'))
         .count();
-    (tags > 0 && text.get(1 + tags) == Some(&'\u{E007F}')).then_some(tags + 2)
+    ((2..=7).contains(&tags) && text.get(1 + tags) == Some(&'\u{E007F}')).then_some(tags + 2)
+}
+
+/// A variation selector (U+FE00–U+FE0F, U+E0100–U+E01EF): it chooses how the character
+/// before it looks (❤️ is ❤ and U+FE0F), so one after a character is text; any more after
+/// it, or one with no character before it, choose nothing and could carry hidden bits.
+fn variation_selector(c: char) -> bool {
+    matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// Where a piece of text goes: a comment keeps its line breaks, a one-line field (the
@@ -249,27 +258,37 @@ enum Field {
 }
 
 /// `text`, trimmed, with control characters (but a comment's newlines) and invisible
-/// characters removed. The line and paragraph separators (U+2028, U+2029) become a newline
-/// in a comment and a space elsewhere; a tab and a carriage return are removed, like every
-/// other control character.
+/// characters removed, and at most one variation selector after each character. A newline
+/// and the line and paragraph separators (U+2028, U+2029) become a newline in a comment
+/// and a space elsewhere; a tab and a carriage return are removed, like every other control
+/// character.
 fn clean(text: Option<String>, field: Field) -> String {
     let chars: Vec<char> = text.unwrap_or_default().chars().collect();
     let mut out = String::with_capacity(chars.len());
     let mut at = 0;
+    // Whether the last character kept may take a variation selector.
+    let mut selectable = false;
     while at < chars.len() {
         if let Some(len) = tag_sequence(&chars[at..]) {
             out.extend(&chars[at..at + len]);
             at += len;
+            selectable = false;
             continue;
         }
-        match (chars[at], field) {
-            ('\u{2028}' | '\u{2029}', Field::Comment) => out.push('\n'),
-            ('\u{2028}' | '\u{2029}', Field::Line) => out.push(' '),
-            ('\n', Field::Comment) => out.push('\n'),
-            (c, _) if c.is_control() || invisible(c) => {}
-            (c, _) => out.push(c),
-        }
+        let c = chars[at];
         at += 1;
+        let line_break = matches!(c, '\n' | '\u{2028}' | '\u{2029}');
+        if line_break {
+            out.push(if field == Field::Comment { '\n' } else { ' ' });
+            selectable = false;
+        } else if variation_selector(c) {
+            if std::mem::take(&mut selectable) {
+                out.push(c);
+            }
+        } else if !(c.is_control() || invisible(c)) {
+            out.push(c);
+            selectable = !c.is_whitespace();
+        }
     }
     out.trim().to_owned()
 }
@@ -463,10 +482,24 @@ mod tests {
             assert_eq!(clean(Some(text.into()), Field::Comment), text);
             assert_eq!(clean(Some(text.into()), Field::Line), text);
         }
-        // A black flag without a whole sequence keeps the flag and loses the tags.
+        // A black flag without a whole sequence keeps the flag and loses the tags, and a
+        // message spelled in tags after a flag is no flag.
         assert_eq!(
             clean(Some("\u{1F3F4}\u{E0067}x".into()), Field::Comment),
             "\u{1F3F4}x"
+        );
+        let smuggled = format!("\u{1F3F4}{hidden}\u{E007F}ok");
+        assert_eq!(clean(Some(smuggled), Field::Comment), "\u{1F3F4}ok");
+        // One variation selector after a character; the rest, and one after nothing, go.
+        let run: String = std::iter::once('a')
+            .chain((0..16).map(|n| char::from_u32(0xFE00 + n).unwrap()))
+            .chain((0..16).map(|n| char::from_u32(0xE0100 + n).unwrap()))
+            .collect();
+        assert_eq!(clean(Some(run), Field::Comment), "a\u{FE00}");
+        assert_eq!(clean(Some("\u{FE0F}a".into()), Field::Line), "a");
+        assert_eq!(
+            clean(Some("\u{845B}\u{E0100}".into()), Field::Line),
+            "\u{845B}\u{E0100}"
         );
         // Line and paragraph separators: a newline in a comment, a space elsewhere.
         assert_eq!(
@@ -476,7 +509,7 @@ mod tests {
         assert_eq!(clean(Some("one\u{2028}two".into()), Field::Line), "one two");
         // Tabs and carriage returns go; a comment's newlines stay, a line's do not.
         assert_eq!(clean(Some("a\tb\r\nc".into()), Field::Comment), "ab\nc");
-        assert_eq!(clean(Some("a\nb".into()), Field::Line), "ab");
+        assert_eq!(clean(Some("a\nb".into()), Field::Line), "a b");
     }
 
     #[test]

@@ -8,9 +8,10 @@
 //! same-origin page, a server, a CDN revalidating) is not counted. Anyone can send any
 //! `Origin`, so an origin is named only if the review API would accept it (on the
 //! allow-list, or loopback where loopback is allowed): a made-up origin is never a name an
-//! editor reads, and all of them together are one row, [`OTHER`]. Each replica also names at
-//! most [`MAX_ORIGINS`] origins a day (loopback pages may use any port), and the console reads
-//! each day on its own, so that today cannot push out the days before.
+//! editor reads, and all of them together are one row, [`OTHER`]. Every partner on the
+//! allow-list is always named; loopback pages, which may use any port, are named up to
+//! [`MAX_LOOPBACK`] a day per replica, so that they can never push a partner out. The console
+//! reads each day on its own, so that today cannot push out the days before.
 //!
 //! "Widget" counts the requests for the widget's code (its wasm), which browsers send with an
 //! `Origin`: one for each page that starts the widget without the wasm in its cache.
@@ -24,10 +25,10 @@ use std::time::Duration;
 
 /// How often the counts go to the store.
 pub const FLUSH: Duration = Duration::from_secs(10);
-/// Origins counted by name per replica and day.
-pub const MAX_ORIGINS: usize = 1000;
+/// Loopback origins (one per port) counted by name per replica and day.
+pub const MAX_LOOPBACK: usize = 100;
 /// Where the origins that are not named are counted: those the review API would not accept,
-/// and those past [`MAX_ORIGINS`].
+/// and loopback ones past [`MAX_LOOPBACK`].
 pub const OTHER: &str = "(other origins)";
 
 /// What was asked for.
@@ -42,7 +43,7 @@ pub struct Counter {
     /// The origins that may be named.
     origins: Origins,
     pending: Mutex<HashMap<(String, i64), (i64, i64)>>,
-    /// The day, and the origins counted by name on it.
+    /// The day, and the loopback origins counted by name on it.
     named: Mutex<(i64, std::collections::HashSet<String>)>,
 }
 
@@ -67,14 +68,17 @@ impl Counter {
             return;
         };
         let day = crate::store::now().div_euclid(86_400);
-        let origin = if !self.origins.allows(&origin) {
+        let origin = if self.origins.names(&origin) {
+            origin
+        } else if !self.origins.allows(&origin) {
             OTHER.to_owned()
         } else {
+            // A loopback page: named while there are not too many today.
             let mut named = self.named.lock().unwrap_or_else(|p| p.into_inner());
             if named.0 != day {
                 *named = (day, Default::default());
             }
-            if named.1.contains(&origin) || named.1.len() < MAX_ORIGINS {
+            if named.1.contains(&origin) || named.1.len() < MAX_LOOPBACK {
                 named.1.insert(origin.clone());
                 origin
             } else {
@@ -176,22 +180,24 @@ mod tests {
         counter.record(&from("https://partner.example"), Asked::Widget);
         counter.record(&HeaderMap::new(), Asked::Feed);
         counter.record(&from("null"), Asked::Feed);
-        for n in 0..MAX_ORIGINS + 50 {
+        for n in 0..MAX_LOOPBACK + 50 {
             counter.record(
                 &from(&format!("http://127.0.0.1:{}", 1000 + n)),
                 Asked::Feed,
             );
         }
+        // A partner seen only after the loopback pages is named all the same.
+        counter.record(&from("https://partner.example"), Asked::Feed);
         let today = crate::store::now().div_euclid(86_400);
         let views = counter.merged(Vec::new(), today);
         let partner = views
             .iter()
             .find(|v| v.origin == "https://partner.example")
             .unwrap();
-        assert_eq!((partner.feed, partner.widget), (1, 1));
+        assert_eq!((partner.feed, partner.widget), (2, 1));
         let other = views.iter().find(|v| v.origin == OTHER).unwrap();
-        assert_eq!(other.feed, 51, "the origins past the cap, together");
-        assert_eq!(views.len(), MAX_ORIGINS + 1);
+        assert_eq!(other.feed, 50, "the loopback pages past the cap, together");
+        assert_eq!(views.len(), MAX_LOOPBACK + 2);
     }
 
     #[test]

@@ -1336,9 +1336,34 @@ async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_che
     assert!(took < std::time::Duration::from_millis(400), "{took:?}");
 }
 
+/// Sends `head` and part of a body on a new connection, and leaves it open.
+async fn hold(addr: std::net::SocketAddr, head: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+/// Asks until `path` answers `status` (a held permit is taken a moment after its request
+/// is sent), for at most a second; the last answer.
+async fn until_status(server: &Server, path: &str, cookie: &str, status: u16) -> Reply {
+    let mut reply = server
+        .request("GET", path, &[("Cookie", cookie)], b"")
+        .await;
+    for _ in 0..50 {
+        if reply.status == status {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        reply = server
+            .request("GET", path, &[("Cookie", cookie)], b"")
+            .await;
+    }
+    reply
+}
+
 #[tokio::test]
-async fn the_console_has_permits_of_its_own() {
-    // Assemble: one console permit, held by a sign-in whose body is still coming.
+async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
+    // Assemble: one console permit and one general permit; an editor signed in.
     let server = Server::start_with(
         "console-permits",
         Policy {
@@ -1349,21 +1374,67 @@ async fn the_console_has_permits_of_its_own() {
         },
     )
     .await;
-    let mut slow = TcpStream::connect(server.addr).await.unwrap();
-    slow.write_all(
-        b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nto",
-    )
-    .await
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    // Action and assert: the console is busy, the feed is not.
-    let busy = server.request("GET", "/admin", &[], b"").await;
+    let form = "Content-Type: application/x-www-form-urlencoded";
+    let signed_in = server
+        .request(
+            "POST",
+            "/admin/sign-in",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("token={CONSOLE_TOKEN}").as_bytes(),
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let cookie = signed_in
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    // Action: strangers hold every sign-in permit with forms that never finish.
+    let mut held = Vec::new();
+    for _ in 0..newswire_server::console::SIGN_IN_INFLIGHT {
+        held.push(
+            hold(
+                server.addr,
+                &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}\r\nContent-Length: 100\r\n\r\nto"),
+            )
+            .await,
+        );
+    }
+    // Assert: sign-ins are busy, the signed-in editor is not, nor is the feed.
+    until_status(&server, "/admin/sign-in", "", 503)
+        .await
+        .assert_error(503);
+    let busy = server
+        .request(
+            "POST",
+            "/admin/sign-in",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b"token=x",
+        )
+        .await;
     busy.assert_error(503);
+    assert_eq!(
+        server
+            .request("GET", "/admin/reviews", &[("Cookie", &cookie)], b"")
+            .await
+            .status,
+        200
+    );
+    drop(held);
+    // Action: the editor's own slow form holds the one console permit.
+    let _slow = hold(
+        server.addr,
+        &format!("POST /admin/reviews/hide HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n{form}\r\nContent-Length: 100\r\n\r\ncs"),
+    )
+    .await;
+    // Assert: the console is busy, the feed is not.
+    until_status(&server, "/admin/reviews", &cookie, 503)
+        .await
+        .assert_error(503);
     assert_eq!(
         server.request("GET", "/feed.json", &[], b"").await.status,
         200
     );
-    drop(slow);
 }
 
 #[tokio::test]

@@ -538,16 +538,33 @@ async fn large_console_forms_cost_no_memory() {
         after / 1_000_000
     );
     assert!(after < 300_000_000, "peak RSS {after} bytes");
+    assert!(
+        after < before + 50_000_000,
+        "peak RSS grew from {before} to {after} bytes"
+    );
     assert_eq!(feed_status(&addr).await, Some(200));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_ends_the_server_within_its_deadline_while_forms_hang() {
-    // Assemble: the console on, with the default body deadline (10 s, longer than the
-    // shutdown's), reviews being sent, and slow forms holding connections open.
+    // Assemble: the console on, a body deadline (30 s) far longer than the shutdown's, and
+    // the first request's headers given as long; reviews being sent, and slow forms and
+    // half-sent requests holding connections open.
     let dir = temp_dir("sigterm-hang");
     let db = dir.join("reviews.db");
-    let (mut child, addr) = start_with(&db, &["--admin-token", CONSOLE_TOKEN]);
+    let (mut child, addr) = start_with(
+        &db,
+        &[
+            "--admin-token",
+            CONSOLE_TOKEN,
+            "--body-timeout",
+            "30",
+            "--first-header-timeout",
+            "30",
+            "--header-timeout",
+            "30",
+        ],
+    );
     let mut hanging = Vec::new();
     for _ in 0..100 {
         let mut stream = TcpStream::connect(&addr).await.unwrap();
@@ -594,8 +611,8 @@ async fn sigterm_ends_the_server_within_its_deadline_while_forms_hang() {
             break status;
         }
         assert!(
-            sent.elapsed() < Duration::from_secs(10),
-            "still running 10 s after SIGTERM"
+            sent.elapsed() < Duration::from_millis(9500),
+            "still running 9.5 s after SIGTERM"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
@@ -647,11 +664,25 @@ async fn feed_status_from(addr: &str, from: std::net::Ipv4Addr) -> Option<u16> {
 /// global cap (8,192).
 const FROM_ONE_ADDRESS: usize = 8400;
 
+/// A connection from `from`, if one is accepted within two seconds.
+async fn connect_from(addr: &str, from: std::net::Ipv4Addr) -> Option<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.bind((from, 0).into()).ok()?;
+    tokio::time::timeout(Duration::from_secs(2), socket.connect(addr.parse().ok()?))
+        .await
+        .ok()?
+        .ok()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_address_cannot_hold_every_connection() {
-    // Assemble: the server with its default connection limits.
+    // Assemble: the server with its default connection limits, but half-sent requests
+    // given 30 s, so that only the per-address cap can let others in.
     let dir = temp_dir("per-address");
-    let (_child, addr) = start_with(&dir.join("reviews.db"), &[]);
+    let (_child, addr) = start_with(
+        &dir.join("reviews.db"),
+        &["--first-header-timeout", "30", "--header-timeout", "30"],
+    );
     let target: std::net::SocketAddr = addr.parse().unwrap();
     // Action: 127.0.0.3 keeps 8,400 connections open, each with a request line and one
     // header and never more, opening new ones as the server closes them, for 6 s.
@@ -680,7 +711,7 @@ async fn one_address_cannot_hold_every_connection() {
                 held.pop_front();
             }
         }
-        opened
+        (opened, held)
     });
     // Meanwhile another reader, from 127.0.0.2, asks for the feed.
     let mut statuses = Vec::new();
@@ -688,7 +719,7 @@ async fn one_address_cannot_hold_every_connection() {
         statuses.push(feed_status_from(&addr, [127, 0, 0, 2].into()).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let opened = attacker.await.unwrap();
+    let (opened, held) = attacker.await.unwrap();
     // Assert: every one of the reader's requests got 200 within two seconds.
     println!("per-address cap: {opened} connections opened by one address");
     assert!(opened >= FROM_ONE_ADDRESS, "the attack was real: {opened}");
@@ -698,5 +729,26 @@ async fn one_address_cannot_hold_every_connection() {
         failed.is_empty(),
         "the feed failed for another reader: {failed:?} of {}",
         statuses.len()
+    );
+    // Assert: while its share is held, the address is told so at once.
+    let mut extra = connect_from(&addr, [127, 0, 0, 3].into())
+        .await
+        .expect("accepted");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(2), extra.read_to_end(&mut raw))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 503"),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    // Assert: once it lets go, the address is served again.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        feed_status_from(&addr, [127, 0, 0, 3].into()).await,
+        Some(200)
     );
 }

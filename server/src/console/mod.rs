@@ -179,6 +179,10 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Res
 /// The largest form the console takes: a page's bulk selection, its CSRF token and the
 /// filters to go back to fit in well under this.
 pub const MAX_FORM: usize = 8 * 1024;
+/// Sign-ins received at once, from a pool apart from the rest of the console's.
+pub const SIGN_IN_INFLIGHT: usize = 16;
+/// The longest a sign-in's form may take to arrive: a token and a few bytes more.
+const SIGN_IN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The fields of a posted form; a name may repeat (the bulk checkboxes). The body is read
 /// only after the checks that need no body, at most [`MAX_FORM`] bytes, and all of it
@@ -188,7 +192,16 @@ async fn form(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Vec<(String, String)>, Response> {
-    let bytes = crate::http::read_body(headers, body, MAX_FORM, state.policy.body_timeout)
+    form_within(headers, body, state.policy.body_timeout).await
+}
+
+/// The same, within `deadline`.
+async fn form_within(
+    headers: &HeaderMap,
+    body: Body,
+    deadline: std::time::Duration,
+) -> Result<Vec<(String, String)>, Response> {
+    let bytes = crate::http::read_body(headers, body, MAX_FORM, deadline)
         .await
         .map_err(IntoResponse::into_response)?;
     Ok(form_urlencoded::parse(&bytes).into_owned().collect())
@@ -256,7 +269,8 @@ async fn sign_in(
             "Too many sign-ins from here. Wait a minute, then try again.",
         );
     }
-    let fields = match form(&state, &headers, body).await {
+    let deadline = state.policy.body_timeout.min(SIGN_IN_DEADLINE);
+    let fields = match form_within(&headers, body, deadline).await {
         Ok(fields) => fields,
         Err(refusal) => return refusal,
     };

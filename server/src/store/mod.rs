@@ -173,8 +173,8 @@ pub struct Views {
 /// is read on its own, so a busy day cannot push the others out.
 pub const MAX_VIEWS_PER_DAY: i64 = 50;
 
-/// The origin (`scheme://host[:port]`, lower case) of a review's page; empty when the page is
-/// not an http(s) address. Kept in its own column, so that the console can filter and group
+/// The origin (`scheme://host[:port]`, lower case, without a default port) of a page; empty
+/// when the page is not an http(s) address. Kept in its own column, so that the console can filter and group
 /// by partner site.
 pub fn origin_of(page: &str) -> String {
     let lower = page.trim().to_ascii_lowercase();
@@ -186,6 +186,9 @@ pub fn origin_of(page: &str) -> String {
         return String::new();
     };
     let host = rest.1.split(['/', '?', '#']).next().unwrap_or_default();
+    // As a browser writes an `Origin`: without the scheme's default port.
+    let default_port = if rest.0 == "https://" { ":443" } else { ":80" };
+    let host = host.strip_suffix(default_port).unwrap_or(host);
     if host.is_empty() {
         return String::new();
     }

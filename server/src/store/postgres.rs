@@ -14,9 +14,12 @@
 //! - **Rate limits across replicas.** Fixed windows counted in an UNLOGGED table: every
 //!   replica adds to the same count, and losing the counts in a crash costs nothing.
 //! - **The public summary without counting.** `review_counts` keeps the visible reviews per
-//!   rating, updated in the same statement as each insert, hide and show, in 16 shards (by
-//!   review id) so that concurrent commits seldom wait on the same row; the summary sums 80
-//!   rows and never scans the reviews. One refresh runs at a time per replica.
+//!   rating. Statement triggers on `reviews` keep it, once per statement whatever the
+//!   number of rows, in the statement's own transaction, for every writer there is (an
+//!   older replica during a rolling deploy, or an operator's SQL too). Each session counts in
+//!   a shard of its own (its backend pid modulo 16), so concurrent commits seldom wait on one
+//!   row; the summary sums 80 rows and never scans the reviews. One refresh runs at a time
+//!   per replica.
 //! - **Down and back.** Each operation waits at most [`DEADLINE`] for a connection and an
 //!   answer, then fails as [`StoreError::Unavailable`], which the API turns into a 503 with
 //!   `Retry-After`. The pool makes new connections as soon as the database is back, so no
@@ -41,8 +44,6 @@ pub const DEADLINE: Duration = Duration::from_secs(3);
 const POOL_SIZE: usize = 32;
 /// How long a replica reuses the summary it last read (its own writes refresh it at once).
 const SUMMARY_AGE: Duration = Duration::from_secs(1);
-/// The shards of `review_counts` (a review's is its id modulo this).
-const COUNT_SHARDS: i64 = 16;
 /// An arbitrary constant: the advisory lock that serialises migrations across replicas.
 const MIGRATION_LOCK: i64 = 0x6e65_7773_7769_7265;
 
@@ -83,8 +84,11 @@ const MIGRATIONS: &[&str] = &[
         widget BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (origin, day)
     );",
-    // The public summary, kept by each write instead of counted by each read.
-    "CREATE TABLE review_counts (
+    // The public summary, kept by each write instead of counted by each read: the counts
+    // start from the reviews as they are, with writers held off until the triggers that
+    // keep them are in place.
+    "LOCK TABLE reviews IN SHARE ROW EXCLUSIVE MODE;
+    CREATE TABLE review_counts (
         shard   SMALLINT NOT NULL,
         rating  SMALLINT NOT NULL,
         visible BIGINT NOT NULL DEFAULT 0,
@@ -94,7 +98,41 @@ const MIGRATIONS: &[&str] = &[
         SELECT shard, rating FROM generate_series(0, 15) AS shard, generate_series(1, 5) AS rating;
     UPDATE review_counts SET visible = counted.n
         FROM (SELECT rating, COUNT(*) AS n FROM reviews WHERE NOT hidden GROUP BY rating) AS counted
-        WHERE review_counts.shard = 0 AND review_counts.rating = counted.rating;",
+        WHERE review_counts.shard = 0 AND review_counts.rating = counted.rating;
+    CREATE FUNCTION review_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE review_counts SET visible = visible + d.k
+        FROM (SELECT rating, COUNT(*) AS k FROM new_rows WHERE NOT hidden GROUP BY rating) AS d
+        WHERE review_counts.shard = pg_backend_pid() % 16 AND review_counts.rating = d.rating;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION review_counts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE review_counts SET visible = visible + d.k
+        FROM (SELECT rating, SUM(k) AS k FROM (
+                  SELECT rating, 1 AS k FROM new_rows WHERE NOT hidden
+                  UNION ALL SELECT rating, -1 AS k FROM old_rows WHERE NOT hidden) AS c
+              GROUP BY rating) AS d
+        WHERE review_counts.shard = pg_backend_pid() % 16 AND review_counts.rating = d.rating
+          AND d.k <> 0;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION review_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE review_counts SET visible = visible - d.k
+        FROM (SELECT rating, COUNT(*) AS k FROM old_rows WHERE NOT hidden GROUP BY rating) AS d
+        WHERE review_counts.shard = pg_backend_pid() % 16 AND review_counts.rating = d.rating;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER reviews_counted_on_insert AFTER INSERT ON reviews
+        REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION review_counts_inserted();
+    CREATE TRIGGER reviews_counted_on_update AFTER UPDATE ON reviews
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION review_counts_updated();
+    CREATE TRIGGER reviews_counted_on_delete AFTER DELETE ON reviews
+        REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION review_counts_deleted();",
 ];
 
 /// A pool of connections to one PostgreSQL database.
@@ -104,8 +142,9 @@ pub struct PgStore {
     latest: AtomicI64,
     /// The summary this replica last read.
     summary: Mutex<Option<CachedSummary>>,
-    /// Held by the one summary refresh in flight.
-    refreshing: tokio::sync::Mutex<()>,
+    /// Held by the one summary refresh in flight; it holds when the last refresh failed,
+    /// so that the readers queued behind a failure do not each try again.
+    refreshing: tokio::sync::Mutex<Option<Instant>>,
     /// Bumped by each of this replica's writes, so that a summary read before one is not
     /// kept after it.
     writes: AtomicU64,
@@ -144,7 +183,7 @@ impl PgStore {
             pool,
             latest: AtomicI64::new(0),
             summary: Mutex::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            refreshing: tokio::sync::Mutex::new(None),
             writes: AtomicU64::new(0),
             swept: AtomicI64::new(0),
         };
@@ -230,6 +269,13 @@ impl PgStore {
             .as_ref()
             .filter(|c| c.writes >= writes && (any_age || c.at.elapsed() < SUMMARY_AGE))
             .map(|c| c.summary.clone())
+    }
+
+    /// What a reader gets when no refresh can answer it: the last summary read, however
+    /// old, else the database is away.
+    fn last_summary(&self) -> Result<Summary, StoreError> {
+        self.cached_summary(0, true)
+            .ok_or_else(|| StoreError::Unavailable("the summary could not be read".into()))
     }
 
     /// Once an hour per replica: forget expired keys and finished rate windows.
@@ -324,14 +370,6 @@ impl PgStore {
                 )
                 .await?;
         }
-        tx.batch_execute(
-            "UPDATE review_counts SET visible = 0;
-             UPDATE review_counts SET visible = counted.n
-                 FROM (SELECT rating, COUNT(*) AS n FROM reviews WHERE NOT hidden GROUP BY rating)
-                     AS counted
-                 WHERE review_counts.shard = 0 AND review_counts.rating = counted.rating;",
-        )
-        .await?;
         // New reviews continue after the largest id copied.
         tx.execute(
             "SELECT setval(pg_get_serial_sequence('reviews', 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM reviews",
@@ -362,19 +400,12 @@ impl ReviewStore for PgStore {
         let id = self
             .timed(async {
                 let client = self.client().await?;
-                // One statement, so one commit: the review and its count in the summary.
+                // The summary's count follows in the same transaction (the trigger).
                 let inserted = client
                     .query_opt(
-                        "WITH inserted AS (
-                             INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7)
-                             ON CONFLICT (key) DO NOTHING RETURNING id, rating
-                         ), counted AS (
-                             UPDATE review_counts SET visible = visible + 1 FROM inserted
-                             WHERE review_counts.shard = inserted.id % $8
-                               AND review_counts.rating = inserted.rating
-                         )
-                         SELECT id FROM inserted",
+                        "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)
+                         ON CONFLICT (key) DO NOTHING RETURNING id",
                         &[
                             &review.key,
                             &i16::from(review.rating),
@@ -383,7 +414,6 @@ impl ReviewStore for PgStore {
                             &review.page,
                             &review.at.unwrap_or_else(now),
                             &review.partner,
-                            &COUNT_SHARDS,
                         ],
                     )
                     .await?;
@@ -427,19 +457,28 @@ impl ReviewStore for PgStore {
         if let Some(summary) = self.cached_summary(writes, false) {
             return Ok(summary);
         }
-        let _refreshing = match self.refreshing.try_lock() {
+        let mut refreshing = match self.refreshing.try_lock() {
             Ok(guard) => guard,
             Err(_) => match self.cached_summary(writes, true) {
                 Some(summary) => return Ok(summary),
-                None => self.refreshing.lock().await,
+                // Waiting is bounded: a database that has stopped answering must not queue
+                // every reader of every page behind it.
+                None => match tokio::time::timeout(DEADLINE, self.refreshing.lock()).await {
+                    Ok(guard) => guard,
+                    Err(_) => return self.last_summary(),
+                },
             },
         };
         // A refresh that finished while this one waited may answer it.
         if let Some(summary) = self.cached_summary(writes, false) {
             return Ok(summary);
         }
+        // One that failed a moment ago answers it too: the database is away.
+        if refreshing.is_some_and(|failed| failed.elapsed() < SUMMARY_AGE) {
+            return self.last_summary();
+        }
         let started = self.writes.load(Ordering::SeqCst);
-        let summary = self
+        let read = self
             .timed(async {
                 let client = self.client().await?;
                 let row = client
@@ -451,7 +490,9 @@ impl ReviewStore for PgStore {
                     .await?;
                 Ok(Summary::of(row.get(0), row.get(1)))
             })
-            .await?;
+            .await;
+        *refreshing = read.as_ref().err().map(|_| Instant::now());
+        let summary = read?;
         *self.summary.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedSummary {
             at: Instant::now(),
             writes: started,
@@ -486,24 +527,14 @@ impl ReviewStore for PgStore {
         let found = self
             .timed(async {
                 let client = self.client().await?;
-                // The review and the summary's count change in one statement.
-                let row = client
-                    .query_one(
-                        "WITH changed AS (
-                             UPDATE reviews SET hidden = $1 WHERE id = $2 AND hidden <> $1
-                             RETURNING id, rating
-                         ), counted AS (
-                             UPDATE review_counts
-                             SET visible = visible + CASE WHEN $1 THEN -1 ELSE 1 END
-                             FROM changed
-                             WHERE review_counts.shard = changed.id % $3
-                               AND review_counts.rating = changed.rating
-                         )
-                         SELECT EXISTS (SELECT 1 FROM reviews WHERE id = $2)",
-                        &[&hidden, &id, &COUNT_SHARDS],
+                // The summary's count follows in the same transaction (the trigger).
+                let changed = client
+                    .execute(
+                        "UPDATE reviews SET hidden = $1 WHERE id = $2",
+                        &[&hidden, &id],
                     )
                     .await?;
-                Ok(row.get(0))
+                Ok(changed == 1)
             })
             .await?;
         self.forget_summary();
