@@ -82,7 +82,8 @@ node_modules/.installed: package.json package-lock.json
 
 # ---------------------------------------------------------------- build
 
-ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css
+ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css \
+	$(DIST)/newswire/newswire-live.js
 
 build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst www/%,$(DIST)/%,$(PAGES))
 
@@ -110,6 +111,11 @@ $(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mj
 $(PKG)/embed.min.js: www/embed.js node_modules/.installed
 	@mkdir -p $(@D)
 	terser $< --ecma 2020 --compress passes=2 --mangle --comments false --output $@
+
+# The loader's second stage (a module), fetched when a widget needs the wasm.
+$(DIST)/newswire/newswire-live.js: www/newswire-live.js node_modules/.installed
+	@mkdir -p $(@D)
+	terser $< --module --ecma 2020 --compress passes=2 --mangle --comments false --output $@
 
 # The stylesheet ships minified; its readable source stays in www/newswire.css.
 $(DIST)/newswire/newswire.css: www/newswire.css scripts/minify-css.mjs
@@ -189,7 +195,7 @@ $(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs scripts/shorten-impor
 	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
 	node scripts/shorten-imports.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js \
 		$(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js
-	cp $(DIST)/newswire/newswire.css $(FAULTS)/
+	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(FAULTS)/
 	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js
 	@touch $@
 
@@ -224,7 +230,7 @@ size-nightly: tools build
 	node scripts/shorten-imports.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js \
 		$(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js
 	terser $(NIGHTLY)/newswire.js --module --compress --mangle --comments false --output $(NIGHTLY)/newswire.js
-	cp $(DIST)/newswire/newswire.css $(NIGHTLY)/
+	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(NIGHTLY)/
 	node scripts/release.mjs --here $(NIGHTLY) $(PKG)/embed.min.js
 	node tests/bench/size.mjs $(NIGHTLY) target/bench/size-nightly.json
 

@@ -13,12 +13,14 @@
 // - DIR/embed.js: the loader for pages that want each new release, stamped to load v/{id}/.
 // - DIR/release.json: the release, its loader URL and the loader's SRI hash.
 //
-// The stamp replaces '@@NEWSWIRE_RELEASE@@' with "BASE SRI(glue) SRI(wasm) SRI(css)"; the
-// loader refuses any of the three files whose bytes do not match (sha256, the shortest SRI
-// hash, since each one ships to every reader).
+// The stamp replaces '@@NEWSWIRE_RELEASE@@' with "BASE SRI(glue) SRI(wasm) SRI(css)
+// SRI(second stage) CODE"; the loader refuses any of the four files whose bytes do not match (sha256, the shortest
+// SRI hash, since each one ships to every reader), and hydrates only server HTML that names
+// CODE: the widget code the wasm was built from, hashed exactly as the server's build.rs
+// hashes the code it renders with.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { FIRST_RENDER_FILES } from './wire-size.mjs';
 import { precompress } from './precompress.mjs';
 
@@ -28,9 +30,37 @@ const [dir, loaderPath] = process.argv.slice(here ? 3 : 2);
 const loader = readFileSync(loaderPath, 'utf8');
 if (loader.split(PLACEHOLDER).length !== 2) throw new Error(`${loaderPath}: expected one ${PLACEHOLDER}`);
 
+// SHA-256 over src/, Cargo.toml and Cargo.lock: each file's path from the repository root,
+// a NUL, its bytes and a NUL, in path order (server/build.rs does the same).
+function codeId(root = '.') {
+  const files = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(join(root, 'src'));
+  files.push(join(root, 'Cargo.toml'), join(root, 'Cargo.lock'));
+  const named = files.map((path) => [relative(root, path).split(sep).join('/'), path]);
+  named.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const [name, path] of named) {
+    hash.update(name);
+    hash.update(Buffer.from([0]));
+    hash.update(readFileSync(path));
+    hash.update(Buffer.from([0]));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
+
 const sri = (algorithm, bytes) => `${algorithm}-` + createHash(algorithm).update(bytes).digest('base64');
-const hashes = ['newswire.js', 'newswire_bg.wasm', 'newswire.css'].map((name) => sri('sha256', readFileSync(join(dir, name))));
-const stamp = (base) => loader.replace(PLACEHOLDER, [base, ...hashes].join(' '));
+const hashes = ['newswire.js', 'newswire_bg.wasm', 'newswire.css', 'newswire-live.js'].map((name) =>
+  sri('sha256', readFileSync(join(dir, name))),
+);
+const code = codeId();
+const stamp = (base) => loader.replace(PLACEHOLDER, [base, ...hashes, code].join(' '));
 
 if (here) {
   writeFileSync(join(dir, 'embed.js'), stamp(''));
@@ -55,6 +85,6 @@ precompress(target);
 precompress(dir);
 
 const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
-const release = { version, release: id, embed: `/newswire/v/${id}/embed.js`, integrity: sri('sha384', Buffer.from(pinned)) };
+const release = { version, release: id, code, embed: `/newswire/v/${id}/embed.js`, integrity: sri('sha384', Buffer.from(pinned)) };
 writeFileSync(join(dir, 'release.json'), JSON.stringify(release, null, 2) + '\n');
 console.log(`release ${id}: ${release.embed} ${release.integrity}`);

@@ -63,6 +63,63 @@ impl Theme {
     }
 }
 
+/// Which of the three sections a widget shows (`sections`): the server renders, and the
+/// wasm runs, only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections {
+    pub headlines: bool,
+    pub briefs: bool,
+    pub review: bool,
+}
+
+impl Default for Sections {
+    fn default() -> Self {
+        Sections {
+            headlines: true,
+            briefs: true,
+            review: true,
+        }
+    }
+}
+
+impl Sections {
+    /// From a comma-separated list of `headlines`, `briefs` and `review`; `None` when it
+    /// names none of them (every section is then shown, and the loader warns).
+    pub fn parse(value: &str) -> Option<Sections> {
+        let mut shown = Sections {
+            headlines: false,
+            briefs: false,
+            review: false,
+        };
+        let mut any = false;
+        for name in value.split(',') {
+            let slot = match name.trim().to_ascii_lowercase().as_str() {
+                "headlines" => &mut shown.headlines,
+                "briefs" => &mut shown.briefs,
+                "review" => &mut shown.review,
+                _ => continue,
+            };
+            *slot = true;
+            any = true;
+        }
+        any.then_some(shown)
+    }
+
+    /// The normalised attribute value, for the server's render key.
+    pub fn value(self) -> &'static str {
+        match (self.headlines, self.briefs, self.review) {
+            (true, true, true) => "headlines,briefs,review",
+            (true, true, false) => "headlines,briefs",
+            (true, false, true) => "headlines,review",
+            (false, true, true) => "briefs,review",
+            (true, false, false) => "headlines",
+            (false, true, false) => "briefs",
+            (false, false, true) => "review",
+            (false, false, false) => "",
+        }
+    }
+}
+
 /// Everything a widget instance is told by its host element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -84,9 +141,17 @@ pub struct Config {
     pub show_rating: bool,
     /// The heading text instead of the feed's title.
     pub title: Option<String>,
-    /// The host page's `<html lang>` and the browser's language, in that order: the
-    /// last places to look for the reader's language. The entry fills them in.
-    pub host_languages: Vec<String>,
+    /// The host page's `<html lang>`: after `lang` and the feed's, where the widget looks
+    /// for its language. The entry (or, on the server, the loader's request) fills it in.
+    pub page_language: Option<String>,
+    /// The reader's own language (`navigator.language`): the last place to look, and the
+    /// regional format to use when it is the language chosen (`en-GB` for an `en` page).
+    pub reader_language: Option<String>,
+    /// The sections shown.
+    pub sections: Sections,
+    /// The time zone dates are written in: `None` in the browser (the reader's own); an
+    /// IANA name only where the server renders for a page with no script (`tz`).
+    pub time_zone: Option<String>,
     /// The level of the widget's own heading (1 to 6), so that it fits the host's outline;
     /// its sections are one level below.
     pub heading_level: u8,
@@ -265,7 +330,13 @@ impl Config {
             title: attr("title")
                 .map(|t| crate::news::shorten(t.trim(), 200))
                 .filter(|t| !t.is_empty()),
-            host_languages: Vec::new(),
+            page_language: None,
+            reader_language: None,
+            // The loader warns about an unusable value, since it applies it first.
+            sections: attr("sections")
+                .and_then(|v| Sections::parse(&v))
+                .unwrap_or_default(),
+            time_zone: None,
         };
         Ok((config, warnings))
     }
@@ -392,6 +463,29 @@ mod tests {
             title(&"word ".repeat(100)).map(|t| t.chars().count() <= 201),
             Some(true)
         );
+    }
+
+    #[test]
+    fn sections_are_named_in_any_order_and_nothing_usable_shows_all() {
+        let sections = |v: &str| {
+            parse(&[("feed", "https://a.example/f"), ("sections", v)])
+                .unwrap()
+                .0
+                .sections
+        };
+        let only = |headlines, briefs, review| Sections {
+            headlines,
+            briefs,
+            review,
+        };
+        assert_eq!(sections("review, Headlines"), only(true, false, true));
+        assert_eq!(sections("briefs"), only(false, true, false));
+        assert_eq!(sections("ads,none"), Sections::default());
+        assert_eq!(sections(""), Sections::default());
+        assert_eq!(only(true, false, true).value(), "headlines,review");
+        for value in ["headlines", "briefs,review", "headlines,briefs,review"] {
+            assert_eq!(Sections::parse(value).unwrap().value(), value);
+        }
     }
 
     #[test]

@@ -102,6 +102,28 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Milliseconds since the epoch as RFC 3339 in UTC (`2023-12-05T22:27:00Z`, with `.500`
+/// when there are milliseconds): the one form of a brief's `<time datetime>`, which the
+/// loader reads with `Date.parse` wherever the feed's own form would trip it (a leap
+/// second, a space for `T`). Built without `format!`, which the wasm would pay for.
+pub fn rfc3339_utc(ms: i64) -> String {
+    let (days, rest) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (y, m, d) = civil_from_days(days);
+    let pad = |n: i64, width: usize| {
+        // Through u32, as every count in the widget is: one integer printer in the wasm.
+        let digits = (n.unsigned_abs() as u32).to_string();
+        "0".repeat(width.saturating_sub(digits.len())) + &digits
+    };
+    let mut out = if y < 0 { "-".to_owned() } else { String::new() };
+    out += &(pad(y, 4) + "-" + &pad(m, 2) + "-" + &pad(d, 2));
+    out += &("T".to_owned() + &pad(rest / 3_600_000, 2) + ":" + &pad(rest / 60_000 % 60, 2));
+    out += &(":".to_owned() + &pad(rest / 1000 % 60, 2));
+    if rest % 1000 != 0 {
+        out += &(".".to_owned() + &pad(rest % 1000, 3));
+    }
+    out + "Z"
+}
+
 /// A UTC day (days since the epoch) as `YYYY-MM-DD`.
 pub fn day_date(day: i64) -> String {
     let (y, m, d) = civil_from_days(day);
@@ -170,6 +192,16 @@ mod tests {
         assert_eq!(civil_from_days(20_785), (2026, 11, 28));
         assert_eq!(days_in_month(2024, 2), 29);
         assert_eq!(days_in_month(1900, 2), 28);
+    }
+
+    #[test]
+    fn milliseconds_read_back_as_utc_rfc3339() {
+        assert_eq!(rfc3339_utc(1_701_815_220_000), "2023-12-05T22:27:00Z");
+        assert_eq!(rfc3339_utc(1_701_815_220_500), "2023-12-05T22:27:00.500Z");
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        for ms in [1_701_815_220_007, 951_782_400_000, -86_400_000] {
+            assert_eq!(parse_rfc3339(&rfc3339_utc(ms)), Some(ms), "{ms}");
+        }
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub enum Key {
     Reviews,
     /// Shown by the entry when the attributes are unusable.
     NotSetUp,
+    /// Where the widget cannot run (no script, or the wasm blocked): the review prompt's
+    /// place says so.
+    ReviewsUnavailable,
 }
 
 /// The keys' names in table order, for the test that checks every table.
@@ -94,6 +97,7 @@ const KEY_NAMES: &[&str] = &[
     "review_server",
     "reviews",
     "not_set_up",
+    "reviews_unavailable",
 ];
 
 /// Defines `$text`, the table (one line per key), and `$keys`, its keys' names in order.
@@ -191,6 +195,22 @@ impl Locale {
             })
     }
 
+    /// The first of `candidates` (`lang`, the feed's, the page's) we have words for, then
+    /// the `reader`'s language, else English; and in the reader's regional format when the
+    /// reader speaks the language chosen and its tag names no more than the language: an
+    /// `en` page read in `en-GB` dates "5 December 2023 22:27", not "December 5, 2023".
+    pub fn for_reader(candidates: &[Option<&str>], reader: Option<&str>) -> Locale {
+        let mut all = candidates.to_vec();
+        all.push(reader);
+        let mut locale = Locale::choose(&all);
+        if let Some(reader) = reader.filter(|tag| Lang::of(tag) == Some(locale.lang)) {
+            if !locale.tag.contains('-') {
+                locale.tag = reader.to_owned().into();
+            }
+        }
+        locale
+    }
+
     pub fn text(&self, key: Key) -> &'static str {
         self.lang.text(key)
     }
@@ -274,6 +294,7 @@ table! {
     review_server = "The review service had a problem (HTTP {}). Please try again.",
     reviews = "one:{} reader review|other:{} reader reviews",
     not_set_up = "This news widget is not set up correctly, so it cannot show the news.",
+    reviews_unavailable = "Reviews can't be sent from this page.",
 }
 
 table! {
@@ -311,6 +332,7 @@ table! {
     review_server = "Rəy xidmətində problem yarandı (HTTP {}). Zəhmət olmasa, yenidən cəhd edin.",
     reviews = "other:{} oxucu rəyi",
     not_set_up = "Bu xəbər vidceti düzgün qurulmayıb, ona görə xəbərləri göstərə bilmir.",
+    reviews_unavailable = "Bu səhifədən rəy göndərmək mümkün deyil.",
 }
 
 table! {
@@ -348,6 +370,7 @@ table! {
     review_server = "Ошибка сервиса отзывов (HTTP {}). Попробуйте ещё раз.",
     reviews = "one:{} отзыв читателей|few:{} отзыва читателей|many:{} отзывов читателей|other:{} отзыва читателей",
     not_set_up = "Этот новостной виджет настроен неправильно и не может показать новости.",
+    reviews_unavailable = "С этой страницы нельзя отправить отзыв.",
 }
 
 table! {
@@ -385,6 +408,7 @@ table! {
     review_server = "Değerlendirme servisinde bir sorun oluştu (HTTP {}). Lütfen tekrar deneyin.",
     reviews = "other:{} okur değerlendirmesi",
     not_set_up = "Bu haber bileşeni doğru kurulmamış, bu yüzden haberleri gösteremiyor.",
+    reviews_unavailable = "Bu sayfadan değerlendirme gönderilemiyor.",
 }
 
 table! {
@@ -422,6 +446,7 @@ table! {
     review_server = "حدثت مشكلة في خدمة التقييمات (HTTP {}). يُرجى المحاولة مرة أخرى.",
     reviews = "one:تقييم واحد من القرّاء|two:تقييمان من القرّاء|few:{} تقييمات من القرّاء|many:{} تقييمًا من القرّاء|other:{} تقييم من القرّاء",
     not_set_up = "أداة الأخبار هذه غير مُعدّة بشكل صحيح، لذا لا يمكنها عرض الأخبار.",
+    reviews_unavailable = "لا يمكن إرسال التقييمات من هذه الصفحة.",
 }
 
 #[cfg(test)]
@@ -453,7 +478,7 @@ mod tests {
         // The enum and the names agree, so `Key` indexes the right line.
         assert_eq!(Lang::En.text(Key::Send), "Send review");
         assert_eq!(Lang::En.text(Key::NotSetUp).split(' ').next(), Some("This"));
-        assert_eq!(Key::NotSetUp as usize, KEY_NAMES.len() - 1);
+        assert_eq!(Key::ReviewsUnavailable as usize, KEY_NAMES.len() - 1);
     }
 
     #[test]
@@ -517,6 +542,35 @@ mod tests {
         assert_eq!(chosen(&[]), (Lang::En, "en".into()));
         // "arn" (Mapudungun) is not Arabic.
         assert_eq!(chosen(&[Some("arn")]).0, Lang::En);
+    }
+
+    #[test]
+    fn the_reader_lends_their_region_to_a_language_they_speak() {
+        let chosen = |candidates: &[Option<&str>], reader| {
+            let locale = Locale::for_reader(candidates, reader);
+            (locale.lang, locale.tag.to_string())
+        };
+        // An English page, a British reader: British dates.
+        assert_eq!(
+            chosen(&[None, Some("en")], Some("en-GB")),
+            (Lang::En, "en-GB".into())
+        );
+        // A region the partner chose stays.
+        assert_eq!(
+            chosen(&[Some("en-US")], Some("en-GB")),
+            (Lang::En, "en-US".into())
+        );
+        // Another language: the reader's region does not apply.
+        assert_eq!(
+            chosen(&[Some("ru")], Some("en-GB")),
+            (Lang::Ru, "ru".into())
+        );
+        // Nothing else given: the reader's own language.
+        assert_eq!(
+            chosen(&[None, Some("fr")], Some("az-AZ")),
+            (Lang::Az, "az-AZ".into())
+        );
+        assert_eq!(chosen(&[], Some("de-DE")), (Lang::En, "en".into()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! already shortened.
 
 use crate::feed::{parse_rfc3339, Feed, Item};
-use crate::platform;
+use crate::platform::{self, Json};
 use std::rc::Rc;
 
 /// How many of the newest items fill the strip when the agency flagged none.
@@ -17,40 +17,77 @@ const MAX_TEXT: usize = 320;
 
 /// A lead story in the headline strip.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct Story {
     pub id: String,
     pub title: String,
     /// A checked http(s) URL, if the item has one.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub link: Option<String>,
     /// The item's own language tag, for its `lang` attribute.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub lang: Option<String>,
     /// In the feed now but not at the previous fetch.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(skip))]
     pub new: bool,
 }
 
 /// A dated politics brief.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct Brief {
     pub id: String,
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub title: Option<String>,
     /// `summary`, else `content_text`, else `content_html` as text; may be empty.
     pub text: String,
     /// The item's `date_published` as milliseconds since the epoch.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub published: Option<i64>,
-    /// The original timestamp, for `<time datetime>`.
+    /// The same instant for `<time datetime>`, as UTC RFC 3339 ([`crate::date::rfc3339_utc`]):
+    /// not in the hydration state, which has `published` already.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(skip))]
     pub datetime: Option<String>,
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub link: Option<String>,
     /// The item's own language tag, for its `lang` attribute.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub lang: Option<String>,
     /// In the feed now but not at the previous fetch.
+    #[cfg_attr(not(target_arch = "wasm32"), serde(skip))]
     pub new: bool,
 }
 
-/// What the widget renders from one fetch of the feed.
+/// What the widget renders from one fetch of the feed. The server writes it with serde as
+/// the hydration state, and the wasm reads it back with [`News::from_state`], so the
+/// browser gets the server's very selection, not a second parse of the feed.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct News {
     pub title: String,
     /// The feed's language, else the first shown item's: a hint for the widget's own.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "Option::is_none")
+    )]
     pub language: Option<String>,
     pub headlines: Rc<[Story]>,
     pub briefs: Rc<[Brief]>,
@@ -82,6 +119,61 @@ impl News {
             })
             .collect();
         self
+    }
+}
+
+impl News {
+    /// The news as the server wrote it into the hydration state, read leniently field by
+    /// field like a feed ([`crate::feed`]), with the browser's `JSON.parse` underneath, so
+    /// no deserializer ships in the wasm. `None` when it is not such an object.
+    pub fn from_state(json: &Json) -> Option<News> {
+        let text = |json: &Json, key: &str| json.get(key).and_then(|v| v.as_string());
+        let list = |key: &str| {
+            json.get(key)
+                .and_then(|v| v.elements(crate::feed::MAX_ITEMS))
+        };
+        let headlines = list("headlines")?
+            .iter()
+            .map(|s| {
+                Some(Story {
+                    id: text(s, "id")?,
+                    title: text(s, "title")?,
+                    link: text(s, "link"),
+                    lang: text(s, "lang"),
+                    new: false,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let briefs = list("briefs")?
+            .iter()
+            .map(|b| {
+                let published = b
+                    .get("published")
+                    .and_then(|v| v.as_f64())
+                    .map(|ms| ms as i64);
+                Some(Brief {
+                    id: text(b, "id")?,
+                    title: text(b, "title"),
+                    text: text(b, "text")?,
+                    published,
+                    datetime: published.map(crate::date::rfc3339_utc),
+                    link: text(b, "link"),
+                    lang: text(b, "lang"),
+                    new: false,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let ids = list("ids")?
+            .iter()
+            .map(Json::as_string)
+            .collect::<Option<Vec<_>>>()?;
+        Some(News {
+            title: text(json, "title")?,
+            language: text(json, "language"),
+            headlines: headlines.into(),
+            briefs: briefs.into(),
+            ids: ids.into(),
+        })
     }
 }
 
@@ -169,7 +261,7 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
         title,
         text,
         published,
-        datetime: published.and(item.date_published.clone()),
+        datetime: published.map(crate::date::rfc3339_utc),
         link: link(item),
         lang: language_tag(item.language.as_deref()),
         new: false,
@@ -353,6 +445,41 @@ mod tests {
             links,
             [Some("https://agency.example/good"), None, None, None]
         );
+    }
+
+    // The server's side of the round trip writes with serde, natively.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_hydration_state_reads_back_as_the_very_news_it_was_written_from() {
+        // Assemble: news with every optional field both given and missing.
+        let mut items: Vec<Item> = (0..4)
+            .map(|i| {
+                let date = format!("2024-01-0{}T12:00:00.250+02:00", i + 1);
+                item(&format!("i{i}"), Some(&date), &["Politics"], i == 0)
+            })
+            .collect();
+        items[1].language = Some("az-Latn-AZ".into());
+        items[2].title = None;
+        items[2].summary = Some("Only a summary".into());
+        items[3].url = None;
+        items[3].date_published = None;
+        let feed = Feed {
+            title: "Agency".into(),
+            language: Some("en".into()),
+            items,
+        };
+        let news = select(&feed, "Politics", 5);
+        // Action: written as the server writes it, read as the wasm reads it.
+        let written = serde_json::to_string(&news).unwrap();
+        let read = News::from_state(&Json::parse(&written).unwrap()).unwrap();
+        // Assert.
+        assert_eq!(read, news);
+        assert!(
+            !written.contains("null"),
+            "nothing empty is written: {written}"
+        );
+        assert!(!written.contains("datetime"), "{written}");
+        assert!(News::from_state(&Json::parse(r#"{"title": "x"}"#).unwrap()).is_none());
     }
 
     #[test]

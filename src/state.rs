@@ -71,6 +71,41 @@ pub struct WidgetState {
     pub announce: Announce,
 }
 
+/// Where a widget that takes over the server's HTML starts: what the server rendered with
+/// (its news, the feed's ETag, the public rating) and what the reader did to the page
+/// before the wasm came (a star picked, a comment typed). The first render from here is
+/// the server's, node for node, so hydration changes nothing the reader sees.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Initial {
+    pub news: Rc<News>,
+    /// The ETag of the feed the news came from, for the first conditional refresh.
+    pub etag: Option<String>,
+    /// The public summary, `(average, count)`, when the server rendered it.
+    pub rating: Option<(f64, u32)>,
+    /// The star the reader picked before the wasm came.
+    pub stars: Option<u8>,
+    /// The comment the reader typed before the wasm came.
+    pub comment: String,
+}
+
+impl WidgetState {
+    /// The state the server rendered, at `at` (ms since the epoch), with the reader's
+    /// draft.
+    pub fn hydrated(initial: &Initial, at: f64) -> WidgetState {
+        WidgetState {
+            feed: FeedState::Ready(initial.news.clone()),
+            updated_at: at,
+            rating: initial.rating,
+            review: ReviewDraft {
+                rating: initial.stars.filter(|n| (1..=5).contains(n)),
+                comment: initial.comment.chars().take(MAX_COMMENT).collect(),
+                ..ReviewDraft::default()
+            },
+            ..WidgetState::default()
+        }
+    }
+}
+
 /// Every change of state, named for what happened or what the reader did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -223,6 +258,38 @@ mod tests {
             news: news.clone(),
             at,
         }
+    }
+
+    #[test]
+    fn a_hydrated_widget_starts_where_the_server_and_the_reader_left_it() {
+        let news = Rc::new(News {
+            title: "Agency".into(),
+            ..News::default()
+        });
+        let initial = Initial {
+            news: news.clone(),
+            etag: Some("\"v1\"".into()),
+            rating: Some((4.5, 12)),
+            stars: Some(4),
+            comment: "x".repeat(MAX_COMMENT + 5),
+        };
+        let state = Rc::new(WidgetState::hydrated(&initial, 7.0));
+        assert_eq!(state.feed, FeedState::Ready(news));
+        assert_eq!((state.updated_at, state.rating), (7.0, Some((4.5, 12))));
+        assert_eq!(state.review.rating, Some(4));
+        assert_eq!(state.review.comment.chars().count(), MAX_COMMENT);
+        assert_eq!(state.announce, Announce::Nothing);
+        // The reader's draft goes on as if it had been typed here.
+        let sent = state.reduce(Action::SubmitReview { key: "k".into() });
+        assert_eq!(sent.review.status, ReviewStatus::Sending);
+        let bad = WidgetState::hydrated(
+            &Initial {
+                stars: Some(9),
+                ..Initial::default()
+            },
+            0.0,
+        );
+        assert_eq!(bad.review.rating, None);
     }
 
     #[test]

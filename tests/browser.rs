@@ -235,6 +235,7 @@ async fn briefs_render_dated_and_linked() {
             category: "Politics".into(),
             locale: Locale::choose(&[Some("en-GB")]),
             level: 2,
+            time_zone: None,
         },
     )
     .render();
@@ -360,6 +361,7 @@ async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
             config: Rc::new(config),
             on_notice,
             refresh: 0,
+            initial: None,
         },
     )
     .render();
@@ -536,4 +538,33 @@ fn memory_stays_flat_across_repeated_feeds() {
         cycle();
     }
     assert_eq!(pages(), settled, "no growth over 300 more feeds");
+}
+
+#[wasm_bindgen_test]
+fn the_servers_hydration_state_reads_back_through_json_parse() {
+    // Assemble: state as the server writes it (serde, nothing empty written).
+    let state = r#"{"title": "Agency", "language": "en",
+        "headlines": [{"id": "h", "title": "Lead", "link": "https://agency.example/h"}],
+        "briefs": [{"id": "b", "text": "", "title": "Brief", "published": 1701815220500}],
+        "ids": ["h", "b", "c"]}"#;
+    // Action: read as the wasm reads it, through the browser's JSON.parse.
+    let news = newswire::news::News::from_state(&platform::Json::parse(state).unwrap()).unwrap();
+    // Assert.
+    assert_eq!(
+        news.headlines[0].link.as_deref(),
+        Some("https://agency.example/h")
+    );
+    assert_eq!(news.briefs[0].published, Some(1_701_815_220_500));
+    assert_eq!(
+        news.briefs[0].datetime.as_deref(),
+        Some("2023-12-05T22:27:00.500Z")
+    );
+    assert_eq!(news.ids.len(), 3);
+    // Anything else is no state: the widget then renders on its own.
+    for bad in [r#"{"news": 7}"#, r#"{"title": "x", "headlines": 3}"#, "[]"] {
+        assert!(
+            newswire::news::News::from_state(&platform::Json::parse(bad).unwrap()).is_none(),
+            "{bad}"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use newswire::news::{Brief, Story};
 use newswire::review::ReviewError;
 use newswire::state::{ReviewDraft, ReviewStatus};
 use std::rc::Rc;
-use yew::{AttrValue, BaseComponent, Callback, LocalServerRenderer};
+use yew::{BaseComponent, Callback, LocalServerRenderer};
 
 fn render<C: BaseComponent>(props: C::Properties) -> String {
     futures::executor::block_on(
@@ -70,6 +70,7 @@ fn widget(attrs: &[(&str, &str)]) -> String {
         config: Rc::new(config),
         on_notice: Callback::noop(),
         refresh: 0,
+        initial: None,
     })
 }
 
@@ -155,6 +156,7 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
         category: "Politics".into(),
         locale: english(),
         level: 2,
+        time_zone: None,
     });
     assert_eq!(html.matches(r#"part="brief""#).count(), 3);
     assert_eq!(
@@ -170,7 +172,7 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
     );
     assert!(
         html.contains(
-            r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27</time>"#
+            r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27 UTC</time>"#
         ),
         "{html}"
     );
@@ -187,6 +189,7 @@ fn an_empty_brief_list_says_so() {
         category: "Economy".into(),
         locale: english(),
         level: 2,
+        time_zone: None,
     });
     assert!(html.contains("No briefs in \u{2068}Economy\u{2069} right now."));
     assert!(!html.contains("<ol"));
@@ -213,7 +216,7 @@ fn review_prompt_shows_the_public_summary_only_when_given() {
         on_comment: Callback::noop(),
         on_submit: Callback::noop(),
         on_restart: Callback::noop(),
-        rating: rating.map(AttrValue::from),
+        rating: rating.map(|text| yew::html! { { text } }),
         locale: english(),
         level: 2,
     };
@@ -317,6 +320,7 @@ fn heading_level_sets_the_outline_inside_the_widget() {
             category: "Politics".into(),
             locale: english(),
             level,
+            time_zone: None,
         })
     };
     let three = briefs(3);
@@ -367,4 +371,59 @@ fn star_labels_and_statuses_follow_each_language_and_its_plurals() {
     let az = rendered("az", ReviewStatus::Editing);
     assert!(az.contains("Rəyi göndər") && az.contains(r#"aria-label="5 ulduzdan 4""#));
     assert_eq!(Locale::choose(&[Some("az")]).lang, Lang::Az);
+}
+
+#[test]
+fn a_widget_given_the_servers_news_renders_it_at_once_with_its_rating() {
+    // Assemble: the news and the public rating the server has.
+    let (config, _) = Config::from_attributes(
+        |name| match name {
+            "feed" => Some("https://agency.example/feed.json".into()),
+            "show-rating" => Some(String::new()),
+            "sections" => Some("briefs,review".into()),
+            _ => None,
+        },
+        |url| Some(url.to_owned()),
+    )
+    .unwrap();
+    let news = newswire::news::News {
+        title: "Agency".into(),
+        briefs: vec![brief(
+            "a",
+            Some("Budget"),
+            "Text",
+            Some("https://agency.example/a"),
+        )]
+        .into(),
+        ids: vec!["a".to_owned()].into(),
+        ..Default::default()
+    };
+    let initial = newswire::state::Initial {
+        news: Rc::new(news),
+        rating: Some((4.56, 120)),
+        ..Default::default()
+    };
+    // Action.
+    let html = render::<Widget>(WidgetProps {
+        config: Rc::new(config),
+        on_notice: Callback::noop(),
+        refresh: 0,
+        initial: Some(Rc::new(initial)),
+    });
+    // Assert: ready, not loading; only the sections asked for; each number a `<data>` for
+    // the browser's Intl to write in the reader's locale; the note for pages with no script
+    // shown here, and a form that sends nowhere without the wasm.
+    assert!(!html.contains("nw-loading"), "{html}");
+    assert!(html.contains(r#"part="brief""#) && !html.contains(r#"part="headlines""#));
+    assert!(
+        html.contains(
+            r#"<data value="4.6">4.6</data> ★ · <data value="120">120</data> reader reviews"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<p class="nw-offline nw-muted">"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"method="dialog""#));
 }

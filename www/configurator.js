@@ -1,11 +1,16 @@
 // The configurator: every form control is a widget attribute. The preview is the real
-// <newswire-widget>, updated in place as attributes change; the snippet points at this
-// release's immutable loader URL with its Subresource Integrity hash.
+// <newswire-widget>, updated in place as attributes change. It writes two snippets:
+// - the element with its height reserved, and the loader beside it (nothing on the page
+//   moves when the news arrives), pointing at this release's immutable loader URL with its
+//   Subresource Integrity hash;
+// - the server-side include: the URL a partner's own server fetches and puts in its page
+//   (Declarative Shadow DOM: the news shows with no script), and the same loader tag.
 (function () {
   'use strict';
   var form = document.getElementById('options');
   var preview = document.getElementById('preview');
   var snippet = document.getElementById('snippet');
+  var include = document.getElementById('include');
   var feed = document.getElementById('feed');
   var release = null;
   // The widget's defaults: attributes equal to these stay out of the snippet.
@@ -54,10 +59,39 @@
     var src = release ? new URL(release.embed, location.href).href : new URL('/newswire/embed.js', location.href).href;
     var tag = '<script async src="' + src + '"';
     if (release) tag += '\n  integrity="' + release.integrity + '" crossorigin="anonymous"';
+    tag += '></' + 'script>';
+    var element = '<newswire-widget';
     attrs.forEach(function (pair) {
-      tag += '\n  data-' + pair[0] + (pair[1] === '' ? '' : '="' + escape(pair[1]) + '"');
+      element += '\n  ' + pair[0] + (pair[1] === '' ? '' : '="' + escape(pair[1]) + '"');
     });
-    snippet.textContent = tag + '></' + 'script>';
+    var height = reserve(attrs) + 'px';
+    element += '\n  style="display:block;block-size:' + height + ';--newswire-height:' + height + '"></newswire-widget>';
+    snippet.textContent = element + '\n' + tag;
+    // The include renders the publisher's own feed only.
+    var query = new URLSearchParams();
+    attrs.forEach(function (pair) {
+      if (pair[0] !== 'feed' && pair[0] !== 'accent' && pair[0] !== 'density' && pair[0] !== 'ticker') query.set(pair[0], pair[1]);
+    });
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) query.set('tz', zone);
+    var url = new URL('/newswire/include', location.href).href + (query.toString() ? '?' + query : '');
+    include.textContent =
+      '<!-- Your server fetches ' + url + '\n     and puts the HTML it answers here (cache it for a minute). -->\n' + tag;
+  }
+
+  // The height the loader reserves for these attributes at the preview's width: title 72
+  // px, the strip 58, the briefs 30 and a row each (90 px from 640 px wide, else 118), the
+  // review 244 (www/embed.js, sheetsFor).
+  function reserve(attrs) {
+    var get = function (name) {
+      var found = attrs.filter(function (pair) { return pair[0] === name; })[0];
+      return found ? found[1] : null;
+    };
+    var shown = (get('sections') || 'headlines,briefs,review').split(',');
+    var has = function (name) { return shown.indexOf(name) >= 0; };
+    var briefs = parseInt(get('max-briefs') || '5', 10) || 5;
+    var row = parseInt(document.getElementById('width').value, 10) >= 640 ? 90 : 118;
+    return 72 + (has('headlines') ? 58 : 0) + (has('briefs') ? 30 + briefs * row : 0) + (has('review') ? 244 : 0);
   }
 
   // The feed URL applies when it is complete (on change), not at every keystroke.
@@ -66,17 +100,20 @@
   });
   form.addEventListener('change', update);
   document.getElementById('width').addEventListener('change', update);
-  document.getElementById('copy').addEventListener('click', function () {
-    var done = function () {
-      document.getElementById('copied').textContent = 'Copied.';
-    };
-    if (navigator.clipboard) {
-      navigator.clipboard.writeText(snippet.textContent).then(done, function () {
-        getSelection().selectAllChildren(snippet);
-      });
-    } else {
-      getSelection().selectAllChildren(snippet);
-    }
+  [['copy', snippet, 'copied'], ['copy-include', include, 'copied-include']].forEach(function (parts) {
+    var code = parts[1];
+    document.getElementById(parts[0]).addEventListener('click', function () {
+      var done = function () {
+        document.getElementById(parts[2]).textContent = 'Copied.';
+      };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(code.textContent).then(done, function () {
+          getSelection().selectAllChildren(code);
+        });
+      } else {
+        getSelection().selectAllChildren(code);
+      }
+    });
   });
 
   update();

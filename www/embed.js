@@ -3,14 +3,26 @@
  *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json"></script>
  *
  * It defines <newswire-widget>, puts one where the tag stands (the tag's data-* attributes
- * that the widget knows become the widget's attributes), and mounts every <newswire-widget>
- * on the page as it comes within 200 px of the viewport (loading="eager": at once). The wasm
- * is fetched and compiled once per page, the stylesheet fetched once. Each mounted widget
+ * that the widget knows become the widget's attributes), and starts every <newswire-widget>
+ * on the page as it comes within 200 px of the viewport (loading="eager": at once). The
+ * element is live: changed attributes update the widget in place, and removing it unmounts
+ * it. Space is reserved in each widget's shadow root before anything arrives, so nothing on
+ * the host page moves when the news appears. Nothing here throws into the host page.
+ *
+ * Content first. A widget of the publisher's own feed (HOST/feed.json) shows the widget as
+ * the server rendered it (/newswire/render: the same Yew components, a few kilobytes of
+ * HTML), with its dates and numbers written by the browser's Intl in the reader's locale,
+ * before any wasm is fetched. The wasm comes later, when the page is idle and the widget
+ * visible, or at the reader's first pointer, focus or key on it, or when the page changes an
+ * attribute or calls the API; it then hydrates those very nodes (the `interactive`
+ * attribute and a newswire:interactive event say so). A star or a comment given before
+ * that is kept and sent. A widget the server rendered into the page itself (Declarative
+ * Shadow DOM, /newswire/include) is adopted the same way. Any other feed renders on the
+ * client: the wasm and the feed are fetched at once.
+ *
+ * The wasm is fetched and compiled once per page, the stylesheet fetched once. Each widget
  * runs in its own instance of that module, so a widget that fails cannot take the others
- * down. The element is live: changed attributes update the widget in place, and removing it
- * unmounts it. Space is reserved in each widget's shadow root before the wasm arrives, so
- * nothing on the host page moves when the news appears. Nothing here throws into the host
- * page.
+ * down.
  *
  * Pages we do not own may let anyone post HTML, and an element's name or id shadows the
  * document's and the window's own properties (DOM clobbering). So this code reads the
@@ -24,12 +36,14 @@
 (function () {
   'use strict';
 
-  // The release: where its glue, wasm and stylesheet are, relative to this script's own URL,
-  // and their SRI hashes, each checked before the file is used. scripts/release.mjs writes
-  // them over this placeholder; unstamped (the readable source in the dev loop), the files
-  // are the loader's neighbours and go unchecked.
+  // The release: where its files are, relative to this script's own URL; the SRI hashes of
+  // the glue, the wasm, the stylesheet and the loader's second stage, each checked before
+  // the file is used; and the code it was built from, which the server's HTML must name for
+  // the wasm to hydrate it. scripts/release.mjs writes them over this placeholder; unstamped
+  // (the readable source in the dev loop), the files are the loader's neighbours and go
+  // unchecked.
   var STAMP = '@@NEWSWIRE_RELEASE@@'.split(' ');
-  var HASH = STAMP.length === 4 ? STAMP : ['', '', '', ''];
+  var HASH = STAMP.length === 6 ? STAMP : ['', '', '', '', '', ''];
 
   // The document's own properties, past any element named after them.
   var doc = document;
@@ -59,7 +73,9 @@
     'fallback-url', 'show-rating', 'heading-level', 'title', 'sections', 'density', 'ticker',
     'loading',
   ];
-  var SECTIONS = { headlines: '.nw-strip', briefs: '.nw-briefs', review: '.nw-review' };
+  // The ones that change the server's HTML, which the render is asked for with.
+  var RENDERED = ['theme', 'category', 'max-briefs', 'lang', 'show-rating', 'heading-level', 'title', 'sections'];
+  var SECTIONS = { headlines: 1, briefs: 1, review: 1 };
   var CHOICES = { density: ['comfortable', 'compact'], ticker: ['scroll', 'static'], loading: ['lazy', 'eager'] };
 
   try {
@@ -109,11 +125,13 @@
     if (expected) warn('ignoring `' + name + '`="' + value + '"; expected ' + expected);
   }
 
-  // `base`: the folder of this release's files.
+  // `base`: the folder of this release's files. This first stage shows the news; the second
+  // (newswire-live.js, a module fetched when a widget needs the wasm) runs it.
   function define(base) {
-    var glueUrl = new URL('newswire.js', base).href;
-    var wasmUrl = new URL('newswire_bg.wasm', base).href;
     var cssUrl = new URL('newswire.css', base).href;
+    var liveUrl = new URL('newswire-live.js', base).href;
+    // The publisher's own feed, which its server renders.
+    var ownFeed = new URL('/feed.json', script.src).href;
 
     // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
     // The height follows max-briefs; partners may set --newswire-height instead.
@@ -130,10 +148,9 @@
     var shared = sheet(RESERVE);
     var main = null;
     var styled = null;
-    var compiled = null;
-    // Healthy instances that no widget uses right now, and how many were ever made.
-    var spare = [];
-    var made = 0;
+    // The second stage, once asked for, and what it gave back.
+    var asked = null;
+    var live = null;
 
     function sheet(text) {
       var s = new CSSStyleSheet();
@@ -165,33 +182,17 @@
       return styled;
     }
 
-    // The wasm, fetched and compiled once per page (streaming, where the browser can);
-    // after a failure the next widget tries again.
-    function compile() {
-      if (!compiled) {
-        compiled = fetch(wasmUrl, { credentials: 'omit', integrity: HASH[2] }).then(function (r) {
-          if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + wasmUrl);
-          var streaming = WebAssembly.compileStreaming && /^application\/wasm/.test(r.headers.get('content-type'));
-          return streaming ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then(WebAssembly.compile);
-        });
-        compiled.catch(function () {
-          compiled = null;
-        });
-      }
-      return compiled;
-    }
-
-    // The glue module at `url`, checked like the wasm and the stylesheet. import() takes no
-    // integrity, so a modulepreload link that carries one fetches and checks it first, and
-    // import() then finds the checked module in the page's module map. A glue that fails its
-    // check never runs.
-    function glue(url) {
-      if (!HASH[1]) return import(url);
+    // The module at `url`, checked like the wasm and the stylesheet against `integrity`.
+    // import() takes no integrity, so a modulepreload link that carries one fetches and
+    // checks it first, and import() then finds the checked module in the page's module map.
+    // A module that fails its check never runs.
+    function load(url, integrity) {
+      if (!integrity) return import(url);
       return new Promise(function (resolve, reject) {
         var link = make('link');
         link.rel = 'modulepreload';
         link.crossOrigin = 'anonymous';
-        link.integrity = HASH[1];
+        link.integrity = integrity;
         link.href = url;
         link.onload = function () {
           link.remove();
@@ -205,87 +206,62 @@
       });
     }
 
-    // An instance for one widget: a spare one, or a new one from the compiled module. Each
-    // instance needs its own copy of the glue module, so after the first the glue is
-    // imported again under a fragment, which the browser's cache answers.
-    function instance() {
-      while (spare.length) {
-        var free = spare.pop();
-        if (!free.dead) return Promise.resolve(free);
-      }
-      var n = made++;
-      // The glue, the wasm and the stylesheet all travel at once.
-      var code = glue(glueUrl + (n ? '#' + n : ''));
-      return Promise.all([compile(), stylesheet(), code]).then(function (done) {
-        var inst = { glue: done[2], dead: false, host: null };
-        if (inst.glue.__nwGuard) inst.glue.__nwGuard(guard(inst));
-        return inst.glue.default({ module_or_path: done[0] }).then(function () {
-          return inst;
+    // Runs `f(stage)` with the second stage, fetching it the first time. Without it (a
+    // blocked or altered file), the widget says it cannot run.
+    function later(el, f) {
+      if (!asked) {
+        asked = load(liveUrl, HASH[4]).then(function (module) {
+          return (live = module.run(context));
         });
-      });
-    }
-
-    // Wraps the instance's exports: a trap (a Rust panic, say) stops this instance for
-    // good, and no export of a stopped instance runs again. Its timers and listeners may
-    // still fire; they reach a no-op that answers 0, so they neither run nor throw.
-    function guard(inst) {
-      return function (exports) {
-        var safe = (inst.exports = {});
-        Object.keys(exports).forEach(function (name) {
-          var f = exports[name];
-          safe[name] =
-            typeof f !== 'function'
-              ? f
-              : function () {
-                  if (inst.dead) return 0;
-                  try {
-                    return f.apply(null, arguments);
-                  } catch (err) {
-                    if (!(err instanceof WebAssembly.RuntimeError)) throw err;
-                    // Contained here: the host page never sees the trap as an error.
-                    stop(inst, err);
-                    return 0;
-                  }
-                };
+        asked.catch(function () {
+          asked = null;
         });
-        return safe;
-      };
-    }
-
-    function noop() {
-      return 0;
-    }
-
-    // Lets go of a stopped instance: its exports become no-ops over a page of scratch
-    // memory, so the instance and its memory can be collected.
-    function release(inst) {
-      var safe = inst.exports;
-      if (!safe) return;
-      Object.keys(safe).forEach(function (name) {
-        if (typeof safe[name] === 'function') safe[name] = noop;
-      });
-      safe.memory = new WebAssembly.Memory({ initial: 1 });
-      if (inst.glue.__nwRelease) inst.glue.__nwRelease();
-    }
-
-    // The one report of a stopped widget; it then shows its fallback.
-    function stop(inst, err) {
-      if (inst.dead) return;
-      inst.dead = true;
-      // A Rust panic has reported itself already, in its own words.
-      if (!nw.panicked && window.console) {
-        console.error('Newswire: a widget stopped after an internal error and now links to the news.', err);
       }
-      nw.panicked = false;
-      var el = inst.host;
-      // Once the trap has unwound, before anything else can call in.
-      Promise.resolve().then(function () {
-        release(inst);
+      asked.then(f, function (err) {
+        report(err);
+        broken(el);
       });
-      if (el && el.isConnected) {
-        el._nwMounted = null;
-        fallback(el, 'The news widget stopped unexpectedly.');
-      }
+    }
+
+    // What the second stage is given of this one.
+    var context = {
+      HASH: HASH,
+      base: base,
+      nw: nw,
+      report: report,
+      warn: warn,
+      make: make,
+      load: load,
+      stylesheet: stylesheet,
+      style: style,
+      sheetsFor: sheetsFor,
+      frame: frame,
+      notify: notify,
+      message: message,
+      httpUrl: httpUrl,
+      keep: keep,
+    };
+
+    // A widget showing the server's HTML that cannot run: the news stays, and its review
+    // prompt gives way to the server's own words that reviews cannot be sent from here.
+    // `true` when that is so.
+    function keep(el, why) {
+      var note = el._nwShown && el.shadowRoot.querySelector('.nw-offline');
+      if (!note) return false;
+      warn((why || 'The news widget cannot run here.') + ' The news stays on the page; reviews cannot be sent.');
+      el._nwShown = false;
+      note.removeAttribute('hidden');
+      return true;
+    }
+
+    // A widget that cannot run: the news it shows stays; else the second stage's fallback,
+    // or without it a plain link to the publisher's news.
+    function broken(el, why) {
+      if (keep(el, why)) return;
+      if (live) return live.fallback(el, why);
+      notify(el, 'error', why || 'The news widget cannot run here.');
+      var link = httpUrl(el.getAttribute('fallback-url'), el.baseURI) || httpUrl(el.getAttribute('feed'), el.baseURI);
+      message(frame(el.shadowRoot), why || 'The news widget cannot run here.', null, link && new URL('/', link).href);
     }
 
     // The same rule as the widget's own parsing: a whole number from 1 to 50, else 5.
@@ -297,9 +273,9 @@
 
     // What the widget renders into, replacing any earlier one (and with it every listener
     // the widget had there). Styles live beside it, so they stay.
-    function frame(root) {
+    function frame(root, div) {
       var old = root.querySelector('.nw-root');
-      var div = make('div');
+      div = div || make('div');
       div.className = 'nw-root';
       if (old) old.replaceWith(div);
       else root.appendChild(div);
@@ -307,31 +283,44 @@
     }
 
     // The element's own sheet: the reserved height for the sections it shows (title 72 px,
-    // strip 58, briefs 30 plus a row each, review 240), and the sections it hides. A brief
-    // wraps to about 118 px in a narrow column and 90 px in a wide one (640 px and up).
-    function sheetsFor(el) {
-      var shown = sections(el) || { headlines: true, briefs: true, review: true };
-      var css =
+    // strip 58, briefs 30 plus a row each, review 244), and its accent. A brief wraps to
+    // about 118 px in a narrow column and 90 px in a wide one (640 px and up). A widget the
+    // page already holds (Declarative Shadow DOM) is laid out by its content, not reserved.
+    function sheetsFor(el, laidOut) {
+      var shown = sections(el) || SECTIONS;
+      var own = sheet(
         ':host{--nw-row:' + (el.getBoundingClientRect().width >= 640 ? 90 : 118) + 'px;' +
-        '--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
-        (72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 240 : 0)) + 'px}';
-      for (var name in SECTIONS) if (!shown[name]) css += SECTIONS[name] + '{display:none!important}';
-      var own = sheet(css);
-      return main ? [shared, main, own] : [shared, own];
+          '--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
+          (72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 244 : 0)) + 'px}'
+      );
+      // Through the CSSOM, so no value can break out of its declaration; the wasm sets the
+      // same property on its section.
+      var accent = (el.getAttribute('accent') || '').trim();
+      if (accent && CSS.supports('color', accent)) own.cssRules[0].style.setProperty('--nw-accent', accent);
+      var sheets = main ? [main, own] : [own];
+      return laidOut ? sheets : [shared].concat(sheets);
     }
 
     // The loader is told what the widget does: it keeps the element's state attribute and
-    // fires newswire:ready, newswire:error and newswire:review on it, after the wasm's turn.
-    // "unset": the attributes allow no start yet (no usable feed): the words (a) and their
-    // direction (b) go in the loader's message box, and it is an error to the page.
+    // fires newswire:ready, newswire:error, newswire:review and newswire:interactive on it,
+    // after the wasm's turn. "unset": the attributes allow no start yet (no usable feed): the
+    // words (a) and their direction (b) go in the loader's message box, and it is an error
+    // to the page. A hydrated widget's first "ready" is the one the page already had.
     function notify(el, kind, a, b) {
       if (kind === 'unset') {
         message(el.shadowRoot.querySelector('.nw-root'), a, null, null, b);
         kind = 'error';
       }
-      if (kind !== 'review') el.setAttribute('state', kind);
+      // A widget that renders anew (state it could not hydrate) says "loading" first.
+      if (kind === 'loading') el._nwQuiet = false;
+      if (kind === 'ready' && el._nwQuiet) {
+        el._nwQuiet = false;
+        return el.setAttribute('state', kind);
+      }
+      if (kind !== 'review' && kind !== 'interactive') el.setAttribute('state', kind);
+      if (kind === 'interactive') el.setAttribute('interactive', '');
       if (kind === 'loading') return;
-      var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : { id: a };
+      var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : kind === 'review' ? { id: a } : {};
       Promise.resolve().then(function () {
         el.dispatchEvent(new CustomEvent('newswire:' + kind, { bubbles: true, composed: true, detail: detail }));
       });
@@ -373,90 +362,168 @@
       }
     }
 
-    // When the widget cannot run: the feed's title and a plain link to the publisher's
-    // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin.
-    function fallback(el, why) {
-      why = why || 'The news widget cannot run here.';
-      notify(el, 'error', why);
-      var container = frame(el.shadowRoot);
-      message(container, 'Loading the latest news\u2026');
+    // ---------------------------------------------------------------- the server's HTML
+
+    // Whether the server renders this widget: its feed is the publisher's own.
+    function rendered(el) {
       var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
-      var chosen = httpUrl(el.getAttribute('fallback-url'), el.baseURI);
-      var show = function (title, home) {
-        var link = chosen || home || feed && new URL('/', feed);
-        message(container, why, title, link && link.href);
-      };
-      if (!feed) return show(null, null);
-      var abort = window.AbortController ? new AbortController() : null;
-      var timer = setTimeout(function () {
-        if (abort) abort.abort();
-      }, 8000);
-      fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal })
-        .then(function (r) {
-          if (!r.ok) throw new Error('HTTP ' + r.status);
-          return r.text();
-        })
-        .then(function (text) {
-          var json = text.length <= 2097152 ? JSON.parse(text) : null;
-          var title = json && typeof json.title === 'string' ? json.title.trim().slice(0, 200) : null;
-          show(title || null, json && httpUrl(json.home_page_url, feed.href));
-        })
-        .catch(function () {
-          show(null, null);
-        })
-        .then(function () {
-          clearTimeout(timer);
-        });
+      return feed && feed.href === ownFeed;
     }
 
-    // Starts the feed request while the wasm is still on its way. The widget asks for the
-    // same URL in the same way a moment later, and the browser's HTTP cache (which holds a
-    // second request for a URL until the first is in) answers it: a cacheable feed then
-    // costs one request and no wait. The answer itself is not read here.
-    function prefetch(el) {
-      var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
-      if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
+    // The attributes as they are now, for the wasm to hydrate with what was rendered.
+    function snapshot(el) {
+      var all = {};
+      ATTRIBUTES.forEach(function (name) {
+        var value = el.getAttribute(name);
+        if (value !== null) all[name] = value;
+      });
+      return all;
     }
 
-    // The browser's first date format loads its locale data (about 30 ms here). Done once,
-    // in a task of its own while the wasm and the feed are on the wire, it is off the path
-    // to the first render instead of on it.
-    var warmed = false;
-    function warm() {
+    // `new Intl[kind](lang, options).format(value)`, as the wasm calls it; null if it throws.
+    function intl(kind, lang, options, value) {
       try {
-        new Intl.DateTimeFormat(undefined, { month: 'long' }).format(0);
-      } catch (e) {}
+        return new Intl[kind](lang, options).format(value);
+      } catch (e) {
+        return null;
+      }
     }
 
-    // Mounts one widget: the feed request and an instance of the wasm, at once.
-    function start(el) {
+    // Dates and numbers in the reader's locale, written exactly as the wasm writes them
+    // (`platform::format_datetime` and `format_number`), so that nothing a reader sees
+    // changes when it takes over.
+    function localize(node) {
+      var section = node.querySelector('.nw');
+      var lang = section && section.getAttribute('lang');
+      node.querySelectorAll('time[datetime]').forEach(function (time) {
+        var date = new Date(Date.parse(time.getAttribute('datetime')));
+        if (isNaN(date)) return;
+        var part = function (options) {
+          return intl('DateTimeFormat', lang, options, date);
+        };
+        // A browser without month names for the language writes "2026 M11 27": numbers
+        // read better.
+        var day = part({ day: 'numeric', month: 'long', year: 'numeric' });
+        if (day === null || /M\d/.test(day)) day = part({ day: '2-digit', month: '2-digit', year: 'numeric' });
+        var hour = part({ hour: '2-digit', minute: '2-digit' });
+        time.textContent = day !== null && hour !== null ? day + ' ' + hour : date.toISOString();
+      });
+      node.querySelectorAll('data[value]').forEach(function (data) {
+        var value = data.getAttribute('value');
+        var digits = (value.split('.')[1] || '').length;
+        data.textContent = intl('NumberFormat', lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }, +value) || '';
+      });
+    }
+
+    // Shows the server's HTML (`html`, or what the page already holds), then waits for the
+    // moment to hydrate it.
+    function show(el, html) {
       var root = el.shadowRoot;
-      el._nwPending = true;
-      prefetch(el);
-      if (!warmed) {
-        warmed = true;
-        setTimeout(warm);
+      var shown = root;
+      if (html !== undefined) {
+        var template = make('template');
+        template.innerHTML = html;
+        shown = template.content;
       }
-      instance()
-        .then(function (inst) {
+      var state = shown.querySelector('.nw-state');
+      var div = shown.querySelector('.nw-root');
+      if (!state || !div) throw new Error('not a rendered widget');
+      var parsed = JSON.parse(state.textContent);
+      localize(shown);
+      var track = shown.querySelector('.nw-track');
+      if (track && parsed.ticker) track.style.animationDuration = parsed.ticker + 's';
+      // Script is here, so reviews can be sent: the note that says otherwise goes.
+      var note = shown.querySelector('.nw-offline');
+      if (note) note.setAttribute('hidden', '');
+      el._nwState = state.textContent;
+      el._nwCode = div.getAttribute('data-release');
+      el._nwRendered = snapshot(el);
+      el._nwShown = true;
+      state.remove();
+      if (html !== undefined) frame(root, div);
+      // The headlines a reader meets once (the ticker's second copy is not counted).
+      notify(el, 'ready', root.querySelectorAll('.nw-run:not(.nw-copy) .nw-headline').length, root.querySelectorAll('.nw-brief').length);
+      arm(el);
+    }
+
+    // Asks the server for this widget and shows it; if that fails, renders on the client.
+    function serve(el) {
+      el._nwPending = true;
+      var url = new URL('/newswire/render', script.src);
+      RENDERED.forEach(function (name) {
+        var value = el.getAttribute(name);
+        if (value !== null) url.searchParams.set(name, value);
+      });
+      var page = own('documentElement').getAttribute('lang');
+      if (page) url.searchParams.set('hl', page.trim());
+      if (navigator.language) url.searchParams.set('rl', navigator.language);
+      Promise.all([
+        fetch(url.href, { credentials: 'omit' }).then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + url.href);
+          return r.text();
+        }),
+        stylesheet(),
+      ])
+        .then(function (done) {
           el._nwPending = false;
-          // An instance that trapped while starting up is never used.
-          if (inst.dead) return fallback(el);
-          if (!el.isConnected) return spare.push(inst);
-          style(root, sheetsFor(el));
-          inst.host = el;
-          el._nwInstance = inst;
-          var mounted = inst.glue.mount(el, frame(root), function (kind, a, b) {
-            notify(el, kind, a, b);
-          });
-          // A trap during mount has already put up the fallback.
-          el._nwMounted = inst.dead ? null : mounted;
+          if (!el.isConnected || el._nwMounted) return;
+          style(el.shadowRoot, sheetsFor(el));
+          show(el, done[0]);
         })
         .catch(function (err) {
           el._nwPending = false;
           report(err);
-          fallback(el);
+          if (el.isConnected && !el._nwMounted) start(el);
         });
+    }
+
+    // The moment to hydrate: the page idle with the widget in view, or the reader's first
+    // touch of it, whichever comes first. A form sent before then is sent once it has.
+    function arm(el) {
+      var root = el.shadowRoot;
+      var go = function () {
+        later(el, function (stage) {
+          stage.hydrate(el);
+        });
+      };
+      ['pointerdown', 'focusin', 'keydown'].forEach(function (type) {
+        root.addEventListener(type, go, { capture: true, once: true });
+      });
+      root.addEventListener(
+        'submit',
+        function (event) {
+          if (el._nwMounted) return;
+          event.preventDefault();
+          el._nwSubmit = true;
+          go();
+        },
+        true
+      );
+      if (window.IntersectionObserver) {
+        var seen = (el._nwSeen = new IntersectionObserver(function (entries) {
+          if (!entries[entries.length - 1].isIntersecting) return;
+          seen.disconnect();
+          if (window.requestIdleCallback) requestIdleCallback(go, { timeout: 2000 });
+          else setTimeout(go, 300);
+        }));
+        seen.observe(el);
+      } else {
+        setTimeout(go, 300);
+      }
+    }
+
+    // On the client: the second stage, the wasm and the feed, at once.
+    function start(el) {
+      el._nwPending = true;
+      later(el, function (stage) {
+        stage.start(el);
+      });
+    }
+
+    // The server's HTML when the feed is the publisher's own, else the client.
+    function begin(el) {
+      if (rendered(el)) serve(el);
+      else start(el);
     }
 
     // A hidden widget (in a closed tab, say) has no box: the observer decides for it.
@@ -478,7 +545,7 @@
               if (entry.isIntersecting && entry.target._nwWaiting) {
                 nearby.unobserve(entry.target);
                 entry.target._nwWaiting = false;
-                start(entry.target);
+                begin(entry.target);
               }
             });
           },
@@ -489,6 +556,17 @@
       nearby.observe(el);
     }
 
+    // Runs `f(mounted)` once the widget is interactive, hydrating it now if it shows the
+    // server's HTML.
+    function interactive(el, f) {
+      if (el._nwMounted) return f(el._nwMounted);
+      if (el._nwShown) {
+        later(el, function (stage) {
+          stage.hydrate(el, f);
+        });
+      }
+    }
+
     class NewswireWidget extends HTMLElement {
       static get observedAttributes() {
         return ATTRIBUTES;
@@ -496,25 +574,39 @@
 
       connectedCallback() {
         var el = this;
-        if (el._nwMounted || el._nwPending || el._nwWaiting) return;
-        var root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+        if (el._nwMounted || el._nwPending || el._nwWaiting || el._nwShown) return;
         ['sections', 'density', 'ticker', 'loading'].forEach(function (name) {
           check(el, name);
         });
+        // The server put the widget in the page (Declarative Shadow DOM): adopt it.
+        var root = el.shadowRoot;
+        if (root && root.querySelector('.nw-state')) {
+          el._nwLaidOut = true;
+          style(root, sheetsFor(el, true));
+          stylesheet().then(function () {
+            style(root, sheetsFor(el, true));
+          }, report);
+          try {
+            return show(el);
+          } catch (err) {
+            report(err);
+          }
+        }
+        root = root || el.attachShadow({ mode: 'open' });
         // The reserve sheet first: the element is a block, so its width can be measured.
         style(root, [shared]);
         style(root, sheetsFor(el));
         el.setAttribute('state', 'loading');
         message(frame(root), 'Loading the latest news\u2026');
-        if (typeof WebAssembly !== 'object') return fallback(el);
         // Lazy, unless it is near the viewport already: that one starts now rather than a
         // frame later, when the observer would first report.
         if (choice(el, 'loading') !== 'eager' && window.IntersectionObserver && !near(el)) return whenNear(el);
-        start(el);
+        begin(el);
       }
 
       // Changed attributes, gathered for a turn, update the widget in place: the same
-      // instance, no new download, and the news stays on screen.
+      // instance, no new download, and the news stays on screen. A widget showing the
+      // server's HTML is hydrated first, with the attributes it was rendered with.
       attributeChangedCallback(name, old, value) {
         var el = this;
         if (old === value || !el.shadowRoot) return;
@@ -522,15 +614,17 @@
         if (name === 'loading' && el._nwWaiting && choice(el, 'loading') === 'eager') {
           nearby.unobserve(el);
           el._nwWaiting = false;
-          start(el);
+          begin(el);
         }
         if (el._nwChanged) return;
         el._nwChanged = true;
         Promise.resolve().then(function () {
           el._nwChanged = false;
           if (!el.shadowRoot) return;
-          style(el.shadowRoot, sheetsFor(el));
-          if (el._nwMounted) el._nwMounted.update(el);
+          style(el.shadowRoot, sheetsFor(el, el._nwLaidOut));
+          interactive(el, function (mounted) {
+            mounted.update(el);
+          });
         });
       }
 
@@ -539,19 +633,10 @@
           nearby.unobserve(this);
           this._nwWaiting = false;
         }
-        var mounted = this._nwMounted;
-        var inst = this._nwInstance;
-        this._nwMounted = this._nwInstance = null;
-        if (!mounted || !inst || inst.dead) return;
-        try {
-          mounted.unmount();
-          mounted.free();
-          inst.host = null;
-          // A trap during unmount has been reported by stop().
-          if (!inst.dead) spare.push(inst);
-        } catch (err) {
-          report(err);
-        }
+        if (this._nwSeen) this._nwSeen.disconnect();
+        this._nwShown = false;
+        // Only a widget the second stage started has anything to unmount.
+        if (live) live.unmount(this);
       }
     }
 
@@ -571,7 +656,11 @@
     };
     nw.refresh = function (el) {
       var all = el ? [el] : DP.querySelectorAll.call(doc, 'newswire-widget');
-      for (var i = 0; i < all.length; i++) if (all[i]._nwMounted) all[i]._nwMounted.refresh();
+      for (var i = 0; i < all.length; i++) {
+        interactive(all[i], function (mounted) {
+          mounted.refresh();
+        });
+      }
     };
 
     if (!customElements.get('newswire-widget')) {

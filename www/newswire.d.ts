@@ -52,7 +52,15 @@ export interface NewswireReviewDetail {
   id: number;
 }
 
-/** The element. Its `state` attribute is `loading`, `ready` or `error`. */
+/** `newswire:interactive`: the widget's wasm has taken over; it carries no detail. */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface NewswireInteractiveDetail {}
+
+/**
+ * The element. Its `state` attribute is `loading`, `ready` (the news is on screen: for the
+ * publisher's own feed, the server's HTML, before any wasm) or `error`; the boolean
+ * `interactive` attribute is set once the wasm runs it (hydrated, or rendered on the client).
+ */
 export interface NewswireWidgetElement extends HTMLElement {
   addEventListener<K extends keyof NewswireEventMap>(
     type: K,
@@ -70,6 +78,7 @@ export interface NewswireEventMap extends HTMLElementEventMap {
   'newswire:ready': CustomEvent<NewswireReadyDetail>;
   'newswire:error': CustomEvent<NewswireErrorDetail>;
   'newswire:review': CustomEvent<NewswireReviewDetail>;
+  'newswire:interactive': CustomEvent<NewswireInteractiveDetail>;
 }
 
 /** A call queued before the loader ran: `['mount', element, options]` or `['refresh']`. */
@@ -103,5 +112,6 @@ declare global {
     'newswire:ready': CustomEvent<NewswireReadyDetail>;
     'newswire:error': CustomEvent<NewswireErrorDetail>;
     'newswire:review': CustomEvent<NewswireReviewDetail>;
+    'newswire:interactive': CustomEvent<NewswireInteractiveDetail>;
   }
 }

@@ -5,7 +5,10 @@
 //!   own group commit);
 //! - two replicas sharing that PostgreSQL, the clients spread over both;
 //!
-//! then feed GETs per second (200 and 304). The servers run in-process on loopback; each
+//! then feed GETs per second (200 and 304), and the widget rendered by the server: renders
+//! per second on one core, uncached (the components run for each) and cached (what
+//! `/newswire/render` answers from its cache, one client). The servers run in-process on
+//! loopback; each
 //! client holds one keep-alive connection. Prints tables and writes
 //! `target/bench/server.json`.
 //!
@@ -245,6 +248,41 @@ async fn main() {
             r.per_second, r.p50_ms, r.p99_ms
         ));
     }
+    // The rendered widget: uncached, the components on this one thread; cached, the route.
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/sample-feed.json"),
+    )
+    .unwrap();
+    let model = newswire::feed::parse(&sample).unwrap();
+    let config = || {
+        newswire::config::Config::from_attributes(
+            |name| (name == "feed").then(|| "https://agency.example/feed.json".to_owned()),
+            |input| Some(input.to_owned()),
+        )
+        .unwrap()
+        .0
+    };
+    let started = Instant::now();
+    let mut uncached = 0u32;
+    while started.elapsed() < RUN {
+        let html = newswire_server::render::fragment(config(), &model, None, None);
+        assert!(html.contains("nw-brief"));
+        uncached += 1;
+    }
+    let uncached = f64::from(uncached) / started.elapsed().as_secs_f64();
+    let render =
+        format!("GET /newswire/render?hl=en HTTP/1.1\r\nHost: {addr}\r\n\r\n").into_bytes();
+    let cached = measure(addr.clone(), 1, 200, move |_, _| render.clone()).await;
+    println!("\nThe rendered widget, one core, {}s each", RUN.as_secs());
+    println!("uncached (the components)  {uncached:>9.0} renders/s");
+    println!(
+        "cached (/newswire/render)  {:>9.0} renders/s (p50 {:.3} ms)",
+        cached.per_second, cached.p50_ms
+    );
+    rows.push(format!(
+        r#"{{"kind": "render", "uncached_per_second": {uncached:.1}, "cached_per_second": {:.1}, "cached_p50_ms": {:.3}}}"#,
+        cached.per_second, cached.p50_ms
+    ));
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(

@@ -17,6 +17,7 @@ pub mod feed;
 pub mod http;
 pub mod limits;
 pub mod origins;
+pub mod render;
 pub mod reviews;
 pub mod source;
 pub mod store;
@@ -64,6 +65,8 @@ pub struct Policy {
     pub body_timeout: Duration,
     /// Open connections, header and stall timeouts.
     pub connections: ConnectionLimits,
+    /// Renders of the widget kept ([`render::CACHE_ENTRIES`]).
+    pub render_cache: usize,
 }
 
 impl Default for Policy {
@@ -79,6 +82,7 @@ impl Default for Policy {
             console_inflight: 64,
             body_timeout: Duration::from_secs(10),
             connections: ConnectionLimits::default(),
+            render_cache: render::CACHE_ENTRIES,
         }
     }
 }
@@ -99,6 +103,8 @@ pub struct AppState {
     pub sign_ins: Arc<Limits>,
     /// Where the widget is shown: requests per partner origin and day.
     pub views: Arc<views::Counter>,
+    /// The widget rendered for partner pages, cached.
+    pub renders: Arc<render::Renders>,
     inflight: Arc<Semaphore>,
     review_permits: Arc<Semaphore>,
     console_permits: Arc<Semaphore>,
@@ -126,6 +132,7 @@ impl AppState {
                 Rate::per_second(1000),
             )),
             views: Arc::new(views::Counter::new(policy.origins.clone())),
+            renders: Arc::new(render::Renders::new(policy.render_cache)),
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             console_permits: Arc::new(Semaphore::new(policy.console_inflight.max(1))),
@@ -165,6 +172,8 @@ pub fn router(state: AppState) -> Router {
         .layer(partners);
     let public = Router::new()
         .route("/feed.json", get(feed::get_feed).options(feed::preflight))
+        .route("/newswire/render", get(render::render))
+        .route("/newswire/include", get(render::include))
         .nest_service(
             "/newswire/v",
             assets::releases(&state.www, state.views.clone()),
@@ -194,7 +203,7 @@ async fn partner_origins(State(state): State<AppState>, request: Request, next: 
 
 /// A quick 503 that asks the client to come back in a second. The connection closes, so
 /// that a body the request may still be sending is not waited for.
-fn busy() -> Response {
+pub(crate) fn busy() -> Response {
     let mut response = reviews::json_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the server is busy; please try again shortly",

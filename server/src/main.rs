@@ -197,6 +197,7 @@ async fn serve(options: Options) -> ExitCode {
             header_timeout: Duration::from_secs(options.header_timeout),
             stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
         },
+        ..Policy::default()
     };
     let db = database(options.db.clone());
     let store = match store::open(&db).await {

@@ -20,6 +20,9 @@ pub struct Served {
     pub etag: String,
     /// How many items it has.
     pub items: usize,
+    /// The same feed read by the widget's own model, once per version: what the server
+    /// renders and the console names stories from.
+    pub feed: Arc<newswire::feed::Feed>,
 }
 
 /// How the feed source is doing, for the publisher's console.
@@ -77,10 +80,12 @@ pub fn prepare(bytes: &[u8], headline_category: &str) -> Result<Served, convert:
         Bytes::from(feed.to_string())
     };
     let items = feed["items"].as_array().map_or(0, Vec::len);
+    let model = newswire::feed::parse(&String::from_utf8_lossy(&body)).unwrap_or_default();
     Ok(Served {
         etag: etag(&body),
         body,
         items,
+        feed: Arc::new(model),
     })
 }
 

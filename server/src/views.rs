@@ -35,16 +35,26 @@ pub const OTHER: &str = "(other origins)";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asked {
     Feed,
+    /// The widget's code (its wasm): the widget started on the page.
     Widget,
+    /// The widget rendered by the server for the page (`/newswire/render`).
+    Rendered,
 }
 
 /// The counts since the last flush.
 pub struct Counter {
     /// The origins that may be named.
     origins: Origins,
-    pending: Mutex<HashMap<(String, i64), (i64, i64)>>,
+    pending: Mutex<HashMap<(String, i64), Views>>,
     /// The day, and the loopback origins counted by name on it.
     named: Mutex<(i64, std::collections::HashSet<String>)>,
+}
+
+/// `more`'s counts added to `into`'s.
+fn add(into: &mut Views, more: &Views) {
+    into.feed += more.feed;
+    into.widget += more.widget;
+    into.rendered += more.rendered;
 }
 
 impl Counter {
@@ -86,10 +96,13 @@ impl Counter {
             }
         };
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let counts = pending.entry((origin, day)).or_default();
+        let counts = pending
+            .entry((origin.clone(), day))
+            .or_insert_with(|| Views::none(origin, day));
         match asked {
-            Asked::Feed => counts.0 += 1,
-            Asked::Widget => counts.1 += 1,
+            Asked::Feed => counts.feed += 1,
+            Asked::Widget => counts.widget += 1,
+            Asked::Rendered => counts.rendered += 1,
         }
     }
 
@@ -99,22 +112,15 @@ impl Counter {
         if taken.is_empty() {
             return;
         }
-        let views: Vec<Views> = taken
-            .iter()
-            .map(|((origin, day), (feed, widget))| Views {
-                origin: origin.clone(),
-                day: *day,
-                feed: *feed,
-                widget: *widget,
-            })
-            .collect();
+        let views: Vec<Views> = taken.values().cloned().collect();
         if let Err(err) = store.add_views(views).await {
             eprintln!("newswire-server: counting where the widget is shown failed: {err}");
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            for (key, (feed, widget)) in taken {
-                let counts = pending.entry(key).or_default();
-                counts.0 += feed;
-                counts.1 += widget;
+            for (key, counts) in taken {
+                let kept = pending
+                    .entry(key)
+                    .or_insert_with(|| Views::none(counts.origin.clone(), counts.day));
+                add(kept, &counts);
             }
         }
     }
@@ -128,27 +134,16 @@ impl Counter {
             .enumerate()
             .map(|(n, v)| ((v.origin.clone(), v.day), n))
             .collect();
-        for ((origin, day), (feed, widget)) in pending.iter().filter(|((_, d), _)| *d >= since_day)
-        {
-            match at.get(&(origin.clone(), *day)) {
-                Some(&n) => {
-                    stored[n].feed += feed;
-                    stored[n].widget += widget;
-                }
+        for (key, counts) in pending.iter().filter(|((_, d), _)| *d >= since_day) {
+            match at.get(key) {
+                Some(&n) => add(&mut stored[n], counts),
                 None => {
-                    at.insert((origin.clone(), *day), stored.len());
-                    stored.push(Views {
-                        origin: origin.clone(),
-                        day: *day,
-                        feed: *feed,
-                        widget: *widget,
-                    });
+                    at.insert(key.clone(), stored.len());
+                    stored.push(counts.clone());
                 }
             }
         }
-        stored.sort_by(|a, b| {
-            (b.day, b.feed + b.widget, &a.origin).cmp(&(a.day, a.feed + a.widget, &b.origin))
-        });
+        stored.sort_by(|a, b| (b.day, b.total(), &a.origin).cmp(&(a.day, a.total(), &b.origin)));
         stored
     }
 
@@ -194,7 +189,7 @@ mod tests {
             .iter()
             .find(|v| v.origin == "https://partner.example")
             .unwrap();
-        assert_eq!((partner.feed, partner.widget), (2, 1));
+        assert_eq!((partner.feed, partner.widget, partner.rendered), (2, 1, 0));
         let other = views.iter().find(|v| v.origin == OTHER).unwrap();
         assert_eq!(other.feed, 50, "the loopback pages past the cap, together");
         assert_eq!(views.len(), MAX_LOOPBACK + 2);

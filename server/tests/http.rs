@@ -17,6 +17,7 @@ const FEED: &str = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "
 struct Server {
     addr: std::net::SocketAddr,
     dir: PathBuf,
+    state: AppState,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -74,12 +75,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(newswire_server::serve(listener, state, async {
+        tokio::spawn(newswire_server::serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
         Server {
             addr,
             dir,
+            state,
             _stop: stop,
         }
     }
@@ -92,10 +94,13 @@ impl Server {
         body: &[u8],
     ) -> Reply {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
+        let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            head.push_str(&format!("Host: {}\r\n", self.addr));
+        }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -1524,4 +1529,167 @@ async fn a_first_request_gets_less_time_for_its_headers_than_a_keep_alive_one() 
         1,
         "the second answer came on the kept connection"
     );
+}
+
+/// The fixture feed, for the tests that render the widget.
+const FIXTURE_FEED: &str = include_str!("../../tests/fixtures/feed.json");
+
+#[tokio::test]
+async fn the_widget_is_rendered_for_the_servers_own_feed_cached_and_revalidated() {
+    // Assemble: a server with a real feed.
+    let server = Server::start("render").await;
+    std::fs::write(server.dir.join("feed.json"), FIXTURE_FEED).unwrap();
+    // Action.
+    let reply = server
+        .request(
+            "GET",
+            "/newswire/render?lang=en&max-briefs=2&rl=en-GB",
+            &[],
+            b"",
+        )
+        .await;
+    // Assert: the widget's HTML and its state, for any origin, with validators.
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(reply.header("vary"), Some("accept-encoding"));
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("public, max-age=60, stale-while-revalidate=300")
+    );
+    let code = newswire_server::render::CODE;
+    assert!(reply
+        .body
+        .starts_with(&format!("<div class=\"nw-root\" data-release=\"{code}\">")));
+    assert_eq!(reply.body.matches("part=\"brief\"").count(), 2);
+    assert!(reply.body.contains("lang=\"en-GB\""), "the reader's region");
+    let state = reply
+        .body
+        .split("class=\"nw-state\">")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix("</script>"))
+        .expect("the state, last");
+    let state: serde_json::Value = serde_json::from_str(state).unwrap();
+    assert_eq!(state["news"]["briefs"].as_array().unwrap().len(), 2);
+    let etag = reply.header("etag").unwrap().to_owned();
+    // The same attributes spelled otherwise share the render; its ETag answers 304.
+    let again = server
+        .request(
+            "GET",
+            "/newswire/render?max-briefs=%202&lang=en&rl=en-GB&unknown=x",
+            &[("If-None-Match", &etag)],
+            b"",
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    // Compressed once, when cached.
+    let br = server
+        .request(
+            "GET",
+            "/newswire/render?lang=en&max-briefs=2&rl=en-GB",
+            &[("Accept-Encoding", "gzip, br")],
+            b"",
+        )
+        .await;
+    assert_eq!(br.header("content-encoding"), Some("br"));
+    // A page cannot name another feed to render.
+    server
+        .request(
+            "GET",
+            "/newswire/render?feed=https://evil.example/x.json",
+            &[],
+            b"",
+        )
+        .await
+        .assert_error(404);
+    // Bad values fall back, as in the browser.
+    let odd = server
+        .request(
+            "GET",
+            "/newswire/render?max-briefs=zero&heading-level=9",
+            &[],
+            b"",
+        )
+        .await;
+    assert_eq!(odd.status, 200);
+    assert_eq!(odd.body.matches("part=\"brief\"").count(), 5);
+}
+
+#[tokio::test]
+async fn the_render_cache_holds_a_bounded_number_of_renders() {
+    // Assemble: a cache of 8.
+    let server = Server::start_with(
+        "render-cache",
+        Policy {
+            render_cache: 8,
+            ..Policy::default()
+        },
+    )
+    .await;
+    std::fs::write(server.dir.join("feed.json"), FIXTURE_FEED).unwrap();
+    let state = server.state.clone();
+    // Action: more titles than the cache holds, each a long one.
+    let long = "x".repeat(2000);
+    for n in 0..20 {
+        let reply = server
+            .request(
+                "GET",
+                &format!("/newswire/render?title=t{n}-{}", &long[..300]),
+                &[],
+                b"",
+            )
+            .await;
+        assert_eq!(reply.status, 200);
+    }
+    // Assert: the cache kept its bound, and the title was cut.
+    assert_eq!(state.renders.len(), 8);
+    let reply = server
+        .request("GET", &format!("/newswire/render?title={long}"), &[], b"")
+        .await;
+    assert!(!reply.body.contains(&long[..300]), "a title is cut to 200");
+}
+
+#[tokio::test]
+async fn the_include_wraps_the_widget_in_its_shadow_root_and_dates_it_in_a_known_zone() {
+    let server = Server::start("include").await;
+    std::fs::write(server.dir.join("feed.json"), FIXTURE_FEED).unwrap();
+    let include = |query: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .request(
+                    "GET",
+                    &format!("/newswire/include?{query}"),
+                    &[("Host", "agency.example")],
+                    b"",
+                )
+                .await
+        }
+    };
+    let reply = include("tz=Asia/Baku&theme=dark&max-briefs=1").await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .body
+            .starts_with("<newswire-widget feed=\"http://agency.example/feed.json\""),
+        "{}",
+        &reply.body[..200]
+    );
+    assert!(reply.body.contains("<template shadowrootmode=\"open\"><link rel=\"stylesheet\" href=\"http://agency.example/newswire/newswire.css\">"));
+    assert!(
+        reply.body.contains("theme=\"dark\"")
+            && reply.body.ends_with("</template></newswire-widget>")
+    );
+    assert!(
+        reply.body.contains(" +04</time>"),
+        "Baku's time: {}",
+        reply.body
+    );
+    // Anything but a zone the server knows is UTC.
+    for bad in ["tz=Mars/Olympus", "tz=../../etc/passwd", "tz="] {
+        assert!(include(bad).await.body.contains(" UTC</time>"), "{bad}");
+    }
 }

@@ -136,6 +136,7 @@ async fn each_day_of_views_is_read_on_its_own(db: String) {
         day,
         feed,
         widget: 0,
+        rendered: 0,
     };
     for day in 200..205 {
         store
@@ -549,6 +550,7 @@ async fn sessions_and_views(db: String) {
         day,
         feed,
         widget,
+        rendered: 0,
     };
     store
         .add_views(vec![

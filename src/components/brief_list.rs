@@ -15,6 +15,9 @@ pub struct BriefListProps {
     pub locale: Locale,
     /// The widget's heading level; this section's heading is one below.
     pub level: u8,
+    /// The zone dates are written in; `None`: the reader's (always, in the browser).
+    #[prop_or_default]
+    pub time_zone: Option<AttrValue>,
 }
 
 #[component]
@@ -26,7 +29,7 @@ pub fn BriefList(props: &BriefListProps) -> Html {
         let date = brief.published.map(|ms| {
             html! {
                 <time class="nw-brief-date" datetime={brief.datetime.clone()}>
-                    { platform::format_datetime(ms, lang, None) }
+                    { platform::format_datetime(ms, lang, props.time_zone.as_deref()) }
                 </time>
             }
         });

@@ -24,24 +24,27 @@ pub struct HeadlineStripProps {
     pub on_toggle: Callback<()>,
 }
 
+/// How long one loop of the ticker takes, in seconds: set on the track through the CSSOM
+/// (which a partner's strict style-src allows, unlike a `style` attribute), by the wasm here
+/// and, for the server's HTML, by the loader from the state, so that hydration keeps the
+/// animation where it is.
+pub fn ticker_seconds(headlines: &[Story]) -> u32 {
+    let chars: usize = headlines.iter().map(|s| s.title.chars().count() + 4).sum();
+    (chars / CHARS_PER_SECOND).max(12) as u32
+}
+
 #[component]
 pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
     let track = use_node_ref();
-    // The scroll speed depends on how much text there is; set it through the CSSOM,
-    // which a partner's strict style-src allows, unlike a `style` attribute.
-    let chars: usize = props
-        .headlines
-        .iter()
-        .map(|s| s.title.chars().count() + 4)
-        .sum();
+    // The scroll speed depends on how much text there is.
+    let seconds = ticker_seconds(&props.headlines);
     {
         let track = track.clone();
-        use_effect_with(chars, move |chars| {
+        use_effect_with(seconds, move |seconds| {
             if let Some(el) = track.cast::<web_sys::HtmlElement>() {
-                let seconds = (chars / CHARS_PER_SECOND).max(12);
                 let _ = el
                     .style()
-                    .set_property("animation-duration", &(digits(seconds as u32) + "s"));
+                    .set_property("animation-duration", &(digits(*seconds) + "s"));
             }
         });
     }

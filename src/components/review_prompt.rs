@@ -21,7 +21,7 @@ pub struct ReviewPromptProps {
     pub on_restart: Callback<()>,
     /// The public summary ("4.6 ★ · 120 reader reviews"), when `show-rating` is on.
     #[prop_or_default]
-    pub rating: Option<AttrValue>,
+    pub rating: Option<Html>,
     pub locale: Locale,
     /// The widget's heading level; this section's heading is one below.
     pub level: u8,
@@ -52,7 +52,7 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
             { super::heading(props.level, 1, "nw-section-title", Some("nw-review-heading"), None,
                              html! { t.text(Key::ReviewHeading) }) }
             if let Some(rating) = &props.rating {
-                <p class="nw-rating nw-muted" part="rating">{ rating }</p>
+                <p class="nw-rating nw-muted" part="rating">{ rating.clone() }</p>
             }
         </>
     };
@@ -117,7 +117,16 @@ pub fn ReviewPrompt(props: &ReviewPromptProps) -> Html {
     html! {
         <section class="nw-review" part="review" aria-labelledby="nw-review-heading">
             { heading }
-            <form class="nw-form" {onsubmit} novalidate=true>
+            // Where the widget cannot run (a page with no script, the wasm blocked), this says
+            // so and the stylesheet hides the form after it. The server renders it shown, for
+            // pages with no script; the loader hides it before it shows the server's HTML,
+            // and the wasm renders it hidden.
+            <p class="nw-offline nw-muted" hidden={cfg!(target_arch = "wasm32")}>
+                { t.text(Key::ReviewsUnavailable) }
+            </p>
+            // `dialog`: a form sent before the wasm has taken over (or on a page without
+            // script) goes nowhere, instead of reloading the partner's page with its fields.
+            <form class="nw-form" method="dialog" {onsubmit} novalidate=true>
                 <fieldset class="nw-stars" part="stars" disabled={sending}>
                     <legend class="nw-label">{ t.text(Key::YourRating) }</legend>
                     { for stars }

@@ -1,5 +1,10 @@
 //! The root component: owns the state reducer, fetches the feed, sends reviews, and lays
-//! out the headline strip, the briefs and the review prompt.
+//! out the headline strip, the briefs and the review prompt, the ones `sections` shows.
+//!
+//! The same component renders on the server (`ServerRenderer`) and in the browser. Given
+//! [`WidgetProps::initial`], it starts from what the server rendered, so the wasm can
+//! hydrate the server's HTML in place: its first render matches it node for node, and it
+//! fetches nothing until the first refresh.
 
 use crate::components::review_prompt::status_text;
 use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
@@ -11,7 +16,7 @@ use crate::platform;
 use crate::review::ReviewPayload;
 use crate::services;
 use crate::services::feed::Fetched;
-use crate::state::{Action, Announce, FeedState, ReviewStatus, WidgetState};
+use crate::state::{Action, Announce, FeedState, Initial, ReviewStatus, WidgetState};
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
@@ -41,6 +46,9 @@ pub enum Notice {
     Review(i64),
 }
 
+/// What was last fetched (feed, category, number of briefs), and the ETag it came with.
+type Fetches = (Option<(String, String, usize)>, Option<String>);
+
 #[derive(Properties, PartialEq, Clone)]
 pub struct WidgetProps {
     pub config: Rc<Config>,
@@ -49,14 +57,26 @@ pub struct WidgetProps {
     /// Each new value asks for a refresh (`Newswire.refresh()`); 0 at mount.
     #[prop_or_default]
     pub refresh: u32,
+    /// What the server rendered with, when the widget takes over its HTML.
+    #[prop_or_default]
+    pub initial: Option<Rc<Initial>>,
 }
 
 #[component]
 pub fn Widget(props: &WidgetProps) -> Html {
-    let state = use_reducer(WidgetState::default);
+    let initial = props.initial.clone();
+    let state = use_reducer(move || match &initial {
+        Some(initial) => WidgetState::hydrated(initial, platform::now_ms()),
+        None => WidgetState::default(),
+    });
     // What was last fetched (feed, category, briefs), and its ETag, so that a refresh of
     // an unchanged feed is a bodiless 304.
-    let fetched = use_mut_ref(|| (None::<(String, String, usize)>, None::<String>));
+    let fetched = use_mut_ref(Fetches::default);
+    // A hydrated widget has its news and rating already: its first load and its first
+    // summary are skipped, and its first refresh is conditional on the server's ETag.
+    let from_server = use_mut_ref(|| props.initial.as_ref().map(|i| i.etag.clone()));
+    let rated_by_server =
+        use_mut_ref(|| props.initial.as_ref().is_some_and(|i| i.rating.is_some()));
     let root = use_node_ref();
     let config = &props.config;
 
@@ -85,35 +105,16 @@ pub fn Widget(props: &WidgetProps) -> Html {
                     }
                     *last = (Some(source.clone()), None);
                 }
+                let from_server = from_server.borrow_mut().take();
+                if let Some(etag) = &from_server {
+                    last.1 = etag.clone();
+                }
                 let sent = last.1.clone();
                 drop(last);
-                state.dispatch(Action::LoadFeed);
-                spawn(async move {
-                    let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
-                    if !still_live.get() {
-                        return;
-                    }
-                    let at = platform::now_ms();
-                    match result {
-                        Ok(Fetched::Fresh { feed, etag: fresh }) => {
-                            fetched.borrow_mut().1 = fresh;
-                            let news = news::select(&feed, &config.category, config.max_briefs);
-                            state.dispatch(Action::FeedLoaded {
-                                news: Rc::new(news),
-                                at,
-                            });
-                        }
-                        Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
-                        Err(error) => {
-                            // A host that exposes the ETag but refuses the If-None-Match
-                            // preflight fails every conditional request: ask plainly next time.
-                            if error == FeedError::Network {
-                                fetched.borrow_mut().1 = None;
-                            }
-                            state.dispatch(Action::FeedFailed(error))
-                        }
-                    }
-                });
+                if from_server.is_none() {
+                    state.dispatch(Action::LoadFeed);
+                    spawn(load(config, sent, state, fetched, still_live));
+                }
                 move || live.set(false)
             },
         );
@@ -196,7 +197,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
         let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
         let stored = matches!(state.review.status, ReviewStatus::Stored(_));
         use_effect_with((config.show_rating, stored), move |(show, _)| {
-            if *show {
+            if *show && !rated_by_server.replace(false) {
                 spawn(async move {
                     if let Some((average, count)) = services::review::fetch_summary(&endpoint).await
                     {
@@ -208,13 +209,13 @@ pub fn Widget(props: &WidgetProps) -> Html {
     }
 
     // The reader's language: the `lang` attribute, then the feed's, then the host page's,
-    // then the browser's, then English.
-    let mut candidates = vec![
+    // then the browser's, then English; in the reader's regional format when it matches.
+    let candidates = [
         config.lang.as_deref(),
         news.as_ref().and_then(|n| n.language.as_deref()),
+        config.page_language.as_deref(),
     ];
-    candidates.extend(config.host_languages.iter().map(|tag| Some(tag.as_str())));
-    let locale = Locale::choose(&candidates);
+    let locale = Locale::for_reader(&candidates, config.reader_language.as_deref());
     let t = locale.lang;
 
     let title = config
@@ -346,29 +347,88 @@ fn ready(
         // Not a live region: it re-renders with each minute, and one region speaks.
         html! { <p class="nw-stale nw-muted">{ fill(t.text(Key::Updated), &ago) }</p> }
     });
-    // "4.6 ★ · 120 reader reviews", numbers and plural in the reader's language.
-    let rating: Option<AttrValue> =
-        state
-            .rating
-            .filter(|(_, count)| *count > 0)
-            .map(|(average, count)| {
-                let lang = Some(locale.tag.as_str());
-                let count = f64::from(count);
-                let shown = platform::format_number(count, "0", lang);
-                let reviews = locale.plural(Key::Reviews, count, &shown);
-                (platform::format_number(average, "1", lang) + " ★ · " + &reviews).into()
-            });
+    let rating = state
+        .rating
+        .filter(|(_, count)| *count > 0)
+        .map(|(average, count)| rating_line(locale, average, count));
     let level = config.heading_level;
+    let shown = config.sections;
     html! {
         <>
             { for stale }
-            <HeadlineStrip headlines={news.headlines.clone()} paused={state.ticker_paused}
-                           locale={locale.clone()} {level} {on_toggle} />
-            <BriefList briefs={news.briefs.clone()} category={config.category.clone()}
-                       locale={locale.clone()} {level} />
-            <ReviewPrompt draft={state.review.clone()} {on_rate} {on_comment} {on_submit}
-                          rating={rating} locale={locale.clone()} {level}
-                          on_restart={dispatch(|| Action::StartNewReview)} />
+            if shown.headlines {
+                <HeadlineStrip headlines={news.headlines.clone()} paused={state.ticker_paused}
+                               locale={locale.clone()} {level} {on_toggle} />
+            }
+            if shown.briefs {
+                <BriefList briefs={news.briefs.clone()} category={config.category.clone()}
+                           locale={locale.clone()} {level}
+                           time_zone={config.time_zone.clone().map(AttrValue::from)} />
+            }
+            if shown.review {
+                <ReviewPrompt draft={state.review.clone()} {on_rate} {on_comment} {on_submit}
+                              {rating} locale={locale.clone()} {level}
+                              on_restart={dispatch(|| Action::StartNewReview)} />
+            }
+        </>
+    }
+}
+
+/// Fetches the feed (conditionally, with `sent`) and hands the outcome to the reducer,
+/// unless the widget has gone or a newer load started (`live`).
+async fn load(
+    config: Rc<Config>,
+    sent: Option<String>,
+    state: UseReducerHandle<WidgetState>,
+    fetched: Rc<std::cell::RefCell<Fetches>>,
+    live: Rc<Cell<bool>>,
+) {
+    let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
+    if !live.get() {
+        return;
+    }
+    let at = platform::now_ms();
+    match result {
+        Ok(Fetched::Fresh { feed, etag: fresh }) => {
+            fetched.borrow_mut().1 = fresh;
+            let news = news::select(&feed, &config.category, config.max_briefs);
+            state.dispatch(Action::FeedLoaded {
+                news: Rc::new(news),
+                at,
+            });
+        }
+        Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
+        Err(error) => {
+            // A host that exposes the ETag but refuses the If-None-Match preflight fails
+            // every conditional request: ask plainly next time.
+            if error == FeedError::Network {
+                fetched.borrow_mut().1 = None;
+            }
+            state.dispatch(Action::FeedFailed(error))
+        }
+    }
+}
+
+/// "4.6 ★ · 120 reader reviews", in the reader's plural forms. Each number is a `<data>`
+/// with its value: the browser's `Intl` writes it in the reader's locale (the wasm here,
+/// and the loader for the server's HTML before it is shown, so both read the same).
+fn rating_line(locale: &Locale, average: f64, count: u32) -> Html {
+    let lang = Some(locale.tag.as_str());
+    // One decimal, rounded once here and written through integers (float printing would
+    // ship in the wasm): the loader and `Intl` then format this very number.
+    let tenths = (average * 10.0).round().max(0.0) as u32;
+    let value = digits(tenths / 10) + "." + &digits(tenths % 10);
+    let reviews = crate::i18n::plural(
+        locale.text(Key::Reviews),
+        &platform::plural_category(f64::from(count), lang),
+    );
+    let (before, after) = reviews.split_once("{}").unwrap_or((reviews, ""));
+    html! {
+        <>
+            <data value={value}>{ platform::format_number(f64::from(tenths) / 10.0, "1", lang) }</data>
+            { " ★ · " }{ before }
+            <data value={digits(count)}>{ platform::format_number(f64::from(count), "0", lang) }</data>
+            { after }
         </>
     }
 }

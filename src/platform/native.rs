@@ -42,55 +42,151 @@ impl Json {
     }
 }
 
-/// The `href` of an absolute `http:` or `https:` URL, or `None` for anything else.
+/// The normalised `href` of an absolute `http:` or `https:` URL, or `None` for anything
+/// else: the WHATWG URL parser, as the browser's `URL` is, so the server renders the links
+/// the browser would.
 pub fn http_url(raw: &str) -> Option<String> {
-    // Like the URL parser: leading and trailing spaces go, tabs and newlines vanish anywhere.
-    let cleaned: String = raw
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let (scheme, rest) = cleaned.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    if !matches!(scheme.as_str(), "http" | "https") || rest[..host_end].is_empty() {
-        return None;
-    }
-    let path = if host_end == rest.len() { "/" } else { "" };
-    Some(format!("{scheme}://{rest}{path}"))
+    let url = url::Url::parse(raw).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
-/// Resolves `input` against `base`; only absolute URLs and root-relative paths are handled.
+/// Resolves `input` against `base` (the page's URL); `None` when it is not a URL at all.
 pub fn resolve_url(input: &str, base: &str) -> Option<String> {
-    if let Some(url) = http_url(input) {
-        return Some(url);
-    }
-    let base = http_url(base)?;
-    let (scheme, rest) = base.split_once("://")?;
-    let host = &rest[..rest.find('/').unwrap_or(rest.len())];
-    input
-        .starts_with('/')
-        .then(|| format!("{scheme}://{host}{input}"))
+    let base = url::Url::parse(base).ok();
+    url::Url::options()
+        .base_url(base.as_ref())
+        .parse(input)
+        .ok()
+        .map(|url| url.to_string())
 }
 
-/// The text of an HTML fragment: tags dropped, the common entities decoded.
+/// Elements whose text a reader never sees.
+const HIDDEN: &[&str] = &["script", "style", "template", "noscript"];
+/// Elements that end a word, as the browser's version treats them.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dt",
+    "figcaption",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "p",
+    "pre",
+    "section",
+    "td",
+    "th",
+    "tr",
+];
+
+/// The text of an HTML fragment, as the browser's version reads it: tags dropped, the
+/// contents of script, style, template and noscript dropped, a space after each block, and
+/// character references decoded.
 pub fn html_to_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
+    let mut rest = html;
+    let mut hidden: Option<String> = None;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        // As in HTML, `<` opens a tag only before a letter, `/` or `!`: "1 < 2" is text.
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') {
+            if hidden.is_none() {
+                text.push_str(&decode(&rest[..=open]));
+            }
+            rest = after;
+            continue;
+        }
+        if hidden.is_none() {
+            text.push_str(&decode(&rest[..open]));
+        }
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        let Some(close) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &after[..close];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match &hidden {
+            Some(open_name) if closing && *open_name == name => hidden = None,
+            Some(_) => {}
+            None if !closing && HIDDEN.contains(&name.as_str()) => hidden = Some(name),
+            None if BLOCKS.contains(&name.as_str())
+                && (closing || name == "br" || name == "hr") =>
+            {
+                text.push(' ')
+            }
+            None => {}
+        }
+        rest = &after[close + 1..];
+    }
+    if hidden.is_none() {
+        text.push_str(&decode(rest));
+    }
+    text
+}
+
+/// Decodes the character references a feed's HTML uses: the common named ones and every
+/// numeric one.
+fn decode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|end| *end <= 10);
+        let decoded = end.and_then(|end| {
+            let name = &after[..end];
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => '\u{a0}',
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code).filter(|c| *c != '\0')?
+                }
+            };
+            Some((c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
         }
     }
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
+    out.push_str(rest);
+    out
 }
 
 /// Natively every well-formed tag counts as supported; the browser checks for real.
@@ -103,16 +199,24 @@ pub fn supports_colour(_value: &str) -> bool {
     true
 }
 
-/// The date and time in UTC, ISO-style; the browser formats by the reader's locale instead.
-pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, _time_zone: Option<&str>) -> String {
-    let secs = epoch_ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::date::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+/// The date and time in `time_zone` (an IANA name; UTC without one), written the same way
+/// in every language with the zone's abbreviation: "2023-12-05 22:27 UTC". This is what a
+/// page with no script at all shows (the server's Declarative Shadow DOM include); with the
+/// loader on the page, every `<time>` is written in the reader's locale and zone by the
+/// browser's `Intl` before it is shown, as the wasm writes it.
+pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, time_zone: Option<&str>) -> String {
+    let zone = time_zone
+        .and_then(|name| jiff::tz::TimeZone::get(name).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_millisecond(epoch_ms) {
+        Ok(at) => at.to_zoned(zone).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        Err(_) => crate::date::rfc3339_utc(epoch_ms),
+    }
+}
+
+/// Whether `name` is a time zone the server knows (an IANA name such as `Europe/London`).
+pub fn is_time_zone(name: &str) -> bool {
+    name.len() <= 64 && jiff::tz::TimeZone::get(name).is_ok()
 }
 
 /// English only natively; the browser's `Intl.RelativeTimeFormat` speaks the reader's language.
@@ -180,9 +284,14 @@ pub fn page_url() -> String {
     String::new()
 }
 
-/// There is no host page natively.
-pub fn host_languages() -> Vec<String> {
-    Vec::new()
+/// There is no host page natively: the server is told it by the loader's request.
+pub fn page_language() -> Option<String> {
+    None
+}
+
+/// There is no reader natively: the server is told their language by the loader's request.
+pub fn reader_language() -> Option<String> {
+    None
 }
 
 /// Unicode lower case.
@@ -223,11 +332,38 @@ mod tests {
     }
 
     #[test]
-    fn formats_utc_dates() {
+    fn formats_dates_in_a_zone_or_utc() {
         assert_eq!(
             format_datetime(1_701_815_220_000, None, None),
-            "2023-12-05 22:27"
+            "2023-12-05 22:27 UTC"
         );
-        assert_eq!(format_datetime(0, None, None), "1970-01-01 00:00");
+        assert_eq!(
+            format_datetime(1_701_815_220_000, None, Some("Asia/Baku")),
+            "2023-12-06 02:27 +04"
+        );
+        assert_eq!(
+            format_datetime(1_701_815_220_000, None, Some("Europe/London")),
+            "2023-12-05 22:27 GMT"
+        );
+        assert_eq!(
+            format_datetime(0, None, Some("Not/AZone")),
+            "1970-01-01 00:00 UTC"
+        );
+        assert!(is_time_zone("Africa/Cairo"));
+        assert!(!is_time_zone("Mars/Olympus") && !is_time_zone("../../etc/passwd"));
+    }
+
+    #[test]
+    fn html_reads_as_the_browser_reads_it() {
+        assert_eq!(
+            html_to_text("<p>Vote&nbsp;<b>today</b> &amp; tomorrow</p><p>Two &#x2014; &#8212;</p>"),
+            "Vote\u{a0}today & tomorrow Two \u{2014} \u{2014} "
+        );
+        assert_eq!(
+            html_to_text("a<script>alert('<b>')</script>b<style>p{}</style>c<br>d & e"),
+            "abc d & e"
+        );
+        assert_eq!(html_to_text("&bogus; &#0; 1 < 2"), "&bogus; &#0; 1 < 2");
+        assert_eq!(html_to_text("a<!-- <p>hidden</p> -->b"), "ab");
     }
 }

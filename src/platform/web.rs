@@ -300,23 +300,23 @@ pub fn page_url() -> String {
     crate::review::page_without_secrets(&href).to_owned()
 }
 
-/// The host page's `<html lang>`, then the browser's language: the last places the
-/// widget looks for its reader's language. Only tags that `Intl` accepts, since real pages
-/// carry values like `en_US`.
-pub fn host_languages() -> Vec<String> {
-    let Some(window) = web_sys::window() else {
-        return Vec::new();
-    };
-    let from_html = window
-        .document()
-        .and_then(|d| d.document_element())
-        .and_then(|html| html.get_attribute("lang"))
-        .map(|lang| lang.trim().to_owned());
-    from_html
-        .into_iter()
-        .chain(window.navigator().language())
+/// The host page's `<html lang>`, when `Intl` accepts it (real pages carry values like
+/// `en_US`): where the widget looks for its language after `lang` and the feed's.
+pub fn page_language() -> Option<String> {
+    web_sys::window()?
+        .document()?
+        .document_element()?
+        .get_attribute("lang")
+        .map(|lang| lang.trim().to_owned())
         .filter(|lang| crate::config::is_language_tag(lang))
-        .collect()
+}
+
+/// The reader's own language (`navigator.language`), when `Intl` accepts it.
+pub fn reader_language() -> Option<String> {
+    web_sys::window()?
+        .navigator()
+        .language()
+        .filter(|lang| crate::config::is_language_tag(lang))
 }
 
 /// Unicode lower case by the browser, which already carries the case tables.

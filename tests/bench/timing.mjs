@@ -1,18 +1,38 @@
-// `make bench`, the browser half: the demo partner page in headless Chromium, measured.
+// `make bench`, the browser half: partner pages in headless Chromium, measured.
 //
-//   1. Time to content over cold loads (median and p90): loader executed, wasm compiled,
-//      feed fetched, first content painted (state="ready" and the next frame).
-//   2. Host impact: cumulative layout shift, long tasks over 50 ms, main-thread script time.
-//   3. Rendering at scale: a 500-item feed, and a refresh that changes 10 of its items.
-//   4. Memory: wasm memory and JS heap after 10 and after 1,000 refreshes.
+//   1. Four paths, interleaved in one run (each load in a fresh context, the paths taken in
+//      turn, so that the machine's drift falls on all of them alike):
+//      - server-rendered: the one tag, for the publisher's own feed (the content-first path);
+//      - client-render: the same feed from the partner's own origin, which the server does
+//        not render, so the wasm builds the widget;
+//      - the Declarative Shadow DOM include, with the loader beside it;
+//      - the plain-JS baseline (tests/bench/baseline.js): no framework, no wasm.
+//      For each: first content (the first frame with a brief in the shadow root),
+//      interactive, bytes before each (tests/e2e/wire.mjs), long tasks, and CLS; medians and
+//      ratios to the baseline's.
+//   2. Rendering at scale: a 500-item feed, and a refresh that changes 10 of its items.
+//   3. Memory: wasm memory and JS heap after 10 and after 1,000 refreshes.
 //
-// Nothing here passes or fails; it prints a table and writes target/bench/timing.json.
+// Nothing here passes or fails; it prints tables and writes target/bench/timing.json.
 // Everything runs on loopback: the real newswire-server, and a partner page on another origin.
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { startServer, startPartner, launch, page, tag } from '../e2e/harness.mjs';
+import { writeFileSync, mkdirSync, mkdtempSync, cpSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, startPartner, launch, page, tag, DIST } from '../e2e/harness.mjs';
+import { measure } from '../e2e/wire.mjs';
+import { brotli, gzip } from '../../scripts/wire-size.mjs';
 
 const LOADS = Number(process.env.BENCH_LOADS || 15);
-const server = await startServer({ feed: 'www/sample-feed.json' });
+// The built site, with the baseline beside the widget's files (precompressed as they are).
+const www = mkdtempSync(join(tmpdir(), 'newswire-bench-'));
+cpSync(DIST, www, { recursive: true });
+const baseline = readFileSync('tests/bench/baseline.js');
+writeFileSync(join(www, 'newswire', 'baseline.js'), baseline);
+writeFileSync(join(www, 'newswire', 'baseline.js.br'), brotli(baseline));
+writeFileSync(join(www, 'newswire', 'baseline.js.gz'), gzip(baseline));
+const server = await startServer({ feed: 'www/sample-feed.json', www });
+const include = await (await fetch(`${server.url}/newswire/include`)).text();
+const sample = readFileSync('www/sample-feed.json');
 
 // Two versions of a 500-item feed that differ in 10 items, served alternately.
 function bigFeed(version) {
@@ -34,7 +54,14 @@ function bigFeed(version) {
 const feeds = [bigFeed(0), bigFeed(1)];
 let served = 0;
 const partner = await startPartner({
-  '/demo.html': page(tag(server)),
+  '/rendered.html': page(tag(server, 'data-loading="eager"')),
+  '/client.html': page(tag(server, 'data-loading="eager"').replace(`${server.url}/feed.json`, '/sample-feed.json')),
+  '/include.html': page(`${include}<script async src="${server.url}/newswire/embed.js"></script>`),
+  '/baseline.html': page(`<script async src="${server.url}/newswire/baseline.js" data-feed="${server.url}/feed.json"></script>`),
+  '/sample-feed.json': (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/feed+json', 'access-control-allow-origin': '*' });
+    res.end(sample);
+  },
   '/big.html': page(
     `<script async src="${server.url}/newswire/embed.js"></script>
      <newswire-widget feed="/big-feed.json" max-briefs="50" refresh="10"></newswire-widget>`,
@@ -47,25 +74,9 @@ const partner = await startPartner({
 });
 const browser = await launch();
 
-/** Records phases and host impact from inside the page, without touching the widget. */
+/** Records the memories of the wasm instances, for the memory figures. */
 function instrument() {
-  window.__nw = { shifts: 0, longTasks: [], phases: {} };
-  const mark = (name) => {
-    if (!(name in window.__nw.phases)) window.__nw.phases[name] = performance.now();
-  };
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__nw.shifts += e.value;
-  }).observe({ type: 'layout-shift', buffered: true });
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__nw.longTasks.push(e.duration);
-  }).observe({ type: 'longtask', buffered: true });
-  customElements.whenDefined('newswire-widget').then(() => mark('loader'));
-  for (const name of ['compileStreaming', 'compile']) {
-    const original = WebAssembly[name];
-    WebAssembly[name] = function () {
-      return original.apply(this, arguments).then((m) => (mark('compiled'), m));
-    };
-  }
+  window.__nw = {};
   const instantiate = WebAssembly.instantiate;
   WebAssembly.instantiate = function () {
     return instantiate.apply(this, arguments).then((r) => {
@@ -74,13 +85,6 @@ function instrument() {
       return r;
     });
   };
-  new MutationObserver(() => {
-    const el = document.querySelector('newswire-widget[state="ready"]');
-    if (el && !('ready' in window.__nw.phases)) {
-      mark('ready');
-      requestAnimationFrame(() => requestAnimationFrame(() => mark('painted')));
-    }
-  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['state'] });
 }
 
 const quantile = (values, q) => {
@@ -88,44 +92,44 @@ const quantile = (values, q) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 };
 
-// 1 and 2: cold loads of the demo partner page.
-const loads = [];
+// 1: the four paths, interleaved.
+const PATHS = [
+  ['server-rendered', '/rendered.html'],
+  ['client-render', '/client.html'],
+  ['DSD include', '/include.html'],
+  ['plain-JS baseline', '/baseline.html'],
+];
+const widget = (url) => url.startsWith(server.url) || url.endsWith('feed.json');
+const runs = Object.fromEntries(PATHS.map(([name]) => [name, []]));
 for (let n = 0; n < LOADS; n++) {
-  const context = await browser.newContext();
-  const tab = await context.newPage();
-  await tab.addInitScript(instrument);
-  const cdp = await context.newCDPSession(tab);
-  await cdp.send('Performance.enable');
-  await tab.goto(`${partner.url}/demo.html`);
-  await tab.waitForFunction(() => 'painted' in window.__nw.phases, null, { timeout: 20000 });
-  await tab.waitForTimeout(300);
-  const result = await tab.evaluate(() => {
-    const feed = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/feed.json'));
-    return { ...window.__nw.phases, feed: feed && feed.responseEnd, shifts: window.__nw.shifts, longTasks: window.__nw.longTasks };
-  });
-  const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-  result.scriptMs = metrics.ScriptDuration * 1000;
-  loads.push(result);
-  await context.close();
+  for (let k = 0; k < PATHS.length; k++) {
+    const [name, path] = PATHS[(n + k) % PATHS.length];
+    runs[name].push(await measure(browser, `${partner.url}${path}`, widget));
+  }
 }
-const phase = (name) => loads.map((l) => l[name]);
-const timing = {};
-for (const [name, label] of [
-  ['loader', 'loader executed'],
-  ['compiled', 'wasm compiled'],
-  ['feed', 'feed fetched'],
-  ['painted', 'first content painted'],
-]) {
-  timing[name] = { label, median: quantile(phase(name), 0.5), p90: quantile(phase(name), 0.9) };
+const paths = {};
+for (const [name] of PATHS) {
+  const r = runs[name];
+  const med = (f) => quantile(r.map(f), 0.5);
+  paths[name] = {
+    firstContent: med((x) => x.firstContent),
+    firstContentP90: quantile(r.map((x) => x.firstContent), 0.9),
+    interactive: med((x) => x.interactive),
+    bytesBeforeFirst: med((x) => x.beforeFirst),
+    bytesToInteractive: med((x) => x.toInteractive),
+    longBeforeFirst: Math.max(0, ...r.map((x) => x.longBeforeFirst.filter((d) => d > 50).length)),
+    longBeforeInteractive: Math.max(0, ...r.map((x) => x.longBeforeInteractive.filter((d) => d > 50).length)),
+    longestBeforeFirst: Math.max(0, ...r.flatMap((x) => x.longBeforeFirst)),
+    cls: Math.max(...r.map((x) => x.cls)),
+  };
 }
-const host = {
-  cls: Math.max(...phase('shifts')),
-  longTasks: Math.max(...loads.map((l) => l.longTasks.length)),
-  longestTaskMs: Math.max(0, ...loads.flatMap((l) => l.longTasks)),
-  scriptMs: quantile(phase('scriptMs'), 0.5),
-};
+const base = paths['plain-JS baseline'];
+for (const p of Object.values(paths)) {
+  p.firstContentRatio = p.firstContent / base.firstContent;
+  p.interactiveRatio = p.interactive / base.interactive;
+}
 
-// 3 and 4: a 500-item feed, refreshed on a fast-forwarded clock.
+// 2 and 3: a 500-item feed, refreshed on a fast-forwarded clock.
 const context = await browser.newContext();
 const tab = await context.newPage();
 await tab.addInitScript(instrument);
@@ -165,16 +169,24 @@ const after1000 = await memory();
 await context.close();
 
 const scale = { renderMs: renderBig, refreshMedianMs: quantile(refreshTimes, 0.5) };
-const report = { loads: LOADS, timing, host, scale, memory: { after10, after1000 } };
+const report = { loads: LOADS, paths, scale, memory: { after10, after1000 } };
 
-const ms = (v) => `${v.toFixed(1)} ms`.padStart(10);
-console.log(`\nTime to content, ${LOADS} cold loads of the demo partner page (from navigation start)`);
-console.log('phase'.padEnd(26) + 'median'.padStart(10) + 'p90'.padStart(10));
-for (const t of Object.values(timing)) console.log(t.label.padEnd(26) + ms(t.median) + ms(t.p90));
-console.log('\nHost impact (worst load; script time median)');
-console.log(`cumulative layout shift   ${host.cls.toFixed(3)}`);
-console.log(`long tasks over 50 ms     ${host.longTasks} (longest ${host.longestTaskMs.toFixed(0)} ms)`);
-console.log(`main-thread script time   ${host.scriptMs.toFixed(1)} ms`);
+const ms = (v) => `${v.toFixed(0)} ms`.padStart(8);
+const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
+console.log(`\nFour paths, ${LOADS} cold loads each, interleaved (medians, from navigation start)`);
+console.log(
+  'path'.padEnd(19) + 'first'.padStart(8) + 'p90'.padStart(8) + ' ratio' + 'interact.'.padStart(10) + ' ratio' +
+    'bytes 1st'.padStart(10) + 'bytes int.'.padStart(11) + '  long>50' + '    CLS',
+);
+for (const [name, p] of Object.entries(paths)) {
+  console.log(
+    name.padEnd(19) + ms(p.firstContent) + ms(p.firstContentP90) + p.firstContentRatio.toFixed(2).padStart(6) +
+      ms(p.interactive).padStart(10) + p.interactiveRatio.toFixed(2).padStart(6) + kb(p.bytesBeforeFirst).padStart(10) +
+      kb(p.bytesToInteractive).padStart(11) + `${p.longBeforeFirst}/${p.longBeforeInteractive}`.padStart(9) +
+      p.cls.toFixed(3).padStart(7),
+  );
+}
+console.log('(long>50: the most tasks over 50 ms in one load, before first content / before interactive)');
 console.log('\nRendering at scale (500-item feed, 50 briefs shown; wall clock, with CDP overhead)');
 console.log(`first render              ${renderBig} ms (navigation to ready)`);
 console.log(`refresh changing 10 items ${scale.refreshMedianMs} ms median`);
@@ -189,3 +201,4 @@ console.log('written to target/bench/timing.json');
 await browser.close();
 await partner.close();
 await server.stop();
+rmSync(www, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSyn
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, startServer, startPartner, launch, open, page, ready } from './harness.mjs';
+import { DIST, startServer, startPartner, launch, open, page, ready, serve, fixture } from './harness.mjs';
 
 let server;
 let partner;
@@ -69,19 +69,20 @@ test('a planted element never redirects the loader, and the widget renders from 
     const { context, tab, errors, console } = await open(browser);
     const assets = [];
     tab.on('request', (req) => {
-      if (/newswire(_bg)?\.(js|wasm|css)$/.test(new URL(req.url()).pathname)) assets.push(req.url());
+      if (/newswire(_bg|-live)?\.(js|wasm|css)$/.test(new URL(req.url()).pathname)) assets.push(req.url());
     });
-    // Action.
+    // Action: the page loads, the server's HTML shows, and the wasm takes it over.
     await tab.goto(`${partner.url}/${plant}.html`);
     await ready(tab).catch((err) => {
       throw new Error(`${plant}: ${err.message} ${JSON.stringify({ errors, console })}`);
     });
-    // Assert: the release's three files, from our server, and nothing from the planted URL
+    await tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
+    // Assert: the release's four files, from our server, and nothing from the planted URL
     // beyond what the planted element itself loads.
     const base = `${server.url}/newswire/v/${id}/`;
     assert.deepEqual(
       [...assets].sort(),
-      [`${base}newswire.css`, `${base}newswire.js`, `${base}newswire_bg.wasm`],
+      [`${base}newswire-live.js`, `${base}newswire.css`, `${base}newswire.js`, `${base}newswire_bg.wasm`],
       `${plant}: ${assets}`,
     );
     const own = ['/x/', '/e/', '/o/', '/h/', '/b/', '/q/'];
@@ -100,16 +101,42 @@ test('a planted element never redirects the loader, and the widget renders from 
   }
 });
 
-test('a planted createElement stops the widget, which still links to the news, and the page sees no error', async () => {
+test('a planted createElement stops a widget rendered on the client, which still links to the news, and the page sees no error', async () => {
   // Yew creates its elements through document.createElement, which an element named so
-  // shadows. The trap is contained like any other: the widget shows its fallback.
+  // shadows. The trap is contained like any other: the widget shows its fallback. (A feed
+  // the server does not render, so that the wasm builds the widget itself.)
+  const site = await startPartner({
+    '/create.html': page(`<img name="createElement" src="${partner.evil}/c/">
+      <script async src="${server.url}/newswire/embed.js" data-feed="/feed.json" data-loading="eager"></script>`),
+    '/feed.json': serve(fixture('feed.json')),
+  });
+  const { context, tab, errors } = await open(browser, `${site.url}/create.html`);
+  await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
+  await tab.locator('newswire-widget .nw-boot a').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+  await site.close();
+});
+
+test('a planted createElement cannot take the server-rendered news off the page', async () => {
   const site = await startPartner({
     '/create.html': page(`<img name="createElement" src="${partner.evil}/c/">
       <script async src="${server.url}/newswire/embed.js" data-feed="${server.url}/feed.json" data-loading="eager"></script>`),
   });
   const { context, tab, errors } = await open(browser, `${site.url}/create.html`);
-  await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
-  await tab.locator('newswire-widget .nw-boot a').waitFor();
+  await ready(tab);
+  // Hydration needs no new element; if anything traps, the news stays and the prompt says
+  // reviews cannot be sent from here. Either way the briefs are on screen.
+  await tab.waitForFunction(
+    () => {
+      const el = document.querySelector('newswire-widget');
+      const note = el.shadowRoot.querySelector('.nw-offline');
+      return el.hasAttribute('interactive') || (note && !note.hidden);
+    },
+    null,
+    { timeout: 15000 },
+  );
+  assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
   assert.deepEqual(errors, []);
   await context.close();
   await site.close();
@@ -142,19 +169,23 @@ function tamperedSite(file, change) {
 const TAMPERING = {
   // Valid code that would run, and mark that it ran.
   'newswire.js': (path) => appendFileSync(path, '\nglobalThis.__tampered = 1;\n'),
+  'newswire-live.js': (path) => appendFileSync(path, '\nglobalThis.__tampered = 1;\n'),
   // Still a valid module: a custom section appended (id 0, 5 bytes, named "evil").
   'newswire_bg.wasm': (path) => appendFileSync(path, Buffer.from([0, 5, 4, 0x65, 0x76, 0x69, 0x6c])),
   'newswire.css': (path) => appendFileSync(path, '\n:host{outline:9px solid red!important}'),
 };
 
 /** Serves `www` and a partner page with the configurator's pinned snippet for its
- * release; runs `check(tab, errors)` on that page, and always cleans up. */
-async function withPinnedRelease(www, check) {
+ * release, for the server's own feed or (`client`) one it does not render; runs
+ * `check(tab, errors)` on that page, and always cleans up. */
+async function withPinnedRelease(www, check, client = false) {
   const host = await startServer({ www });
   const { embed, integrity } = release();
+  const feed = client ? '/feed.json' : `${host.url}/feed.json`;
   const site = await startPartner({
     '/pinned.html': page(`<script async src="${host.url}${embed}" integrity="${integrity}" crossorigin="anonymous"
-      data-feed="${host.url}/feed.json" data-loading="eager"></script>`),
+      data-feed="${feed}" data-loading="eager"></script>`),
+    '/feed.json': serve(fixture('feed.json')),
   });
   const { context, tab, errors } = await open(browser);
   try {
@@ -170,14 +201,35 @@ async function withPinnedRelease(www, check) {
 
 for (const [file, change] of Object.entries(TAMPERING)) {
   test(`a pinned release whose ${file} changed on disk shows the fallback and runs none of it`, async () => {
-    await withPinnedRelease(tamperedSite(file, change), async (tab, errors) => {
-      // Assert: the fallback, with a link to the news; the changed file did nothing.
-      await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
-      const box = tab.locator('newswire-widget .nw-boot');
-      await box.locator('a').waitFor();
-      assert.match(await box.innerText(), /Read the latest news on the publisher’s site/);
+    // A feed the server does not render: the loader runs the release's files at once.
+    await withPinnedRelease(
+      tamperedSite(file, change),
+      async (tab, errors) => {
+        // Assert: the fallback, with a link to the news; the changed file did nothing.
+        await tab.waitForSelector('newswire-widget[state="error"]', { state: 'attached', timeout: 15000 });
+        const box = tab.locator('newswire-widget .nw-boot');
+        await box.locator('a').waitFor();
+        assert.match(await box.innerText(), /Read the latest news on the publisher’s site/);
+        assert.equal(await tab.evaluate(() => globalThis.__tampered), undefined);
+        assert.equal(await tab.locator('newswire-widget .nw-strip').count(), 0, 'the widget never rendered');
+        assert.deepEqual(errors, []);
+      },
+      true,
+    );
+  });
+}
+
+for (const file of ['newswire.js', 'newswire-live.js', 'newswire_bg.wasm']) {
+  test(`with ${file} changed on disk, the server-rendered news stays, reviews say they cannot be sent, and none of it runs`, async () => {
+    await withPinnedRelease(tamperedSite(file, TAMPERING[file]), async (tab, errors) => {
+      await ready(tab);
+      // Hydration is tried when the page is idle, and refused: the news stays.
+      await tab.locator('newswire-widget .nw-offline').waitFor({ timeout: 15000 });
+      assert.match(await tab.locator('newswire-widget .nw-offline').innerText(), /Reviews can.t be sent from this page/);
+      assert.equal(await tab.locator('newswire-widget .nw-form').isVisible(), false, 'no form that cannot work');
+      assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
       assert.equal(await tab.evaluate(() => globalThis.__tampered), undefined);
-      assert.equal(await tab.locator('newswire-widget .nw-strip').count(), 0, 'the widget never rendered');
+      assert.equal(await tab.locator('newswire-widget[interactive]').count(), 0);
       assert.deepEqual(errors, []);
     });
   });

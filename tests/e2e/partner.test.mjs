@@ -404,7 +404,7 @@ test('the configurator’s snippet, pasted into a blank page, renders the same w
   await tab.locator('#preview #nw-briefs-heading', { hasText: 'Последнее' }).waitFor();
   const describe = (locator) =>
     locator.evaluate((el) => ({
-      attributes: el.getAttributeNames().filter((n) => !['id', 'state', 'loading'].includes(n)).sort().map((n) => [n, el.getAttribute(n)]),
+      attributes: el.getAttributeNames().filter((n) => !['id', 'state', 'loading', 'style', 'interactive'].includes(n)).sort().map((n) => [n, el.getAttribute(n)]),
       text: el.shadowRoot.querySelector('section.nw').innerText,
       background: getComputedStyle(el.shadowRoot.querySelector('section.nw')).backgroundColor,
       button: getComputedStyle(el.shadowRoot.querySelector('.nw-strip')).borderInlineStartColor,

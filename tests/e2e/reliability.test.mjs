@@ -126,7 +126,13 @@ before(async () => {
       res.end('{}');
     },
     '/one.html': page(tag(server)),
-    '/fallback-url.html': page(tag(server, 'data-fallback-url="https://partner.example/news"')),
+    // The same feed from the partner's own origin: the server does not render it, so the
+    // wasm builds the widget, or its fallback shows.
+    '/client.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/plain')),
+    '/feeds/plain': serve(fixture('feed.json')),
+    '/fallback-url.html': page(
+      tag(server, 'data-fallback-url="https://partner.example/news"').replace(`${server.url}/feed.json`, '/feeds/plain'),
+    ),
     '/faulty.html': page(
       `<button id="host-button">Host button</button>
        <script async src="/faulty/embed.js" data-feed="${server.url}/feed.json" data-category="fault"></script>
@@ -136,9 +142,11 @@ before(async () => {
     '/faulty/newswire.js': faulty('newswire.js'),
     '/faulty/newswire_bg.wasm': faulty('newswire_bg.wasm'),
     '/faulty/newswire.css': faulty('newswire.css'),
+    '/faulty/newswire-live.js': faulty('newswire-live.js'),
     '/csp-strict.html': (req, res) =>
       withCsp(policy(`${server.url} 'wasm-unsafe-eval'`), strictPage(tag(server)))(req, res),
-    '/csp-no-wasm.html': (req, res) => withCsp(policy(server.url), strictPage(tag(server)))(req, res),
+    '/csp-no-wasm.html': (req, res) =>
+      withCsp(policy(server.url), strictPage(tag(server).replace(`${server.url}/feed.json`, `${server.url}/feed.json?v=1`)))(req, res),
     '/csp-nonce.html': (req, res) =>
       withCsp(
         policy(`'nonce-${NONCE}' 'strict-dynamic' 'wasm-unsafe-eval'`),
@@ -275,11 +283,22 @@ test('an endless body is cut off at the cap while it streams, not read whole fir
   await context.close();
 });
 
-test('without WebAssembly the widget links to the news instead', async () => {
+test('without WebAssembly a widget rendered on the client links to the news instead', async () => {
+  const { context, tab, errors } = await open(browser);
+  await tab.addInitScript(() => delete window.WebAssembly);
+  await tab.goto(`${partner.url}/client.html`);
+  await assertFallback(tab, 'https://test-wire.example/');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('without WebAssembly the server-rendered news stays, and reviews say they cannot be sent', async () => {
   const { context, tab, errors } = await open(browser);
   await tab.addInitScript(() => delete window.WebAssembly);
   await tab.goto(`${partner.url}/one.html`);
-  await assertFallback(tab, 'https://test-wire.example/');
+  await state(tab, 'ready');
+  await tab.locator('newswire-widget .nw-offline').waitFor({ timeout: 15000 });
+  assert.equal(await tab.locator('[part="brief"]').count(), 5);
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -293,7 +312,7 @@ test('a missing wasm shows the fallback, linking to fallback-url when it is give
   await context.close();
 });
 
-test('a CSP without wasm-unsafe-eval gets the fallback and no uncaught error', async () => {
+test('a CSP without wasm-unsafe-eval, for a feed the server does not render, gets the fallback and no uncaught error', async () => {
   const { context, tab, errors } = await open(browser, `${partner.url}/csp-no-wasm.html`);
   await assertFallback(tab, 'https://test-wire.example/');
   assert.deepEqual(errors, []);

@@ -1,9 +1,11 @@
 // Rendering at scale: the briefs are a keyed list, so a refresh that changes 10 of 50
 // briefs touches those 10 rows and leaves the other 40 alone. Counted with a
-// MutationObserver on the widget's shadow root; timings are for `make bench`.
+// MutationObserver on the widget's shadow root; timings are for `make bench`. And the
+// reserve: the height the loader holds for a widget rendered on the client fits what it then
+// shows, for every choice of sections and density, at three widths.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open, ready } from './harness.mjs';
+import { startServer, startPartner, launch, open, ready, serve, fixture } from './harness.mjs';
 
 let server;
 let partner;
@@ -33,6 +35,10 @@ before(async () => {
     '/scale.html': `<!doctype html><html lang="en"><body>
       <newswire-widget loading="eager" feed="/feeds/scale" max-briefs="50" refresh="0"></newswire-widget>
       <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
+    '/reserve.html': `<!doctype html><html lang="en"><body style="margin:0">
+      <div id="column"><newswire-widget loading="eager" feed="/feeds/plain" refresh="0"></newswire-widget></div>
+      <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
+    '/feeds/plain': serve(fixture('feed.json')),
     '/feeds/scale': (req, res) => {
       res.writeHead(200, { 'content-type': 'application/feed+json', 'cache-control': 'no-store' });
       res.end(feed());
@@ -92,6 +98,50 @@ test('a refresh that changes 10 of 50 briefs re-renders only those 10 rows', asy
     return { added, removed, keptTouched, stillThere, rows: list.children.length };
   });
   assert.deepEqual(seen, { added: 10, removed: 10, keptTouched: 0, stillThere: 40, rows: 50 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+const SECTIONS = ['headlines', 'briefs', 'review', 'headlines,briefs', 'headlines,review', 'briefs,review', 'headlines,briefs,review'];
+
+test('the client-render reserve fits every sections and density at 320, 640 and 1000 px', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/reserve.html`, { reducedMotion: 'reduce' });
+  await ready(tab);
+  const misfits = [];
+  for (const width of [320, 640, 1000]) {
+    await tab.evaluate((w) => (document.getElementById('column').style.width = `${w}px`), width);
+    for (const sections of SECTIONS) {
+      for (const density of ['comfortable', 'compact']) {
+        // Assemble: the attributes, and a turn for the loader's sheet and the wasm.
+        await tab.evaluate(
+          ([s, d]) => {
+            const el = document.querySelector('newswire-widget');
+            el.setAttribute('sections', s);
+            el.setAttribute('density', d);
+          },
+          [sections, density],
+        );
+        await tab.waitForTimeout(120);
+        // Action: what the content needs (every brief whole, no inner scrolling) against the
+        // height the loader reserved.
+        const fit = await tab.evaluate(() => {
+          const host = document.querySelector('newswire-widget');
+          const nw = host.shadowRoot.querySelector('.nw');
+          const style = getComputedStyle(nw);
+          const children = [...nw.children].filter((c) => getComputedStyle(c).display !== 'none' && c.getBoundingClientRect().height > 1);
+          const gap = parseFloat(style.rowGap) || 0;
+          const needed =
+            parseFloat(style.paddingTop) + parseFloat(style.paddingBottom) + parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth) +
+            children.reduce((sum, c) => sum + (c.classList.contains('nw-briefs') ? c.scrollHeight : c.getBoundingClientRect().height), 0) +
+            gap * Math.max(0, children.length - 1);
+          return { needed, reserved: host.getBoundingClientRect().height };
+        });
+        // Assert (below): nothing is cut, and little is left empty.
+        if (fit.needed > fit.reserved + 1) misfits.push(`${width}px ${sections} ${density}: needs ${Math.round(fit.needed)}, has ${Math.round(fit.reserved)}`);
+      }
+    }
+  }
+  assert.deepEqual(misfits, []);
   assert.deepEqual(errors, []);
   await context.close();
 });

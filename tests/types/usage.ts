@@ -9,6 +9,7 @@ el.addEventListener('newswire:ready', (event) => {
 });
 el.addEventListener('newswire:error', (event) => console.warn(event.detail.message.trim()));
 document.addEventListener('newswire:review', (event) => console.log(event.detail.id.toFixed(0)));
+el.addEventListener('newswire:interactive', () => console.log(el.hasAttribute('interactive')));
 
 const options: Partial<NewswireAttributes> = { feed: '/feed.json', theme: 'dark', 'max-briefs': 3, 'show-rating': true };
 const queued: NewswireCall[] = [['mount', document.body, options], ['refresh']];
@@ -25,4 +26,6 @@ console.log(version);
 const wrong: Partial<NewswireAttributes> = { theme: 'neon' };
 // @ts-expect-error: a ready event has no message
 el.addEventListener('newswire:ready', (event) => event.detail.message);
+// @ts-expect-error: the interactive event carries nothing
+el.addEventListener('newswire:interactive', (event) => event.detail.headlines);
 console.log(wrong);

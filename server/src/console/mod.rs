@@ -642,6 +642,7 @@ struct ViewRow {
     origin: String,
     feed: i64,
     widget: i64,
+    rendered: i64,
 }
 
 #[derive(Template)]
@@ -745,6 +746,7 @@ async fn overview(
                     origin: v.origin,
                     feed: v.feed,
                     widget: v.widget,
+                    rendered: v.rendered,
                 })
                 .collect(),
             ratings,

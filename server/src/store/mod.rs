@@ -166,7 +166,28 @@ pub struct Views {
     /// Days since the epoch.
     pub day: i64,
     pub feed: i64,
+    /// Requests for the widget's code (its wasm): pages that started it.
     pub widget: i64,
+    /// Requests for the widget rendered by the server: pages that showed it.
+    pub rendered: i64,
+}
+
+impl Views {
+    /// No requests yet from `origin` on `day`.
+    pub fn none(origin: String, day: i64) -> Views {
+        Views {
+            origin,
+            day,
+            feed: 0,
+            widget: 0,
+            rendered: 0,
+        }
+    }
+
+    /// Every request counted.
+    pub fn total(&self) -> i64 {
+        self.feed + self.widget + self.rendered
+    }
 }
 
 /// The most rows of "where the widget is shown" an overview reads for each day: each day

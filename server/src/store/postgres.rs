@@ -133,6 +133,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER reviews_counted_on_delete AFTER DELETE ON reviews
         REFERENCING OLD TABLE AS old_rows
         FOR EACH STATEMENT EXECUTE FUNCTION review_counts_deleted();",
+    // The widget rendered by the server, counted where it is shown.
+    "ALTER TABLE widget_views ADD COLUMN rendered BIGINT NOT NULL DEFAULT 0;",
 ];
 
 /// A pool of connections to one PostgreSQL database.
@@ -731,11 +733,13 @@ impl ReviewStore for PgStore {
             let tx = client.transaction().await?;
             for v in views {
                 tx.execute(
-                    "INSERT INTO widget_views (origin, day, feed, widget) VALUES ($1, $2, $3, $4)
+                    "INSERT INTO widget_views (origin, day, feed, widget, rendered)
+                         VALUES ($1, $2, $3, $4, $5)
                          ON CONFLICT (origin, day) DO UPDATE SET
                            feed = widget_views.feed + excluded.feed,
-                           widget = widget_views.widget + excluded.widget",
-                    &[&v.origin, &v.day, &v.feed, &v.widget],
+                           widget = widget_views.widget + excluded.widget,
+                           rendered = widget_views.rendered + excluded.rendered",
+                    &[&v.origin, &v.day, &v.feed, &v.widget, &v.rendered],
                 )
                 .await?;
             }
@@ -750,11 +754,11 @@ impl ReviewStore for PgStore {
             let client = self.client().await?;
             Ok(client
                 .query(
-                    "SELECT origin, day, feed, widget FROM (
-                         SELECT origin, day, feed, widget, ROW_NUMBER() OVER (
-                             PARTITION BY day ORDER BY feed + widget DESC, origin) AS n
+                    "SELECT origin, day, feed, widget, rendered FROM (
+                         SELECT origin, day, feed, widget, rendered, ROW_NUMBER() OVER (
+                             PARTITION BY day ORDER BY feed + widget + rendered DESC, origin) AS n
                          FROM widget_views WHERE day >= $1) AS ranked
-                     WHERE n <= $2 ORDER BY day DESC, feed + widget DESC, origin",
+                     WHERE n <= $2 ORDER BY day DESC, feed + widget + rendered DESC, origin",
                     &[&since_day, &super::MAX_VIEWS_PER_DAY],
                 )
                 .await?
@@ -764,6 +768,7 @@ impl ReviewStore for PgStore {
                     day: r.get(1),
                     feed: r.get(2),
                     widget: r.get(3),
+                    rendered: r.get(4),
                 })
                 .collect())
         })

@@ -86,6 +86,12 @@ const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[
         }
         conn.execute_batch("CREATE INDEX reviews_origin ON reviews (origin);")
     },
+    // The widget rendered by the server, counted where it is shown.
+    |conn| {
+        conn.execute_batch(
+            "ALTER TABLE widget_views ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;",
+        )
+    },
 ];
 
 /// Brings the file to the newest schema this release knows; refuses a newer one.
@@ -420,12 +426,14 @@ impl ReviewStore for SqliteStore {
             let tx = conn.unchecked_transaction()?;
             {
                 let mut statement = tx.prepare(
-                    "INSERT INTO widget_views (origin, day, feed, widget) VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO widget_views (origin, day, feed, widget, rendered)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (origin, day)
-                     DO UPDATE SET feed = feed + excluded.feed, widget = widget + excluded.widget",
+                     DO UPDATE SET feed = feed + excluded.feed, widget = widget + excluded.widget,
+                                   rendered = rendered + excluded.rendered",
                 )?;
                 for v in views {
-                    statement.execute(params![v.origin, v.day, v.feed, v.widget])?;
+                    statement.execute(params![v.origin, v.day, v.feed, v.widget, v.rendered])?;
                 }
             }
             tx.commit()?;
@@ -437,11 +445,11 @@ impl ReviewStore for SqliteStore {
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError> {
         self.read(move |conn| {
             let mut statement = conn.prepare(
-                "SELECT origin, day, feed, widget FROM (
-                     SELECT origin, day, feed, widget, ROW_NUMBER() OVER (
-                         PARTITION BY day ORDER BY feed + widget DESC, origin) AS n
+                "SELECT origin, day, feed, widget, rendered FROM (
+                     SELECT origin, day, feed, widget, rendered, ROW_NUMBER() OVER (
+                         PARTITION BY day ORDER BY feed + widget + rendered DESC, origin) AS n
                      FROM widget_views WHERE day >= ?1)
-                 WHERE n <= ?2 ORDER BY day DESC, feed + widget DESC, origin",
+                 WHERE n <= ?2 ORDER BY day DESC, feed + widget + rendered DESC, origin",
             )?;
             let rows = statement.query_map(params![since_day, super::MAX_VIEWS_PER_DAY], |r| {
                 Ok(Views {
@@ -449,6 +457,7 @@ impl ReviewStore for SqliteStore {
                     day: r.get(1)?,
                     feed: r.get(2)?,
                     widget: r.get(3)?,
+                    rendered: r.get(4)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)

@@ -1,0 +1,291 @@
+/* Newswire loader, second stage: runs the widget. embed.js (the first stage) shows the news,
+ * from the server's HTML where it can, and fetches this module, checked against its release's
+ * hash, when a widget needs the wasm: to hydrate the server's HTML, or to render on the
+ * client a feed the server does not render. `run(stage)` is given what the first stage
+ * shares and answers with what it does here.
+ *
+ * The wasm is fetched and compiled once per page. Each mounted widget runs in its own
+ * instance of that module, so a widget that fails cannot take the others down: a trap stops
+ * its instance for good and the widget shows its fallback, contained, never an error on
+ * the host page.
+ */
+export function run(stage) {
+  var HASH = stage.HASH;
+  var nw = stage.nw;
+  var report = stage.report;
+  var notify = stage.notify;
+  var frame = stage.frame;
+  var glueUrl = new URL('newswire.js', stage.base).href;
+  var wasmUrl = new URL('newswire_bg.wasm', stage.base).href;
+  var compiled = null;
+  // Healthy instances that no widget uses right now, and how many were ever made.
+  var spare = [];
+  var made = 0;
+
+  // The wasm, fetched and compiled once per page (streaming, where the browser can);
+  // after a failure the next widget tries again.
+  function compile() {
+    if (!compiled) {
+      compiled = fetch(wasmUrl, { credentials: 'omit', integrity: HASH[2] }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + wasmUrl);
+        var streaming = WebAssembly.compileStreaming && /^application\/wasm/.test(r.headers.get('content-type'));
+        return streaming ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then(WebAssembly.compile);
+      });
+      compiled.catch(function () {
+        compiled = null;
+      });
+    }
+    return compiled;
+  }
+
+  // An instance for one widget: a spare one, or a new one from the compiled module. Each
+  // instance needs its own copy of the glue module, so after the first the glue is
+  // imported again under a fragment, which the browser's cache answers.
+  function instance() {
+    while (spare.length) {
+      var free = spare.pop();
+      if (!free.dead) return Promise.resolve(free);
+    }
+    var n = made++;
+    // The glue, the wasm and the stylesheet all travel at once.
+    var code = stage.load(glueUrl + (n ? '#' + n : ''), HASH[1]);
+    return Promise.all([compile(), stage.stylesheet(), code]).then(function (done) {
+      var inst = { glue: done[2], dead: false, host: null };
+      if (inst.glue.__nwGuard) inst.glue.__nwGuard(guard(inst));
+      return inst.glue.default({ module_or_path: done[0] }).then(function () {
+        return inst;
+      });
+    });
+  }
+
+  // Wraps the instance's exports: a trap (a Rust panic, say) stops this instance for
+  // good, and no export of a stopped instance runs again. Its timers and listeners may
+  // still fire; they reach a no-op that answers 0, so they neither run nor throw.
+  function guard(inst) {
+    return function (exports) {
+      var safe = (inst.exports = {});
+      Object.keys(exports).forEach(function (name) {
+        var f = exports[name];
+        safe[name] =
+          typeof f !== 'function'
+            ? f
+            : function () {
+                if (inst.dead) return 0;
+                try {
+                  return f.apply(null, arguments);
+                } catch (err) {
+                  if (!(err instanceof WebAssembly.RuntimeError)) throw err;
+                  // Contained here: the host page never sees the trap as an error.
+                  stop(inst, err);
+                  return 0;
+                }
+              };
+      });
+      return safe;
+    };
+  }
+
+  function noop() {
+    return 0;
+  }
+
+  // Lets go of a stopped instance: its exports become no-ops over a page of scratch
+  // memory, so the instance and its memory can be collected.
+  function release(inst) {
+    var safe = inst.exports;
+    if (!safe) return;
+    Object.keys(safe).forEach(function (name) {
+      if (typeof safe[name] === 'function') safe[name] = noop;
+    });
+    safe.memory = new WebAssembly.Memory({ initial: 1 });
+    if (inst.glue.__nwRelease) inst.glue.__nwRelease();
+  }
+
+  // The one report of a stopped widget; it then shows its fallback.
+  function stop(inst, err) {
+    if (inst.dead) return;
+    inst.dead = true;
+    // A Rust panic has reported itself already, in its own words.
+    if (!nw.panicked && window.console) {
+      console.error('Newswire: a widget stopped after an internal error and now links to the news.', err);
+    }
+    nw.panicked = false;
+    var el = inst.host;
+    // Once the trap has unwound, before anything else can call in.
+    Promise.resolve().then(function () {
+      release(inst);
+    });
+    if (el && el.isConnected) {
+      el._nwMounted = null;
+      fallback(el, 'The news widget stopped unexpectedly.');
+    }
+  }
+
+  // When the widget cannot run: the feed's title and a plain link to the publisher's
+  // news, from `fallback-url`, else the feed's home_page_url, else the feed's origin. A
+  // widget showing the server's HTML keeps its news instead (the first stage's `keep`).
+  function fallback(el, why) {
+    if (stage.keep(el, why)) return;
+    why = why || 'The news widget cannot run here.';
+    notify(el, 'error', why);
+    var container = frame(el.shadowRoot);
+    stage.message(container, 'Loading the latest news\u2026');
+    var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
+    var chosen = stage.httpUrl(el.getAttribute('fallback-url'), el.baseURI);
+    var show = function (title, home) {
+      var link = chosen || home || feed && new URL('/', feed);
+      stage.message(container, why, title, link && link.href);
+    };
+    if (!feed) return show(null, null);
+    var abort = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () {
+      if (abort) abort.abort();
+    }, 8000);
+    fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.text();
+      })
+      .then(function (text) {
+        var json = text.length <= 2097152 ? JSON.parse(text) : null;
+        var title = json && typeof json.title === 'string' ? json.title.trim().slice(0, 200) : null;
+        show(title || null, json && stage.httpUrl(json.home_page_url, feed.href));
+      })
+      .catch(function () {
+        show(null, null);
+      })
+      .then(function () {
+        clearTimeout(timer);
+      });
+  }
+
+  // Starts the feed request while the wasm is still on its way. The widget asks for the
+  // same URL in the same way a moment later, and the browser's HTTP cache (which holds a
+  // second request for a URL until the first is in) answers it: a cacheable feed then
+  // costs one request and no wait. The answer itself is not read here.
+  function prefetch(el) {
+    var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
+    if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
+  }
+
+  // The browser's first date format loads its locale data (about 30 ms here). Done once,
+  // in a task of its own while the wasm and the feed are on the wire, it is off the path
+  // to the first render instead of on it.
+  var warmed = false;
+  function warm() {
+    try {
+      new Intl.DateTimeFormat(undefined, { month: 'long' }).format(0);
+    } catch (e) {}
+  }
+
+  // The widget is the page's to use now: what waited for it runs. Yew renders (and
+  // hydrates) in a microtask after the call that asked it to, so this waits for the next
+  // task: by then every listener is in place.
+  function ready(el, mounted, then) {
+    el._nwMounted = mounted;
+    setTimeout(function () {
+      if (el._nwMounted !== mounted) return;
+      notify(el, 'interactive');
+      (el._nwThen || []).splice(0).forEach(function (f) {
+        f(mounted);
+      });
+      if (then) then();
+    });
+  }
+
+  // Hydrates the server's HTML with an instance of the wasm, or, for HTML of another
+  // release (or state that cannot be read), renders anew on the client. `then` runs once
+  // the widget is interactive (an attribute change, an API call).
+  function hydrate(el, then) {
+    if (then) (el._nwThen = el._nwThen || []).push(then);
+    if (el._nwMounted || el._nwHydrating || !el._nwShown) return;
+    el._nwHydrating = true;
+    if (el._nwSeen) el._nwSeen.disconnect();
+    instance()
+      .then(function (inst) {
+        el._nwHydrating = false;
+        if (inst.dead) return fallback(el);
+        if (!el.isConnected) return spare.push(inst);
+        stage.style(el.shadowRoot, stage.sheetsFor(el, el._nwLaidOut));
+        inst.host = el;
+        el._nwInstance = inst;
+        var tell = function (kind, a, b) {
+          notify(el, kind, a, b);
+        };
+        var same = !HASH[5] || el._nwCode === HASH[5];
+        el._nwQuiet = same;
+        var mounted = same
+          ? inst.glue.hydrate(el, el.shadowRoot.querySelector('.nw-root'), el._nwState, el._nwRendered, tell)
+          : inst.glue.mount(el, frame(el.shadowRoot), tell);
+        el._nwShown = false;
+        el._nwState = null;
+        // A trap while hydrating has already put up the fallback.
+        if (inst.dead) return;
+        // Attributes changed since the render.
+        mounted.update(el);
+        ready(el, mounted, function () {
+          // A form sent before now.
+          var form = el._nwSubmit && el.shadowRoot.querySelector('form');
+          el._nwSubmit = false;
+          if (form && form.requestSubmit) form.requestSubmit();
+        });
+      })
+      .catch(function (err) {
+        el._nwHydrating = false;
+        report(err);
+        fallback(el);
+      });
+  }
+
+  // Mounts one widget on the client: the feed request and an instance of the wasm, at once.
+  function start(el) {
+    var root = el.shadowRoot;
+    el._nwPending = true;
+    el._nwShown = false;
+    prefetch(el);
+    if (!warmed) {
+      warmed = true;
+      setTimeout(warm);
+    }
+    if (typeof WebAssembly !== 'object') return fallback(el);
+    instance()
+      .then(function (inst) {
+        el._nwPending = false;
+        // An instance that trapped while starting up is never used.
+        if (inst.dead) return fallback(el);
+        if (!el.isConnected) return spare.push(inst);
+        stage.style(root, stage.sheetsFor(el));
+        inst.host = el;
+        el._nwInstance = inst;
+        var mounted = inst.glue.mount(el, frame(root), function (kind, a, b) {
+          notify(el, kind, a, b);
+        });
+        // A trap during mount has already put up the fallback.
+        if (!inst.dead) ready(el, mounted);
+      })
+      .catch(function (err) {
+        el._nwPending = false;
+        report(err);
+        fallback(el);
+      });
+  }
+
+  // Tears down a widget taken off the page; its instance waits for the next one.
+  function unmount(el) {
+    var mounted = el._nwMounted;
+    var inst = el._nwInstance;
+    el._nwMounted = el._nwInstance = null;
+    if (!mounted || !inst || inst.dead) return;
+    try {
+      mounted.unmount();
+      mounted.free();
+      inst.host = null;
+      // A trap during unmount has been reported by stop().
+      if (!inst.dead) spare.push(inst);
+    } catch (err) {
+      report(err);
+    }
+  }
+
+  return { hydrate: hydrate, start: start, unmount: unmount, fallback: fallback };
+}
