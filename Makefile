@@ -21,7 +21,9 @@ DIST := dist
 SERVER := target/server/newswire-server
 TEST_SERVER := target/debug/newswire-server
 WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
-SERVER_SOURCES := $(shell find server/src -name '*.rs') server/Cargo.toml Cargo.lock
+# The server renders the widget's own components, so the widget's sources are its too.
+SERVER_SOURCES := $(shell find server/src server/templates -type f) server/Cargo.toml server/build.rs \
+	$(WIDGET_SOURCES)
 PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js www/demo.css \
 	www/configurator.css www/story.css
 

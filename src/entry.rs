@@ -6,7 +6,6 @@
 use crate::components::widget::{Notice, Widget, WidgetProps};
 use crate::config::Config;
 use crate::i18n::{Key, Locale};
-use crate::news::News;
 use crate::platform::{self, Json};
 use crate::state::Initial;
 use std::rc::Rc;
@@ -207,15 +206,6 @@ pub fn hydrate(
 
 /// The hydration state, with the reader's draft read from the server's form.
 fn initial(state: &Json, root: &Element) -> Option<Initial> {
-    let news = News::from_state(&state.get("news")?)?;
-    let rating = state
-        .get("rating")
-        .and_then(|r| r.elements(2))
-        .and_then(|r| {
-            let average = r.first()?.as_f64()?;
-            let count = r.get(1)?.as_f64()?;
-            Some((average, count as u32))
-        });
     let stars = root
         .query_selector("input[name=rating]:checked")
         .ok()
@@ -230,10 +220,8 @@ fn initial(state: &Json, root: &Element) -> Option<Initial> {
         .map(|area| area.value())
         .unwrap_or_default();
     Some(Initial {
-        news: Rc::new(news),
-        etag: state.get("etag").and_then(|e| e.as_string()),
-        rating,
         stars,
         comment,
+        ..Initial::read(state)?
     })
 }

@@ -125,9 +125,13 @@ impl News {
 impl News {
     /// The news as the server wrote it into the hydration state, read leniently field by
     /// field like a feed ([`crate::feed`]), with the browser's `JSON.parse` underneath, so
-    /// no deserializer ships in the wasm. `None` when it is not such an object.
+    /// no deserializer ships in the wasm. `None` when it is not such an object. Checked as
+    /// a feed is: links must be http(s), languages tags the browser accepts, since a page
+    /// could hold state of its own making.
     pub fn from_state(json: &Json) -> Option<News> {
         let text = |json: &Json, key: &str| json.get(key).and_then(|v| v.as_string());
+        let link = |json: &Json| text(json, "link").and_then(|url| platform::http_url(&url));
+        let lang = |json: &Json, key: &str| language_tag(text(json, key).as_deref());
         let list = |key: &str| {
             json.get(key)
                 .and_then(|v| v.elements(crate::feed::MAX_ITEMS))
@@ -138,8 +142,8 @@ impl News {
                 Some(Story {
                     id: text(s, "id")?,
                     title: text(s, "title")?,
-                    link: text(s, "link"),
-                    lang: text(s, "lang"),
+                    link: link(s),
+                    lang: lang(s, "lang"),
                     new: false,
                 })
             })
@@ -157,8 +161,8 @@ impl News {
                     text: text(b, "text")?,
                     published,
                     datetime: published.map(crate::date::rfc3339_utc),
-                    link: text(b, "link"),
-                    lang: text(b, "lang"),
+                    link: link(b),
+                    lang: lang(b, "lang"),
                     new: false,
                 })
             })
@@ -169,7 +173,7 @@ impl News {
             .collect::<Option<Vec<_>>>()?;
         Some(News {
             title: text(json, "title")?,
-            language: text(json, "language"),
+            language: lang(json, "language"),
             headlines: headlines.into(),
             briefs: briefs.into(),
             ids: ids.into(),
@@ -480,6 +484,17 @@ mod tests {
         );
         assert!(!written.contains("datetime"), "{written}");
         assert!(News::from_state(&Json::parse(r#"{"title": "x"}"#).unwrap()).is_none());
+        // A link that is not http(s), or a tag that is none, is left out, as from a feed.
+        let planted = r#"{"title": "x", "headlines": [{"id": "h", "title": "t",
+            "link": "javascript:alert(1)", "lang": "not a tag"}], "briefs": [], "ids": []}"#;
+        let read = News::from_state(&Json::parse(planted).unwrap()).unwrap();
+        assert_eq!(
+            (
+                read.headlines[0].link.as_deref(),
+                read.headlines[0].lang.as_deref()
+            ),
+            (None, None)
+        );
     }
 
     #[test]

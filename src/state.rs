@@ -88,6 +88,45 @@ pub struct Initial {
     pub comment: String,
 }
 
+impl Initial {
+    /// The hydration state the server sends beside its HTML, as JSON that may stand inside a
+    /// `<script type="application/json">` (no `<` at all): `{"news": …, "etag": …,
+    /// "rating": [average, count], "ticker": seconds}`. Written with serde by the server;
+    /// read back by [`Initial::read`] in the wasm. Both sides live here, in the widget code
+    /// whose hash the release and the server compare, so that a change to either shows.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn write(&self) -> String {
+        let state = serde_json::json!({
+            "news": &*self.news,
+            "etag": self.etag,
+            "rating": self.rating,
+            "ticker": crate::components::headline_strip::ticker_seconds(&self.news.headlines),
+        });
+        state.to_string().replace('<', "\\u003c")
+    }
+
+    /// The state the server wrote, without the reader's draft (which the page holds); `None`
+    /// when it is not such an object. Lenient field by field, as a feed is, through the
+    /// browser's `JSON.parse`.
+    pub fn read(state: &crate::platform::Json) -> Option<Initial> {
+        let news = News::from_state(&state.get("news")?)?;
+        let rating = state
+            .get("rating")
+            .and_then(|r| r.elements(2))
+            .and_then(|r| {
+                let average = r.first()?.as_f64()?;
+                let count = r.get(1)?.as_f64()?;
+                Some((average, count as u32))
+            });
+        Some(Initial {
+            news: Rc::new(news),
+            etag: state.get("etag").and_then(|e| e.as_string()),
+            rating,
+            ..Initial::default()
+        })
+    }
+}
+
 impl WidgetState {
     /// The state the server rendered, at `at` (ms since the epoch), with the reader's
     /// draft.

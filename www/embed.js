@@ -415,9 +415,9 @@
       });
     }
 
-    // Shows the server's HTML (`html`, or what the page already holds), then waits for the
-    // moment to hydrate it.
-    function show(el, html) {
+    // Shows the server's HTML (`html`, rendered for the attributes `rendered`; or what the
+    // page already holds), then waits for the moment to hydrate it.
+    function show(el, html, rendered) {
       var root = el.shadowRoot;
       var shown = root;
       if (html !== undefined) {
@@ -425,7 +425,7 @@
         template.innerHTML = html;
         shown = template.content;
       }
-      var state = shown.querySelector('.nw-state');
+      var state = shown.querySelector('script.nw-state[type="application/json"]');
       var div = shown.querySelector('.nw-root');
       if (!state || !div) throw new Error('not a rendered widget');
       var parsed = JSON.parse(state.textContent);
@@ -437,7 +437,9 @@
       if (note) note.setAttribute('hidden', '');
       el._nwState = state.textContent;
       el._nwCode = div.getAttribute('data-release');
-      el._nwRendered = snapshot(el);
+      // The wasm's first render must be the server's: with the attributes it rendered.
+      el._nwRendered = rendered || snapshot(el);
+      el._nwRoot = div;
       el._nwShown = true;
       state.remove();
       if (html !== undefined) frame(root, div);
@@ -449,6 +451,7 @@
     // Asks the server for this widget and shows it; if that fails, renders on the client.
     function serve(el) {
       el._nwPending = true;
+      var rendered = snapshot(el);
       var url = new URL('/newswire/render', script.src);
       RENDERED.forEach(function (name) {
         var value = el.getAttribute(name);
@@ -468,7 +471,7 @@
           el._nwPending = false;
           if (!el.isConnected || el._nwMounted) return;
           style(el.shadowRoot, sheetsFor(el));
-          show(el, done[0]);
+          show(el, done[0], rendered);
         })
         .catch(function (err) {
           el._nwPending = false;
@@ -499,11 +502,12 @@
         },
         true
       );
-      if (window.IntersectionObserver) {
+      if (typeof window.IntersectionObserver === 'function') {
         var seen = (el._nwSeen = new IntersectionObserver(function (entries) {
           if (!entries[entries.length - 1].isIntersecting) return;
           seen.disconnect();
-          if (window.requestIdleCallback) requestIdleCallback(go, { timeout: 2000 });
+          // (typeof: an element with that id is a window property where the browser has none)
+          if (typeof window.requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 2000 });
           else setTimeout(go, 300);
         }));
         seen.observe(el);
@@ -575,12 +579,25 @@
       connectedCallback() {
         var el = this;
         if (el._nwMounted || el._nwPending || el._nwWaiting || el._nwShown) return;
+        // An element the parser is still reading may carry a shadow root declared in its
+        // HTML (the server's include): one made now would keep it from being attached. So
+        // the page's own elements wait for the document to be read; ours start at once.
+        if (!el.shadowRoot && !el._nwOurs && own('readyState') === 'loading') {
+          if (!el._nwDeferred) {
+            el._nwDeferred = true;
+            addEventListener('DOMContentLoaded', function () {
+              el._nwDeferred = false;
+              if (el.isConnected) el.connectedCallback();
+            });
+          }
+          return;
+        }
         ['sections', 'density', 'ticker', 'loading'].forEach(function (name) {
           check(el, name);
         });
         // The server put the widget in the page (Declarative Shadow DOM): adopt it.
         var root = el.shadowRoot;
-        if (root && root.querySelector('.nw-state')) {
+        if (root && root.querySelector('script.nw-state[type="application/json"]')) {
           el._nwLaidOut = true;
           style(root, sheetsFor(el, true));
           stylesheet().then(function () {
@@ -645,6 +662,7 @@
     nw.mount = function (target, options) {
       var given = target && target.localName === 'newswire-widget';
       var el = given ? target : make('newswire-widget');
+      el._nwOurs = true;
       Object.keys(options || {}).forEach(function (name) {
         var value = options[name];
         if (value === false || value === null || value === undefined) el.removeAttribute(name);
@@ -685,6 +703,7 @@
   // widget attribute (data-feed, data-theme…); any other data-* stays on the tag.
   function place(tag) {
     var el = make('newswire-widget');
+    el._nwOurs = true;
     ATTRIBUTES.forEach(function (name) {
       var value = tag.getAttribute('data-' + name);
       if (value !== null) el.setAttribute(name, value);

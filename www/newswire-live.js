@@ -180,11 +180,13 @@ export function run(stage) {
 
   // The widget is the page's to use now: what waited for it runs. Yew renders (and
   // hydrates) in a microtask after the call that asked it to, so this waits for the next
-  // task: by then every listener is in place.
+  // task: by then every node is taken over and every listener in place, and until then a
+  // trap still leaves the server's news where it is (`keep`).
   function ready(el, mounted, then) {
     el._nwMounted = mounted;
     setTimeout(function () {
       if (el._nwMounted !== mounted) return;
+      el._nwShown = false;
       notify(el, 'interactive');
       (el._nwThen || []).splice(0).forEach(function (f) {
         f(mounted);
@@ -201,11 +203,13 @@ export function run(stage) {
     if (el._nwMounted || el._nwHydrating || !el._nwShown) return;
     el._nwHydrating = true;
     if (el._nwSeen) el._nwSeen.disconnect();
+    // The HTML this hydration is for: a widget moved (or shown anew) meanwhile is not it.
+    var shown = el._nwRoot;
     instance()
       .then(function (inst) {
         el._nwHydrating = false;
         if (inst.dead) return fallback(el);
-        if (!el.isConnected) return spare.push(inst);
+        if (!el.isConnected || !el._nwShown || el._nwRoot !== shown) return spare.push(inst);
         stage.style(el.shadowRoot, stage.sheetsFor(el, el._nwLaidOut));
         inst.host = el;
         el._nwInstance = inst;
@@ -215,11 +219,10 @@ export function run(stage) {
         var same = !HASH[5] || el._nwCode === HASH[5];
         el._nwQuiet = same;
         var mounted = same
-          ? inst.glue.hydrate(el, el.shadowRoot.querySelector('.nw-root'), el._nwState, el._nwRendered, tell)
+          ? inst.glue.hydrate(el, shown, el._nwState, el._nwRendered, tell)
           : inst.glue.mount(el, frame(el.shadowRoot), tell);
-        el._nwShown = false;
         el._nwState = null;
-        // A trap while hydrating has already put up the fallback.
+        // A trap before the hydration has put up what stands in for the widget.
         if (inst.dead) return;
         // Attributes changed since the render.
         mounted.update(el);
@@ -257,11 +260,20 @@ export function run(stage) {
         stage.style(root, stage.sheetsFor(el));
         inst.host = el;
         el._nwInstance = inst;
+        // Interactive once it shows the news (or says why it cannot).
+        var shown = false;
         var mounted = inst.glue.mount(el, frame(root), function (kind, a, b) {
           notify(el, kind, a, b);
+          if (!shown && (kind === 'ready' || kind === 'error')) {
+            shown = true;
+            // (The first notices can come while `mount` itself runs.)
+            Promise.resolve().then(function () {
+              if (el._nwMounted) ready(el, el._nwMounted);
+            });
+          }
         });
         // A trap during mount has already put up the fallback.
-        if (!inst.dead) ready(el, mounted);
+        if (!inst.dead) el._nwMounted = mounted;
       })
       .catch(function (err) {
         el._nwPending = false;

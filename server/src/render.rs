@@ -31,7 +31,6 @@ use axum::response::{IntoResponse, Response};
 use newswire::components::widget::{Widget, WidgetProps};
 use newswire::config::{Config, Theme};
 use newswire::feed::Feed;
-use newswire::i18n::Locale;
 use newswire::news;
 use newswire::state::Initial;
 use std::collections::HashMap;
@@ -51,11 +50,12 @@ pub const CACHE_ENTRIES: usize = 512;
 const RENDER_WAIT: Duration = Duration::from_secs(2);
 /// Longer attribute values are not read (a title is cut to 200 characters anyway).
 const MAX_VALUE: usize = 512;
-/// As long as the feed: a CDN may keep a render a minute and serve it stale while it asks.
-pub const CACHE_CONTROL: &str = crate::feed::CACHE_CONTROL;
+/// As long as the feed: a CDN may keep a render a minute and serve it stale while it asks,
+/// and may not rewrite it (hydration needs its comment markers).
+pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300, no-transform";
 /// A render with the public rating is asked again each time (a cheap 304 while nothing
 /// changed): a reader who just sent a review must see it counted.
-const CACHE_CONTROL_RATED: &str = "no-cache";
+const CACHE_CONTROL_RATED: &str = "no-cache, no-transform";
 
 /// What a render depends on, normalised: two requests that differ only in spelling share
 /// one render.
@@ -65,7 +65,8 @@ struct Key {
     theme: &'static str,
     category: String,
     max_briefs: usize,
-    locale: String,
+    /// `lang`, the page's and the reader's.
+    languages: [Option<String>; 3],
     sections: &'static str,
     heading_level: u8,
     title: Option<String>,
@@ -87,7 +88,7 @@ pub struct Rendered {
 /// The cache of renders, and the permits renders take.
 pub struct Renders {
     cache: Mutex<lru::LruCache<Key, Arc<Rendered>>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
 }
 
 impl Default for Renders {
@@ -104,7 +105,7 @@ impl Renders {
             cache: Mutex::new(lru::LruCache::new(
                 NonZeroUsize::new(entries).unwrap_or(NonZeroUsize::MIN),
             )),
-            permits: Semaphore::new(cores),
+            permits: Arc::new(Semaphore::new(cores)),
         }
     }
 
@@ -128,18 +129,13 @@ pub fn fragment(
     rating: Option<(f64, u32)>,
 ) -> String {
     let news = news::select(feed, &config.category, config.max_briefs);
-    let state = serde_json::json!({
-        "news": &news,
-        "etag": etag,
-        "rating": rating,
-        "ticker": newswire::components::headline_strip::ticker_seconds(&news.headlines),
-    });
     let initial = Initial {
         news: Rc::new(news),
         etag,
         rating,
         ..Initial::default()
     };
+    let state = initial.write();
     let props = WidgetProps {
         config: Rc::new(config),
         on_notice: yew::Callback::noop(),
@@ -151,20 +147,21 @@ pub fn fragment(
             .hydratable(true)
             .render(),
     );
-    // In a script element only `</script` and `<!--` could end or bend it: no `<` at all.
-    let state = state.to_string().replace('<', "\\u003c");
     format!(
         "<div class=\"nw-root\" data-release=\"{CODE}\">{html}</div>\
          <script type=\"application/json\" class=\"nw-state\">{state}</script>"
     )
 }
 
-/// The attribute `name` of the request, if it is short enough to read.
+/// The attribute `name` of the request, cut to [`MAX_VALUE`] characters (a title is cut
+/// to 200 by `Config` anyway).
 fn attribute<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     params
         .get(name)
-        .map(String::as_str)
-        .filter(|v| v.len() <= MAX_VALUE)
+        .map(|v| match v.char_indices().nth(MAX_VALUE) {
+            Some((at, _)) => &v[..at],
+            None => v.as_str(),
+        })
 }
 
 /// A language tag from the request, when it is one.
@@ -176,13 +173,18 @@ fn language(params: &HashMap<String, String>, name: &str) -> Option<String> {
 }
 
 /// This server's public address (`https://host`), as the request names it: `Host`, or
-/// behind a proxy we trust, `X-Forwarded-Host` and `X-Forwarded-Proto`.
+/// behind a proxy we trust, `X-Forwarded-Host` and `X-Forwarded-Proto` (their last entry,
+/// the one our own proxy wrote, as for `X-Forwarded-For`). The answer varies on these
+/// headers, so no shared cache can hand one host's include to another.
 fn public_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let header = |name: &str| {
         headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or_default().trim().to_owned())
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .map(|v| v.trim().to_owned())
     };
     let trusted = state.policy.trust_proxy;
     let host = trusted
@@ -255,26 +257,16 @@ async fn answer(
             return crate::reviews::json_error(StatusCode::BAD_REQUEST, "unusable attributes")
         }
     };
-    // The language is decided here, once, as the widget decides it; the key holds only the
-    // outcome, so readers whose tags differ but lead to the same words share a render.
-    // (A plain string: the `Locale` itself cannot cross an await.)
-    let locale = Locale::for_reader(
-        &[
-            config.lang.as_deref(),
-            served.feed.language.as_deref(),
-            language(params, "hl").as_deref(),
-        ],
-        language(params, "rl").as_deref(),
-    )
-    .tag
-    .to_string();
-    config.lang = Some(locale.clone());
+    // The page's and the reader's languages, as the browser has them: the widget chooses
+    // from them (and the feed's) exactly as it does in the browser.
+    config.page_language = language(params, "hl");
+    config.reader_language = language(params, "rl");
     config.time_zone = include
         .as_ref()
         .and(attribute(params, "tz"))
-        .filter(|tz| newswire::platform::is_time_zone(tz))
-        .map(str::to_owned);
+        .and_then(newswire::platform::time_zone_name);
     let rated = config.show_rating;
+    let is_include = include.is_some();
     let summary = if config.show_rating {
         state.store.summary().await.ok()
     } else {
@@ -293,7 +285,11 @@ async fn answer(
         },
         category: config.category.clone(),
         max_briefs: config.max_briefs,
-        locale,
+        languages: [
+            config.lang.clone(),
+            config.page_language.clone(),
+            config.reader_language.clone(),
+        ],
         sections: config.sections.value(),
         heading_level: config.heading_level,
         title: config.title.clone(),
@@ -310,40 +306,64 @@ async fn answer(
         .cloned();
     let rendered = match cached {
         Some(rendered) => rendered,
-        None => {
-            let Ok(Ok(_permit)) =
-                tokio::time::timeout(RENDER_WAIT, state.renders.permits.acquire()).await
-            else {
-                return crate::busy();
-            };
-            let (feed, etag) = (served.feed.clone(), served.etag.clone());
-            let release = state.www.join("newswire").join("release.json");
-            let made = tokio::task::spawn_blocking(move || {
-                let inner = fragment(config.clone(), &feed, Some(etag), rating);
-                let html = match &include {
-                    Some(base) => wrap(base, &config, &inner, &release),
-                    None => inner,
-                };
-                encode(html)
-            })
-            .await;
-            let Ok(rendered) = made else {
-                return crate::reviews::json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the widget could not be rendered",
-                );
-            };
-            let rendered = Arc::new(rendered);
-            state
-                .renders
-                .cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .put(key, rendered.clone());
-            rendered
-        }
+        None => match make(state, key, config, served, rating, include).await {
+            Ok(rendered) => rendered,
+            Err(refusal) => return refusal,
+        },
     };
-    send(&rendered, headers, rated)
+    send(&rendered, headers, rated, is_include)
+}
+
+/// Renders on a blocking thread, holding one of the render permits until the render is
+/// done and cached, whether or not the client is still there: a client that goes away
+/// cannot leave renders running beyond the permits. Another request that made the same
+/// render while this one waited for a permit answers it.
+async fn make(
+    state: &AppState,
+    key: Key,
+    config: Config,
+    served: crate::source::Served,
+    rating: Option<(f64, u32)>,
+    include: Option<String>,
+) -> Result<Arc<Rendered>, Response> {
+    let renders = state.renders.clone();
+    let Ok(Ok(permit)) =
+        tokio::time::timeout(RENDER_WAIT, renders.permits.clone().acquire_owned()).await
+    else {
+        return Err(crate::busy());
+    };
+    let release = state.www.join("newswire").join("release.json");
+    let made = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let cached = renders
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(rendered) = cached {
+            return rendered;
+        }
+        let inner = fragment(config.clone(), &served.feed, Some(served.etag), rating);
+        let html = match &include {
+            Some(base) => wrap(base, &config, &inner, &release),
+            None => inner,
+        };
+        let rendered = Arc::new(encode(html));
+        renders
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(key, rendered.clone());
+        rendered
+    })
+    .await;
+    made.map_err(|_| {
+        crate::reviews::json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the widget could not be rendered",
+        )
+    })
 }
 
 /// Whether a `feed` the request names is this server's own (`/feed.json`, however it is
@@ -418,7 +438,7 @@ fn encode(html: String) -> Rendered {
 }
 
 /// The render in the best encoding `headers` accept, or 304 when the client has it.
-fn send(rendered: &Rendered, headers: &HeaderMap, rated: bool) -> Response {
+fn send(rendered: &Rendered, headers: &HeaderMap, rated: bool, include: bool) -> Response {
     let accepts = |coding: &str| {
         headers
             .get_all(header::ACCEPT_ENCODING)
@@ -428,7 +448,12 @@ fn send(rendered: &Rendered, headers: &HeaderMap, rated: bool) -> Response {
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let name = pieces.next()?.trim();
-                let refused = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
+                let refused = pieces.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
                 (!refused).then_some(name)
             })
             .any(|name| name.eq_ignore_ascii_case(coding))
@@ -463,7 +488,14 @@ fn send(rendered: &Rendered, headers: &HeaderMap, rated: bool) -> Response {
             CACHE_CONTROL
         }),
     );
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static(if include {
+            "accept-encoding, host, x-forwarded-host, x-forwarded-proto"
+        } else {
+            "accept-encoding"
+        }),
+    );
     h.insert(
         header::HeaderName::from_static("cross-origin-resource-policy"),
         HeaderValue::from_static("cross-origin"),

@@ -1558,7 +1558,7 @@ async fn the_widget_is_rendered_for_the_servers_own_feed_cached_and_revalidated(
     assert_eq!(reply.header("vary"), Some("accept-encoding"));
     assert_eq!(
         reply.header("cache-control"),
-        Some("public, max-age=60, stale-while-revalidate=300")
+        Some("public, max-age=60, stale-while-revalidate=300, no-transform")
     );
     let code = newswire_server::render::CODE;
     assert!(reply
@@ -1649,7 +1649,10 @@ async fn the_render_cache_holds_a_bounded_number_of_renders() {
     let reply = server
         .request("GET", &format!("/newswire/render?title={long}"), &[], b"")
         .await;
-    assert!(!reply.body.contains(&long[..300]), "a title is cut to 200");
+    assert!(
+        reply.body.contains(&long[..150]) && !reply.body.contains(&long[..300]),
+        "a long title is cut to 200 characters, not dropped"
+    );
 }
 
 #[tokio::test]
@@ -1682,6 +1685,11 @@ async fn the_include_wraps_the_widget_in_its_shadow_root_and_dates_it_in_a_known
     assert!(
         reply.body.contains("theme=\"dark\"")
             && reply.body.ends_with("</template></newswire-widget>")
+    );
+    assert_eq!(
+        reply.header("vary"),
+        Some("accept-encoding, host, x-forwarded-host, x-forwarded-proto"),
+        "no shared cache hands one host's include to another"
     );
     assert!(
         reply.body.contains(" +04</time>"),

@@ -422,13 +422,19 @@ fn rating_line(locale: &Locale, average: f64, count: u32) -> Html {
         locale.text(Key::Reviews),
         &platform::plural_category(f64::from(count), lang),
     );
-    let (before, after) = reviews.split_once("{}").unwrap_or((reviews, ""));
-    html! {
-        <>
-            <data value={value}>{ platform::format_number(f64::from(tenths) / 10.0, "1", lang) }</data>
-            { " ★ · " }{ before }
-            <data value={digits(count)}>{ platform::format_number(f64::from(count), "0", lang) }</data>
-            { after }
-        </>
-    }
+    let average = html! {
+        <data value={value}>{ platform::format_number(f64::from(tenths) / 10.0, "1", lang) }</data>
+    };
+    // Some forms say the number in words ("تقييمان", two reviews): no digits then.
+    let reviews = match reviews.split_once("{}") {
+        Some((before, after)) => html! {
+            <>
+                { before }
+                <data value={digits(count)}>{ platform::format_number(f64::from(count), "0", lang) }</data>
+                { after }
+            </>
+        },
+        None => html! { { reviews } },
+    };
+    html! { <>{ average }{ " ★ · " }{ reviews }</> }
 }

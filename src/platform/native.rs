@@ -189,9 +189,11 @@ fn decode(text: &str) -> String {
     out
 }
 
-/// Natively every well-formed tag counts as supported; the browser checks for real.
-pub fn supports_language(_tag: &str) -> bool {
-    true
+/// Whether a tag is one `Intl` accepts: by the same grammar (UTS #35 locale identifiers,
+/// which ICU parses in the browser too), so that the server renders the language the wasm
+/// will choose.
+pub fn supports_language(tag: &str) -> bool {
+    icu_locale_core::Locale::try_from_str(tag).is_ok()
 }
 
 /// Natively the shape check in `config` is all there is; the browser asks `CSS.supports`.
@@ -216,7 +218,17 @@ pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, time_zone: Option<&st
 
 /// Whether `name` is a time zone the server knows (an IANA name such as `Europe/London`).
 pub fn is_time_zone(name: &str) -> bool {
-    name.len() <= 64 && jiff::tz::TimeZone::get(name).is_ok()
+    time_zone_name(name).is_some()
+}
+
+/// The IANA name of the zone `name` names, as the database spells it (`europe/london` is
+/// `Europe/London`); `None` for anything else.
+pub fn time_zone_name(name: &str) -> Option<String> {
+    if name.len() > 64 {
+        return None;
+    }
+    let zone = jiff::tz::TimeZone::get(name).ok()?;
+    zone.iana_name().map(str::to_owned)
 }
 
 /// English only natively; the browser's `Intl.RelativeTimeFormat` speaks the reader's language.

@@ -301,11 +301,29 @@ pub fn page_url() -> String {
 }
 
 /// The host page's `<html lang>`, when `Intl` accepts it (real pages carry values like
-/// `en_US`): where the widget looks for its language after `lang` and the feed's.
+/// `en_US`): where the widget looks for its language after `lang` and the feed's. Read
+/// through `Document.prototype`'s own getter, as the loader reads the document: an element
+/// the page names `documentElement` shadows the document's property.
 pub fn page_language() -> Option<String> {
-    web_sys::window()?
-        .document()?
-        .document_element()?
+    let document = web_sys::window()?.document()?;
+    let prototype = Reflect::get(&js_sys::global(), &"Document".into())
+        .and_then(|document| Reflect::get(&document, &"prototype".into()))
+        .ok()?;
+    let getter: Function = Reflect::get(
+        &Object::get_own_property_descriptor(
+            prototype.unchecked_ref::<Object>(),
+            &"documentElement".into(),
+        ),
+        &"get".into(),
+    )
+    .ok()?
+    .dyn_into()
+    .ok()?;
+    getter
+        .call0(&document)
+        .ok()?
+        .dyn_into::<Element>()
+        .ok()?
         .get_attribute("lang")
         .map(|lang| lang.trim().to_owned())
         .filter(|lang| crate::config::is_language_tag(lang))

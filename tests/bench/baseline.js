@@ -5,18 +5,25 @@
  * first content. It does only what first content needs (no refresh, no languages but the
  * reader's Intl, no reviews sent), so it is the fastest a widget of this shape can be.
  *
+ *   <newswire-widget style="display:block;block-size:994px"></newswire-widget>
  *   <script async src="https://HOST/newswire/baseline.js" data-feed="https://HOST/feed.json"></script>
+ *
+ * Like the widget's default snippet, the element is in the page with its height reserved;
+ * without one, the script makes it where it stands.
  */
 (function () {
   'use strict';
   var script = document.currentScript;
   var feed = script.getAttribute('data-feed');
-  var el = document.createElement('newswire-widget');
-  script.parentNode.insertBefore(el, script.nextSibling);
+  var el = document.querySelector('newswire-widget');
+  if (!el) {
+    el = document.createElement('newswire-widget');
+    script.parentNode.insertBefore(el, script.nextSibling);
+  }
   var root = el.attachShadow({ mode: 'open' });
   // The same reserve as the loader's, so both paths hold the same box.
   var reserve = new CSSStyleSheet();
-  reserve.replaceSync(':host{display:block;box-sizing:border-box;contain:content;overflow:hidden;block-size:1070px}');
+  reserve.replaceSync(':host{display:block;box-sizing:border-box;contain:content;overflow:hidden;block-size:994px}');
   root.adoptedStyleSheets = [reserve];
 
   function make(tag, className, text) {

@@ -53,11 +53,17 @@ function bigFeed(version) {
 }
 const feeds = [bigFeed(0), bigFeed(1)];
 let served = 0;
+// The default snippet: the element with its height reserved, and the async loader.
+const snippet = (feed, script = `${server.url}/newswire/embed.js`, extra = '') =>
+  `<newswire-widget feed="${feed}" loading="eager" style="display:block;block-size:994px;--newswire-height:994px"></newswire-widget>
+   <script async src="${script}" ${extra}></script>`;
 const partner = await startPartner({
-  '/rendered.html': page(tag(server, 'data-loading="eager"')),
-  '/client.html': page(tag(server, 'data-loading="eager"').replace(`${server.url}/feed.json`, '/sample-feed.json')),
+  '/rendered.html': page(snippet(`${server.url}/feed.json`)),
+  '/client.html': page(snippet('/sample-feed.json')),
   '/include.html': page(`${include}<script async src="${server.url}/newswire/embed.js"></script>`),
-  '/baseline.html': page(`<script async src="${server.url}/newswire/baseline.js" data-feed="${server.url}/feed.json"></script>`),
+  '/baseline.html': page(
+    snippet('', `${server.url}/newswire/baseline.js`, `data-feed="${server.url}/feed.json"`).replace(' feed="" loading="eager"', ''),
+  ),
   '/sample-feed.json': (req, res) => {
     res.writeHead(200, { 'content-type': 'application/feed+json', 'access-control-allow-origin': '*' });
     res.end(sample);

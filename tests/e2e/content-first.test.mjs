@@ -3,11 +3,16 @@
 // Chromium, with the partner page on another origin than the server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, startPartner, launch, open, page, tag, ready, serve, fixture } from './harness.mjs';
 
 let server;
 let partner;
 let browser;
+// A second server whose feed names no language, its items Russian.
+let russian;
 
 /** A partner page in `lang` with the one tag (`extra` attributes on it). */
 function pageIn(lang, extra = '') {
@@ -16,6 +21,12 @@ function pageIn(lang, extra = '') {
 
 before(async () => {
   server = await startServer({ args: ['--allow-loopback'] });
+  const feed = JSON.parse(fixture('feed.json'));
+  delete feed.language;
+  for (const item of feed.items) item.language = 'ru';
+  const file = join(mkdtempSync(join(tmpdir(), 'newswire-ru-')), 'feed.json');
+  writeFileSync(file, JSON.stringify(feed));
+  russian = await startServer({ feed: file });
   const include = await (await fetch(`${server.url}/newswire/include?tz=Europe/London`)).text();
   partner = await startPartner({
     '/': pageIn('en-GB'),
@@ -31,6 +42,16 @@ before(async () => {
     // script at all, and with the loader beside it.
     '/include.html': page(include),
     '/include-loader.html': page(`${include}<script async src="${server.url}/newswire/embed.js"></script>`),
+    // The loader defined before the parser reaches the include.
+    '/include-after.html': page(include).replace(
+      '<link rel="icon" href="data:,">',
+      `<link rel="icon" href="data:,"><script src="${server.url}/newswire/embed.js"></script>`,
+    ),
+    '/russian.html': page(`<script async src="${russian.url}/newswire/embed.js" data-feed="${russian.url}/feed.json" data-loading="eager"></script>`).replace(
+      'lang="en-GB"',
+      'lang="en"',
+    ),
+    '/markup.html': pageIn('en-GB', `data-title='"><img src=x onerror="window.__xss=1"><b>Bold</b>'`),
     '/strict.html': (req, res) => {
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
@@ -47,6 +68,7 @@ after(async () => {
   await browser?.close();
   await partner?.close();
   await server?.stop();
+  await russian?.stop();
 });
 
 /** Holds every request for the wasm until `release()`; `asked()` says whether one came. */
@@ -120,7 +142,8 @@ test('hydration keeps every node, the ticker where it was, and what the reader t
     const root = document.querySelector('newswire-widget').shadowRoot;
     window.__brief = root.querySelector('.nw-brief');
     window.__track = root.querySelector('.nw-track');
-    return root.querySelector('.nw-track').getAnimations()[0].currentTime;
+    window.__animation = root.querySelector('.nw-track').getAnimations()[0];
+    return window.__animation.currentTime;
   });
   // The reader picks four stars and types, before the wasm is there.
   await tab.locator('newswire-widget input[name="rating"][value="4"]').check();
@@ -132,12 +155,14 @@ test('hydration keeps every node, the ticker where it was, and what the reader t
     return {
       brief: window.__brief === root.querySelector('.nw-brief'),
       track: window.__track === root.querySelector('.nw-track'),
+      animation: window.__animation === root.querySelector('.nw-track').getAnimations()[0],
       time: root.querySelector('.nw-track').getAnimations()[0].currentTime,
       comment: root.querySelector('textarea').value,
       stars: root.querySelector('input[name="rating"]:checked')?.value,
     };
   });
   assert.ok(after.brief && after.track, 'the same nodes');
+  assert.ok(after.animation, 'the same running animation');
   assert.ok(after.time >= before, `the ticker went on from ${before} ms, not back to ${after.time}`);
   assert.equal(after.comment, 'Written before the wasm came');
   assert.equal(after.stars, '4');
@@ -178,10 +203,15 @@ for (const [name, path, locale, timezoneId] of [
     await tab.goto(`${partner.url}${path}`);
     await ready(tab);
     const shown = await text(tab);
+    await tab.evaluate(() => (window.__brief = document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-brief')));
     wasm.release();
     await interactive(tab);
     await tab.waitForTimeout(200);
     assert.equal(await text(tab), shown);
+    assert.ok(
+      await tab.evaluate(() => window.__brief === document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-brief')),
+      'hydrated, not rendered anew',
+    );
     if (locale === 'ar-EG') {
       assert.equal(await tab.evaluate(() => document.querySelector('newswire-widget').shadowRoot.querySelector('.nw').dir), 'rtl');
     }
@@ -247,14 +277,26 @@ for (const [name, change] of [
 ]) {
   test(`${name} gives a clean client render, with no trap`, async () => {
     const { context, tab, errors, console } = await open(browser);
+    const wasm = await holdWasm(tab);
     await tab.route('**/newswire/render*', async (route) => {
       const response = await route.fetch();
       await route.fulfill({ response, body: change(await response.text()) });
     });
+    const feeds = [];
+    tab.on('request', (req) => new URL(req.url()).pathname === '/feed.json' && feeds.push(req.url()));
     await tab.goto(`${partner.url}/`);
+    await ready(tab);
+    await tab.evaluate(() => (window.__brief = document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-brief')));
+    wasm.release();
     await interactive(tab);
     await ready(tab);
+    await tab.locator('newswire-widget .nw-brief').first().waitFor();
     assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
+    assert.equal(feeds.length, 1, 'the widget fetched its feed itself');
+    assert.ok(
+      await tab.evaluate(() => window.__brief !== document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-brief')),
+      'rendered anew, not hydrated',
+    );
     assert.deepEqual(errors, []);
     assert.deepEqual(console.filter((m) => m.type === 'error'), []);
     await context.close();
@@ -283,6 +325,88 @@ test('an attribute changed before hydration hydrates the widget, then applies th
   wasm.release();
   await interactive(tab);
   await tab.locator('newswire-widget .nw-title', { hasText: 'Changed in place' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the server and the wasm choose the same language: a feed that names none, its items Russian', async () => {
+  const { context, tab, errors } = await open(browser, undefined, { locale: 'en-GB' });
+  const wasm = await holdWasm(tab);
+  await tab.goto(`${partner.url}/russian.html`);
+  await ready(tab);
+  const shown = await text(tab);
+  assert.match(shown, /оставьте отзыв|последнее в рубрике/i, 'Russian, from the items');
+  wasm.release();
+  await interactive(tab);
+  await tab.waitForTimeout(200);
+  assert.equal(await text(tab), shown);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('markup in an attribute is text in the rendered HTML, never markup', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/markup.html`);
+  await ready(tab);
+  await interactive(tab);
+  const title = tab.locator('newswire-widget .nw-title');
+  assert.match(await title.innerText(), /<img src=x onerror=/);
+  assert.equal(await tab.locator('newswire-widget .nw-title b').count(), 0);
+  assert.equal(await tab.evaluate(() => window.__xss), undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an attribute changed while the render is on its way is applied after hydration, with no trap', async () => {
+  const { context, tab, errors } = await open(browser);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await tab.route('**/newswire/render*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await tab.goto(`${partner.url}/`);
+  await tab.waitForSelector('newswire-widget[state="loading"]', { state: 'attached' });
+  await tab.waitForTimeout(200);
+  // The render was asked for all three sections; the page now wants two.
+  await tab.evaluate(() => document.querySelector('newswire-widget').setAttribute('sections', 'headlines,review'));
+  release();
+  await ready(tab);
+  await interactive(tab);
+  await tab.waitForFunction(() => !document.querySelector('newswire-widget').shadowRoot.querySelector('.nw-briefs'));
+  assert.ok(await tab.locator('newswire-widget .nw-form').isVisible());
+  assert.equal(await tab.locator('newswire-widget .nw-boot').count(), 0, 'no fallback');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a widget moved on the page while its wasm is on the way is not hydrated twice, nor lost', async () => {
+  const { context, tab, errors } = await open(browser);
+  const wasm = await holdWasm(tab);
+  await tab.goto(`${partner.url}/`);
+  await ready(tab);
+  await tab.locator('newswire-widget').hover();
+  await tab.waitForTimeout(100);
+  // Moved: taken off the page and put back further down.
+  await tab.evaluate(() => {
+    const el = document.querySelector('newswire-widget');
+    el.remove();
+    document.getElementById('after').after(el);
+  });
+  wasm.release();
+  await interactive(tab);
+  await ready(tab);
+  await tab.locator('newswire-widget .nw-brief').first().waitFor();
+  assert.equal(await tab.locator('newswire-widget .nw-boot').count(), 0, 'no fallback');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a loader that runs before the parser reaches the include still adopts it', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/include-after.html`);
+  await interactive(tab);
+  assert.equal(await tab.locator('newswire-widget').count(), 1);
+  assert.equal(await tab.evaluate(() => document.querySelector('newswire-widget template')), null, 'the declared root was attached');
+  assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
   assert.deepEqual(errors, []);
   await context.close();
 });

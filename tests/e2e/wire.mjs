@@ -63,7 +63,13 @@ export async function measure(browser, url, widget, options = {}) {
   await tab.goto(url);
   await tab.waitForFunction(() => window.__wire.first && window.__wire.interactive, null, { timeout: 30000 });
   await tab.waitForTimeout(300);
-  const wire = await tab.evaluate(() => ({ ...window.__wire, origin: performance.timeOrigin }));
+  const wire = await tab.evaluate(() => {
+    // When the widget's own script had arrived: long tasks before that are the page's.
+    const script = performance
+      .getEntriesByType('resource')
+      .find((e) => /\/(embed|baseline)\.js$/.test(new URL(e.name).pathname));
+    return { ...window.__wire, origin: performance.timeOrigin, script: script ? script.responseEnd : 0 };
+  });
   const responses = await Promise.all(pending);
   await context.close();
   const sum = (until) =>
@@ -75,8 +81,13 @@ export async function measure(browser, url, widget, options = {}) {
     toInteractive: sum(wire.interactive),
     responses: responses.map((r) => ({ ...r, end: r.end - wire.origin })),
     cls: wire.shifts,
-    longBeforeFirst: wire.long.filter((t) => t.start < wire.first - wire.origin).map((t) => t.duration),
-    longBeforeInteractive: wire.long.filter((t) => t.start < wire.interactive - wire.origin).map((t) => t.duration),
+    // Long tasks from the widget's script on (the page's own parsing comes before it).
+    longBeforeFirst: wire.long
+      .filter((t) => t.start + t.duration > wire.script && t.start < wire.first - wire.origin)
+      .map((t) => t.duration),
+    longBeforeInteractive: wire.long
+      .filter((t) => t.start + t.duration > wire.script && t.start < wire.interactive - wire.origin)
+      .map((t) => t.duration),
     navigated,
   };
 }
