@@ -415,6 +415,19 @@
       });
     }
 
+    // The browser loads a locale's date and number data on its first format (about 30 ms
+    // on a slow machine): done once, in a task of its own while the render is on the wire,
+    // it is off the path to first content.
+    var warmed = false;
+    function warm(lang) {
+      if (warmed) return;
+      warmed = true;
+      setTimeout(function () {
+        intl('DateTimeFormat', lang, { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }, 0);
+        intl('NumberFormat', lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 }, 0);
+      }, 0);
+    }
+
     // Shows the server's HTML (`html`, rendered for the attributes `rendered`; or what the
     // page already holds), then waits for the moment to hydrate it.
     function show(el, html, rendered) {
@@ -460,13 +473,15 @@
       var page = own('documentElement').getAttribute('lang');
       if (page) url.searchParams.set('hl', page.trim());
       if (navigator.language) url.searchParams.set('rl', navigator.language);
-      Promise.all([
+      var asked = Promise.all([
         fetch(url.href, { credentials: 'omit' }).then(function (r) {
           if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + url.href);
           return r.text();
         }),
         stylesheet(),
-      ])
+      ]);
+      warm(page || navigator.language);
+      asked
         .then(function (done) {
           el._nwPending = false;
           if (!el.isConnected || el._nwMounted) return;
@@ -571,6 +586,13 @@
       }
     }
 
+    // Whether the parser has read past the element's end tag: the parser appends nodes in
+    // document order, so the element, or an ancestor, then has a next sibling.
+    function passed(el) {
+      for (var node = el; node; node = node.parentNode) if (node.nextSibling) return true;
+      return false;
+    }
+
     class NewswireWidget extends HTMLElement {
       static get observedAttributes() {
         return ATTRIBUTES;
@@ -581,8 +603,10 @@
         if (el._nwMounted || el._nwPending || el._nwWaiting || el._nwShown) return;
         // An element the parser is still reading may carry a shadow root declared in its
         // HTML (the server's include): one made now would keep it from being attached. So
-        // the page's own elements wait for the document to be read; ours start at once.
-        if (!el.shadowRoot && !el._nwOurs && own('readyState') === 'loading') {
+        // such an element waits for the document to be read; ours, and any the parser has
+        // gone past, start at once (on a long page that is still arriving, the reader
+        // should not wait for its end).
+        if (!el.shadowRoot && !el._nwOurs && own('readyState') === 'loading' && !passed(el)) {
           if (!el._nwDeferred) {
             el._nwDeferred = true;
             addEventListener('DOMContentLoaded', function () {

@@ -51,6 +51,19 @@ before(async () => {
       'lang="en-GB"',
       'lang="en"',
     ),
+    // A long page still arriving: the snippet (the element, then the loader) comes at once,
+    // the rest of the page seconds later.
+    '/streaming.html': (req, res) => {
+      const [head, rest] = page(
+        `<newswire-widget feed="${server.url}/feed.json" loading="eager" style="display:block;block-size:994px"></newswire-widget>
+<script async src="${server.url}/newswire/embed.js"></script><!--cut-->`,
+      ).split('<!--cut-->');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      // Enough bytes that the browser parses what it has rather than waiting for more.
+      res.write(head + `<!--${' '.repeat(4096)}-->`);
+      const timer = setTimeout(() => res.end(rest), 4000);
+      res.on('close', () => clearTimeout(timer));
+    },
     '/markup.html': pageIn('en-GB', `data-title='"><img src=x onerror="window.__xss=1"><b>Bold</b>'`),
     '/strict.html': (req, res) => {
       res.writeHead(200, {
@@ -409,4 +422,18 @@ test('a loader that runs before the parser reaches the include still adopts it',
   assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('on a page still arriving, the element the parser has gone past shows its news before the page ends', async () => {
+  const { context, tab, errors } = await open(browser);
+  try {
+    await tab.goto(`${partner.url}/streaming.html`, { waitUntil: 'commit' });
+    await ready(tab);
+    // Still loading: the rest of the page is seconds away.
+    assert.equal(await tab.evaluate(() => document.readyState), 'loading');
+    assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
 });
