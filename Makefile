@@ -1,6 +1,7 @@
 # Newswire. `make demo` and `make test` work on a fresh machine: each installs what it
-# is missing (the wasm32 target, pinned wasm-bindgen-cli and wasm-pack, Debian's chromium and
-# chromium-driver, and the npm dev tools) and downloads nothing but packages from registries.
+# is missing (the wasm32 target, pinned wasm-bindgen-cli, wasm-pack and geckodriver, Debian's
+# chromium, firefox-esr and WebKitGTK driver, and the npm dev tools) and downloads nothing but
+# packages from registries.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -13,6 +14,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_PACK_VERSION := 0.15.1
+GECKODRIVER_VERSION := 0.37.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PKG := target/pkg
@@ -33,6 +35,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 
 .PHONY: help demo test bench size-nightly fuzz build tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
+	tool-firefox tool-webkit tool-geckodriver \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
 help:
@@ -45,7 +48,8 @@ help:
 
 # ---------------------------------------------------------------- tools
 
-tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres node_modules/.installed
+tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
+	tool-firefox tool-webkit tool-geckodriver node_modules/.installed
 
 tool-wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -63,6 +67,25 @@ tool-chromium:
 	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+# Firefox and WebKit for the cross-engine end-to-end tests (tests/e2e/engines.test.mjs), driven
+# over plain W3C WebDriver: Debian's Firefox ESR through geckodriver, and WebKitGTK's
+# MiniBrowser through Debian's WebKitWebDriver under xvfb-run. Nothing downloads a browser.
+tool-firefox:
+	@[ -x /usr/bin/firefox-esr ] || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends firefox-esr; }
+
+tool-webkit:
+	@[ -x /usr/bin/WebKitWebDriver ] && [ -x /usr/bin/xvfb-run ] && command -v xauth >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			webkit2gtk-driver xvfb xauth; }
+
+# Built from crates.io once (about 3 minutes here).
+tool-geckodriver:
+	@geckodriver --version 2>/dev/null | grep -q '^geckodriver $(GECKODRIVER_VERSION) ' || \
+		cargo install geckodriver --version $(GECKODRIVER_VERSION) --locked --force
 
 # PostgreSQL for the store's tests and the benchmark, which start throwaway clusters of their
 # own (server/tests/support/pg.rs). Installed without the package's main cluster, so nothing
@@ -182,7 +205,8 @@ test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
 test-server: tool-postgres
 	cargo test -p newswire-server
 
-test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres
+test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
+		tool-firefox tool-webkit tool-geckodriver
 	cargo build -p newswire-server
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
 		node --test --test-concurrency=1 tests/e2e/
