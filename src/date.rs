@@ -68,6 +68,33 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(seconds * 1000 + millis)
 }
 
+/// A feed's date: a full RFC 3339 timestamp, or a calendar date alone (`2023-12-16`, RFC
+/// 3339's `full-date`, which newsrooms' RSS 1.0 `dc:date` sends). Milliseconds since the
+/// epoch (a date alone at its UTC midnight, for sorting) and whether it is a date alone,
+/// which is shown without a time and never moved to another day by a time zone.
+pub fn parse_date(s: &str) -> Option<(i64, bool)> {
+    if let Some(ms) = parse_rfc3339(s) {
+        return Some((ms, false));
+    }
+    let s = s.trim();
+    if s.len() != 10 {
+        return None;
+    }
+    let midnight = parse_rfc3339(&(s.to_owned() + "T00:00:00Z"))?;
+    Some((midnight, true))
+}
+
+/// What `<time datetime>` says for a date from [`parse_date`]: `YYYY-MM-DD` for a date
+/// alone, else the instant in UTC ([`rfc3339_utc`]).
+pub fn datetime_attribute(ms: i64, date_only: bool) -> String {
+    let full = rfc3339_utc(ms);
+    if date_only {
+        full.split('T').next().unwrap_or_default().to_owned()
+    } else {
+        full
+    }
+}
+
 pub fn days_in_month(year: i64, month: i64) -> i64 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
@@ -181,6 +208,29 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_date_alone_is_read_as_that_date() {
+        assert_eq!(parse_date("2023-12-16"), Some((1_702_684_800_000, true)));
+        assert_eq!(
+            parse_date("2023-12-05T22:27:00Z"),
+            Some((1_701_815_220_000, false))
+        );
+        for bad in [
+            "2023-12-32",
+            "2023-12",
+            "2023-12-16T",
+            "16/12/2023",
+            "2023-1-16 ",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+        assert_eq!(datetime_attribute(1_702_684_800_000, true), "2023-12-16");
+        assert_eq!(
+            datetime_attribute(1_701_815_220_000, false),
+            "2023-12-05T22:27:00Z"
+        );
     }
 
     #[test]

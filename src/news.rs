@@ -4,7 +4,8 @@
 //! safe values: links are checked http(s) URLs, HTML is already text, and long texts are
 //! already shortened.
 
-use crate::feed::{parse_rfc3339, Feed, Item};
+use crate::date::{datetime_attribute, parse_date};
+use crate::feed::{Feed, Item};
 use crate::platform::{self, Json};
 use std::rc::Rc;
 
@@ -56,8 +57,15 @@ pub struct Brief {
         serde(skip_serializing_if = "Option::is_none")
     )]
     pub published: Option<i64>,
-    /// The same instant for `<time datetime>`, as UTC RFC 3339 ([`crate::date::rfc3339_utc`]):
-    /// not in the hydration state, which has `published` already.
+    /// Whether `date_published` is a calendar date alone: shown without a time, and in UTC,
+    /// so that no reader's time zone moves it to another day.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        serde(skip_serializing_if = "std::ops::Not::not")
+    )]
+    pub date_only: bool,
+    /// The same date for `<time datetime>` ([`crate::date::datetime_attribute`]): not in
+    /// the hydration state, which has `published` already.
     #[cfg_attr(not(target_arch = "wasm32"), serde(skip))]
     pub datetime: Option<String>,
     #[cfg_attr(
@@ -155,12 +163,14 @@ impl News {
                     .get("published")
                     .and_then(|v| v.as_f64())
                     .map(|ms| ms as i64);
+                let date_only = b.get("date_only").and_then(|v| v.as_bool()) == Some(true);
                 Some(Brief {
                     id: text(b, "id")?,
                     title: text(b, "title"),
                     text: text(b, "text")?,
                     published,
-                    datetime: published.map(crate::date::rfc3339_utc),
+                    date_only,
+                    datetime: published.map(|ms| datetime_attribute(ms, date_only)),
                     link: link(b),
                     lang: lang(b, "lang"),
                     new: false,
@@ -188,13 +198,13 @@ impl News {
 /// (case-insensitively) that are not flagged headlines, newest first with undated items
 /// last, at most `max_briefs` of them.
 pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
-    let mut items: Vec<(&Item, Option<i64>)> = feed
+    let mut items: Vec<(&Item, Option<(i64, bool)>)> = feed
         .items
         .iter()
-        .map(|item| (item, item.date_published.as_deref().and_then(parse_rfc3339)))
+        .map(|item| (item, item.date_published.as_deref().and_then(parse_date)))
         .collect();
     // Stable, so items with equal (or no) dates keep the agency's order.
-    items.sort_by_key(|(_, published)| std::cmp::Reverse(published.unwrap_or(i64::MIN)));
+    items.sort_by_key(|(_, published)| std::cmp::Reverse(published.map_or(i64::MIN, |(ms, _)| ms)));
 
     let flagged = items.iter().filter(|(item, _)| item.newswire.headline);
     let headlines: Vec<Story> = if items.iter().any(|(item, _)| item.newswire.headline) {
@@ -246,7 +256,9 @@ fn story(item: &Item) -> Option<Story> {
     })
 }
 
-fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
+fn brief(item: &Item, date: Option<(i64, bool)>) -> Option<Brief> {
+    let published = date.map(|(ms, _)| ms);
+    let date_only = date.is_some_and(|(_, only)| only);
     let title = non_empty(item.title.as_deref()).map(|t| shorten(t, MAX_TITLE));
     let text = non_empty(item.summary.as_deref())
         .or_else(|| non_empty(item.content_text.as_deref()))
@@ -265,7 +277,8 @@ fn brief(item: &Item, published: Option<i64>) -> Option<Brief> {
         title,
         text,
         published,
-        datetime: published.map(crate::date::rfc3339_utc),
+        date_only,
+        datetime: published.map(|ms| datetime_attribute(ms, date_only)),
         link: link(item),
         lang: language_tag(item.language.as_deref()),
         new: false,
@@ -467,12 +480,14 @@ mod tests {
         items[2].summary = Some("Only a summary".into());
         items[3].url = None;
         items[3].date_published = None;
+        items.push(item("i4", Some("2023-12-16"), &["Politics"], false));
         let feed = Feed {
             title: "Agency".into(),
             language: Some("en".into()),
             items,
         };
         let news = select(&feed, "Politics", 5);
+        assert!(news.briefs.iter().any(|b| b.date_only));
         // Action: written as the server writes it, read as the wasm reads it.
         let written = serde_json::to_string(&news).unwrap();
         let read = News::from_state(&Json::parse(&written).unwrap()).unwrap();
@@ -495,6 +510,32 @@ mod tests {
             ),
             (None, None)
         );
+    }
+
+    #[test]
+    fn a_date_alone_sorts_by_its_day_and_stays_that_day() {
+        let feed = Feed {
+            title: "Agency".into(),
+            language: None,
+            items: vec![
+                item(
+                    "old",
+                    Some("2023-12-15T23:00:00-05:00"),
+                    &["Politics"],
+                    false,
+                ),
+                item("day", Some("2023-12-16"), &["Politics"], false),
+                item("new", Some("2023-12-17T01:00:00Z"), &["Politics"], false),
+            ],
+        };
+        let news = select(&feed, "Politics", 5);
+        let order: Vec<_> = news.briefs.iter().map(|b| b.id.as_str()).collect();
+        // 23:00 at UTC-5 is 04:00 UTC on the 16th: after that day's midnight.
+        assert_eq!(order, ["new", "old", "day"]);
+        let day = &news.briefs[2];
+        assert!(day.date_only);
+        assert_eq!(day.datetime.as_deref(), Some("2023-12-16"));
+        assert!(!news.briefs[0].date_only);
     }
 
     #[test]

@@ -363,6 +363,7 @@ mod tests {
             title: Some(id.into()),
             text: String::new(),
             published: None,
+            date_only: false,
             datetime: None,
             link: None,
             lang: None,

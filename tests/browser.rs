@@ -110,7 +110,7 @@ fn languages_and_colours_are_checked_by_the_browser() {
     assert!(!platform::supports_colour("banana"));
     assert!(!platform::supports_colour("rgb(x y z)"));
     // A bad zone (or locale) never throws out of the wasm: it falls back to ISO text.
-    let fallback = platform::format_datetime(0, Some("en-GB"), Some("Mars/Olympus"));
+    let fallback = platform::format_datetime(0, Some("en-GB"), Some("Mars/Olympus"), true);
     assert_eq!(fallback, "1970-01-01T00:00:00.000Z");
 }
 
@@ -118,14 +118,19 @@ fn languages_and_colours_are_checked_by_the_browser() {
 fn dates_follow_the_readers_locale() {
     let ms = 1_701_815_220_000; // 2023-12-05T22:27:00Z
     assert_eq!(
-        platform::format_datetime(ms, Some("en-GB"), Some("UTC")),
+        platform::format_datetime(ms, Some("en-GB"), Some("UTC"), true),
         "5 December 2023 22:27"
     );
     assert_eq!(
-        platform::format_datetime(ms, Some("en-GB"), Some("Asia/Baku")),
+        platform::format_datetime(ms, Some("en-GB"), Some("Asia/Baku"), true),
         "6 December 2023 02:27"
     );
-    assert!(platform::format_datetime(ms, Some("ru"), Some("UTC")).contains("декабря"));
+    assert!(platform::format_datetime(ms, Some("ru"), Some("UTC"), true).contains("декабря"));
+    // A date alone: the day, without a time.
+    assert_eq!(
+        platform::format_datetime(1_702_684_800_000, Some("en-GB"), Some("UTC"), false),
+        "16 December 2023"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -222,6 +227,7 @@ async fn briefs_render_dated_and_linked() {
         title: Some("<b>Budget</b> vote".into()),
         text: "Members agreed.".into(),
         published: Some(1_701_815_220_000),
+        date_only: false,
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: Some("https://agency.example/one".into()),
         lang: None,

@@ -38,6 +38,7 @@ fn brief(id: &str, title: Option<&str>, text: &str, link: Option<&str>) -> Brief
         title: title.map(Into::into),
         text: text.into(),
         published: Some(1_701_815_220_000),
+        date_only: false,
         datetime: Some("2023-12-05T22:27:00Z".into()),
         link: link.map(Into::into),
         lang: None,
@@ -149,6 +150,13 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
             new: true,
             ..brief("three", Some("Plain"), "", None)
         },
+        // A date alone: shown as that day, whatever the zone, without a time.
+        Brief {
+            published: Some(1_702_684_800_000),
+            date_only: true,
+            datetime: Some("2023-12-16".into()),
+            ..brief("four", Some("Dated by day"), "", None)
+        },
     ]
     .into();
     let html = render::<BriefList>(BriefListProps {
@@ -156,9 +164,13 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
         category: "Politics".into(),
         locale: english(),
         level: 2,
-        time_zone: None,
+        time_zone: Some("America/New_York".into()),
     });
-    assert_eq!(html.matches(r#"part="brief""#).count(), 3);
+    assert!(
+        html.contains(r#"<time datetime="2023-12-16" class="nw-brief-date">2023-12-16</time>"#),
+        "{html}"
+    );
+    assert_eq!(html.matches(r#"part="brief""#).count(), 4);
     assert_eq!(
         html.matches(r#"<span part="new" class="nw-new">New</span>"#)
             .count(),
@@ -172,7 +184,7 @@ fn brief_list_shows_dated_linked_briefs_as_text() {
     );
     assert!(
         html.contains(
-            r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 22:27 UTC</time>"#
+            r#"<time datetime="2023-12-05T22:27:00Z" class="nw-brief-date">2023-12-05 17:27 EST</time>"#
         ),
         "{html}"
     );

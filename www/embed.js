@@ -396,17 +396,21 @@
       var section = node.querySelector('.nw');
       var lang = section && section.getAttribute('lang');
       node.querySelectorAll('time[datetime]').forEach(function (time) {
-        var date = new Date(Date.parse(time.getAttribute('datetime')));
+        var value = time.getAttribute('datetime');
+        var date = new Date(Date.parse(value));
         if (isNaN(date)) return;
+        // A date alone (`2023-12-16`) is that day everywhere: written in UTC, without a time.
+        var alone = value.length === 10;
         var part = function (options) {
+          if (alone) options.timeZone = 'UTC';
           return intl('DateTimeFormat', lang, options, date);
         };
         // A browser without month names for the language writes "2026 M11 27": numbers
         // read better.
         var day = part({ day: 'numeric', month: 'long', year: 'numeric' });
         if (day === null || /M\d/.test(day)) day = part({ day: '2-digit', month: '2-digit', year: 'numeric' });
-        var hour = part({ hour: '2-digit', minute: '2-digit' });
-        time.textContent = day !== null && hour !== null ? day + ' ' + hour : date.toISOString();
+        var hour = alone ? '' : part({ hour: '2-digit', minute: '2-digit' });
+        time.textContent = day !== null && hour !== null ? (alone ? day : day + ' ' + hour) : date.toISOString();
       });
       node.querySelectorAll('data[value]').forEach(function (data) {
         var value = data.getAttribute('value');

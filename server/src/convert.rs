@@ -24,6 +24,61 @@ pub enum ConvertError {
     NotAFeed(&'static str),
     #[error("it nests elements deeper than {MAX_DEPTH} levels")]
     TooDeep,
+    #[error("{0}")]
+    Encoding(#[from] crate::decode::DecodeError),
+}
+
+/// A feed as read from its bytes: the JSON Feed, the encoding its bytes were in, and
+/// whether it came as JSON Feed (served as it came when nothing needs changing).
+#[derive(Debug, Clone)]
+pub struct Converted {
+    pub feed: Value,
+    pub encoding: &'static str,
+    pub json: bool,
+}
+
+/// The feed in `bytes` (JSON Feed, RSS or Atom, in any encoding `decode` knows), with the
+/// `charset` of the HTTP response that carried it, if any.
+pub fn read(
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    headline_category: &str,
+) -> Result<Converted, ConvertError> {
+    let (text, encoding) = crate::decode::decode(bytes, http_charset)?;
+    let json = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{');
+    Ok(Converted {
+        feed: to_json_feed(&text, headline_category)?,
+        encoding: encoding.name(),
+        json,
+    })
+}
+
+/// Makes every item's `date_published` and `date_modified` one the widget reads: RFC 3339,
+/// or a date alone. Another form that can be read (RFC 2822, W3CDTF without seconds) is
+/// rewritten; one that cannot is dropped, so the item shows undated rather than not at all.
+/// Whether anything changed: a feed whose dates were all fine is served byte for byte.
+pub fn normalise_dates(feed: &mut Value) -> bool {
+    let mut changed = false;
+    let Some(items) = feed.get_mut("items").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    for item in items.iter_mut().filter_map(Value::as_object_mut) {
+        for key in ["date_published", "date_modified"] {
+            let Some(value) = item.get(key) else { continue };
+            if value.as_str().is_some_and(|d| parse_date(d).is_some()) {
+                continue;
+            }
+            changed = true;
+            match value.as_str().and_then(read_date) {
+                Some(date) => item.insert(key.into(), json!(date)),
+                None => item.remove(key),
+            };
+        }
+    }
+    changed
 }
 
 /// The deepest element nesting read from RSS or Atom. Real feeds nest a handful of levels
@@ -66,6 +121,7 @@ struct Entry {
     html: Option<String>,
     text: Option<String>,
     date: Option<String>,
+    modified: Option<String>,
     tags: Vec<String>,
     authors: Vec<String>,
 }
@@ -276,10 +332,15 @@ fn on_entry_field(e: &mut Entry, name: &str, parent: &str, value: String, kind: 
             "html" | "xhtml" => e.html = Some(value),
             _ => e.text = Some(value),
         },
-        ("pubDate" | "date", "item") => e.date = rfc2822_to_rfc3339(&value).or(Some(value)),
-        ("published", "entry") => e.date = Some(value),
-        ("updated", "entry") if e.date.is_none() => e.date = Some(value),
-        ("category", "item") => e.tags.push(value),
+        ("pubDate" | "date", "item") | ("published", "entry") => e.date = read_date(&value),
+        ("updated", "entry") => {
+            e.modified = read_date(&value);
+            if e.date.is_none() {
+                e.date = e.modified.clone();
+            }
+        }
+        ("modified", "item") => e.modified = read_date(&value),
+        ("category" | "subject", "item") => e.tags.push(value),
         ("author" | "creator", "item") | ("name", "author") => e.authors.push(value),
         _ => {}
     }
@@ -293,24 +354,26 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
     let mut items: Vec<Value> = Vec::new();
     let mut headline: Option<(usize, Option<String>)> = None;
     for e in entries {
-        let id = e.id.clone().or_else(|| e.link.clone()).or_else(|| {
-            e.title.clone().map(|t| {
-                format!("{t} {}", e.date.clone().unwrap_or_default())
-                    .trim()
-                    .to_owned()
-            })
-        });
+        let id =
+            e.id.clone()
+                .or_else(|| e.link.clone())
+                .or_else(|| {
+                    e.title.clone().map(|t| {
+                        format!("{t} {}", e.date.clone().unwrap_or_default())
+                            .trim()
+                            .to_owned()
+                    })
+                })
+                .or_else(|| text_id(&e));
         let Some(id) = id else { continue };
-        let date = e.date.clone().filter(|d| is_rfc3339(d));
+        let date = e.date.clone();
         if e.tags
             .iter()
             .any(|t| t.trim().eq_ignore_ascii_case(headline_category))
         {
             let newer = match &headline {
                 None => true,
-                Some((_, best)) => {
-                    date.as_deref().map(rfc3339_key) > best.as_deref().map(rfc3339_key)
-                }
+                Some((_, best)) => date.as_deref().map(date_key) > best.as_deref().map(date_key),
             };
             if newer {
                 headline = Some((items.len(), date.clone()));
@@ -329,6 +392,7 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
             ("content_html", e.html),
             ("content_text", e.text),
             ("date_published", date),
+            ("date_modified", e.modified),
         ];
         for (key, value) in fields {
             if let Some(value) = value {
@@ -366,9 +430,53 @@ fn is_http(s: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// A sortable form of an RFC 3339 time: UTC seconds.
-fn rfc3339_key(s: &str) -> i64 {
-    parse_rfc3339(s).unwrap_or(i64::MIN)
+/// A sortable form of a feed date: UTC milliseconds (a date alone at its midnight).
+fn date_key(s: &str) -> i64 {
+    parse_date(s).map_or(i64::MIN, |(ms, _)| ms)
+}
+
+/// An id for an item with neither guid, link nor title, only text (RSS allows it, and a
+/// politics brief is often just that): a SHA-256 of the text, the same in every poll and
+/// every release, so that the widget's "New" marks stay put.
+fn text_id(e: &Entry) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let text = [&e.summary, &e.html, &e.text]
+        .into_iter()
+        .find_map(|t| t.as_deref().map(str::trim).filter(|t| !t.is_empty()))?;
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("text:{hex}"))
+}
+
+/// A date from a feed, in the form the widget reads: RFC 3339 as it is, a date alone
+/// (`2023-12-16`) as it is, and RFC 2822 (RSS's `pubDate`) or any other W3CDTF form (RSS
+/// 1.0's `dc:date`: a year, a month, or minutes without seconds) rewritten. `None` for
+/// anything else.
+pub fn read_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    if parse_date(s).is_some() {
+        return Some(s.to_owned());
+    }
+    rfc2822_to_rfc3339(s).or_else(|| w3cdtf(s))
+}
+
+/// The W3CDTF forms that are not already RFC 3339: `YYYY` and `YYYY-MM` (read as the
+/// period's first day, a date alone), and `YYYY-MM-DDThh:mmTZD` (seconds 00).
+fn w3cdtf(s: &str) -> Option<String> {
+    let candidate = match s.len() {
+        4 => format!("{s}-01-01"),
+        7 => format!("{s}-01"),
+        _ if s.len() > 16 && s.as_bytes().get(16) != Some(&b':') => {
+            format!("{}:00{}", s.get(..16)?, s.get(16..)?)
+        }
+        _ => return None,
+    };
+    parse_date(&candidate).map(|_| candidate)
+}
+
+/// Milliseconds and "a date alone" for a date the widget reads.
+fn parse_date(s: &str) -> Option<(i64, bool)> {
+    newswire::date::parse_date(s)
 }
 
 /// Seconds since the epoch for an RFC 3339 date-time, or `None` if it is not one: the
@@ -448,18 +556,25 @@ pub struct Report {
     pub usable: bool,
     pub items: usize,
     pub problems: Vec<String>,
+    /// The encoding the feed was read in (`UTF-8`, `windows-1252`…), when it could be.
+    pub encoding: Option<&'static str>,
 }
 
-/// Checks the feed in `text` (any accepted format) field by field.
-pub fn check(text: &str, headline_category: &str) -> Report {
-    let feed = match to_json_feed(text, headline_category) {
-        Ok(feed) => feed,
+/// Checks the feed in `bytes` (any accepted format and encoding; `http_charset` from the
+/// response that carried it) field by field.
+pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) -> Report {
+    let (feed, encoding) = match read(bytes, http_charset, headline_category) {
+        Ok(read) => (read.feed, read.encoding),
         Err(err) => {
+            let encoding = crate::decode::decode(bytes, http_charset)
+                .ok()
+                .map(|(_, e)| e.name());
             return Report {
                 usable: false,
                 items: 0,
                 problems: vec![printable(&format!("the feed is unusable: {err}"))],
-            }
+                encoding,
+            };
         }
     };
     let mut problems = Vec::new();
@@ -516,7 +631,17 @@ pub fn check(text: &str, headline_category: &str) -> Report {
         for key in ["date_published", "date_modified"] {
             match fields.get(key) {
                 None => {}
-                Some(Value::String(d)) if is_rfc3339(d) => {}
+                Some(Value::String(d)) if parse_date(d).is_some() => {}
+                Some(Value::String(d)) => match read_date(d) {
+                    Some(read) => problems.push(format!(
+                        "{at}: {key} {:?} is not RFC 3339; it is served as {read}",
+                        printable(d)
+                    )),
+                    None => problems.push(format!(
+                        "{at}: {key} {:?} is not a date we can read, so it is left out",
+                        printable(d)
+                    )),
+                },
                 Some(_) => problems.push(format!("{at}: {key} is not RFC 3339")),
             }
         }
@@ -530,6 +655,7 @@ pub fn check(text: &str, headline_category: &str) -> Report {
         usable: true,
         items: items.len(),
         problems,
+        encoding: Some(encoding),
     }
 }
 
@@ -547,6 +673,191 @@ mod tests {
             .iter()
             .find(|i| i["id"] == id)
             .unwrap_or_else(|| panic!("no item {id}"))
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn declared_encodings_are_decoded_character_for_character() {
+        /// The file, the HTTP charset, the encoding used, and (id, title, summary) expected.
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+            &'a [(&'a str, &'a str, &'a str)],
+        );
+        let cases: [Case; 6] = [
+            (
+                "encodings/latin1-declared.rss",
+                None,
+                "windows-1252",
+                &[
+                    (
+                        "pt-1",
+                        "Expansão da rede de metrô aprovada",
+                        "A câmara votou a favor; o orçamento é de 5 € milhões.",
+                    ),
+                    (
+                        "de-1",
+                        "Glasfaserförderung für Dörfer",
+                        "Die Förderung gilt ab März.",
+                    ),
+                ],
+            ),
+            (
+                "encodings/cp1252-declared.rss",
+                None,
+                "windows-1252",
+                &[(
+                    "fr-1",
+                    "Comité élu à Genève",
+                    "Le conseil a «\u{a0}tranché\u{a0}» — enfin.",
+                )],
+            ),
+            (
+                "encodings/cp1251.rss",
+                None,
+                "windows-1251",
+                &[(
+                    "ru-1",
+                    "Парламент утвердил бюджет",
+                    "Голосование прошло в среду; «за» — 31 депутат.",
+                )],
+            ),
+            (
+                "encodings/cp1254.rss",
+                None,
+                "windows-1254",
+                &[(
+                    "tr-1",
+                    "Meclis bütçeyi onayladı",
+                    "İstanbul, Şişli ve Üsküdar için ğ, ı, ç, ö.",
+                )],
+            ),
+            (
+                "encodings/utf16-bom.rss",
+                None,
+                "UTF-16LE",
+                &[(
+                    "az-1",
+                    "Milli Məclis büdcəni təsdiqlədi",
+                    "Səsvermə çərşənbə günü keçirildi; Əli Həsənov çıxış etdi.",
+                )],
+            ),
+            (
+                "encodings/cp1251-undeclared.rss",
+                Some("windows-1251"),
+                "windows-1251",
+                &[("ru-2", "Дума", "")],
+            ),
+        ];
+        for (name, charset, encoding, expected) in cases {
+            let read =
+                read(&fixture(name), charset, "Headline").unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(read.encoding, encoding, "{name}");
+            for (id, title, text) in expected {
+                let got = item(&read.feed, id);
+                assert_eq!(got["title"], *title, "{name}");
+                if !text.is_empty() {
+                    assert_eq!(got["summary"], *text, "{name}");
+                }
+            }
+        }
+        // Read as UTF-8, as before, the same bytes would have lost their letters.
+        let lossy = String::from_utf8_lossy(&fixture("encodings/cp1251.rss")).into_owned();
+        assert!(lossy.contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn an_unknown_encoding_is_refused_by_name() {
+        let err = read(&fixture("encodings/unknown.rss"), None, "Headline").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "it declares the encoding \"x-newsroom-7\", which is not one we know"
+        );
+        let report = check(&fixture("encodings/unknown.rss"), None, "Headline");
+        assert!(!report.usable);
+        let report = check(&fixture("encodings/cp1254.rss"), None, "Headline");
+        assert_eq!(report.encoding, Some("windows-1254"));
+    }
+
+    #[test]
+    fn every_w3cdtf_form_is_read_and_a_date_alone_stays_a_date() {
+        let feed = read(&fixture("dates.rdf"), None, "Headline").unwrap().feed;
+        let date = |id: &str| {
+            item(&feed, &format!("https://harbour-wire.example/{id}"))["date_published"].clone()
+        };
+        assert_eq!(date("day"), "2026-11-16");
+        assert_eq!(date("minutes"), "2026-11-16T10:30:00+04:00");
+        assert_eq!(date("seconds"), "2026-11-16T10:30:15.25Z");
+        assert_eq!(date("month"), "2026-10-01");
+        assert_eq!(date("year"), "2025-01-01");
+        assert_eq!(date("bad"), Value::Null, "an unreadable date is left out");
+        let day = item(&feed, "https://harbour-wire.example/day");
+        assert_eq!(day["date_modified"], "2026-11-17T08:15:00+01:00");
+        assert_eq!(day["tags"], json!(["Politics"]), "dc:subject");
+    }
+
+    #[test]
+    fn items_with_only_text_are_kept_with_a_stable_id() {
+        let feed = read(&fixture("untitled.rss"), None, "Headline")
+            .unwrap()
+            .feed;
+        let items = feed["items"].as_array().unwrap();
+        assert_eq!(
+            items.len(),
+            3,
+            "the item with nothing to show is still dropped"
+        );
+        let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+        // The SHA-256 of the text, so the same in every poll and every release.
+        assert_eq!(ids[0], "text:46d27e6e2491313e2c4e2df6d3798705");
+        assert!(ids
+            .iter()
+            .all(|id| id.starts_with("text:") && id.len() == 37));
+        assert_ne!(ids[0], ids[1]);
+        assert_eq!(
+            items[0]["summary"],
+            "The port authority confirmed the night ferry will run until March."
+        );
+        assert!(items[2]["content_html"]
+            .as_str()
+            .unwrap()
+            .contains("back on"));
+        let again = read(&fixture("untitled.rss"), None, "Headline")
+            .unwrap()
+            .feed;
+        assert_eq!(again, feed);
+    }
+
+    #[test]
+    fn json_feed_dates_in_another_form_are_normalised_and_reported() {
+        let bytes = fixture("rfc2822-dates.json");
+        let mut feed = read(&bytes, None, "Headline").unwrap().feed;
+        assert!(normalise_dates(&mut feed));
+        assert_eq!(
+            item(&feed, "mail")["date_published"],
+            "2026-11-27T19:17:58Z"
+        );
+        assert_eq!(
+            item(&feed, "good")["date_published"],
+            "2026-11-27T09:00:00Z"
+        );
+        assert_eq!(item(&feed, "bad").get("date_published"), None);
+        assert_eq!(item(&feed, "bad")["date_modified"], "2026-11-28");
+        // A feed whose dates are all fine is left alone.
+        assert!(!normalise_dates(&mut feed));
+        let report = check(&bytes, None, "Headline");
+        assert_eq!(
+            report.problems,
+            [
+                "item 1 (id mail): date_published \"Fri, 27 Nov 2026 12:17:58 -0700\" is not RFC 3339; it is served as 2026-11-27T19:17:58Z",
+                "item 3 (id bad): date_published \"last Friday\" is not a date we can read, so it is left out",
+            ]
+        );
     }
 
     #[test]
@@ -672,10 +983,10 @@ mod tests {
             "title": "T",
             "items": [{"id": "a\u{1b}[2J\u{1b}]0;owned\u{7}", "title": "x", "date_published": "no"}]
         });
-        let report = check(&feed.to_string(), "Headline");
+        let report = check(feed.to_string().as_bytes(), None, "Headline");
         assert_eq!(
             report.problems,
-            ["item 1 (id a\\u{1b}[2J\\u{1b}]0;owned\\u{7}): date_published is not RFC 3339"]
+            ["item 1 (id a\\u{1b}[2J\\u{1b}]0;owned\\u{7}): date_published \"no\" is not a date we can read, so it is left out"]
         );
         assert!(report
             .problems
@@ -735,13 +1046,13 @@ mod tests {
                 "not an object"
             ]
         });
-        let report = check(&feed.to_string(), "Headline");
+        let report = check(feed.to_string().as_bytes(), None, "Headline");
         assert!(report.usable);
         assert_eq!(report.items, 6);
         assert_eq!(
             report.problems,
             [
-                "item 2 (id b): date_published is not RFC 3339",
+                "item 2 (id b): date_published \"27/11/2026\" is not a date we can read, so it is left out",
                 "item 3: id is missing, so the item is dropped",
                 "item 4 (id a): id repeats an earlier item, so the item is dropped",
                 "item 5 (id c): has no title, summary or content to show",
@@ -750,7 +1061,7 @@ mod tests {
                 "item 6: is not an object",
             ]
         );
-        let unusable = check("<html>oops</html>", "Headline");
+        let unusable = check(b"<html>oops</html>", None, "Headline");
         assert!(!unusable.usable);
         assert_eq!(unusable.problems.len(), 1);
     }

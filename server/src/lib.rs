@@ -11,6 +11,7 @@ pub mod cli;
 pub mod connections;
 pub mod console;
 pub mod convert;
+pub mod decode;
 pub mod demo;
 pub mod export;
 pub mod feed;

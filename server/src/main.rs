@@ -115,14 +115,12 @@ fn out_write(out: &mut impl Write, text: &str) -> std::io::Result<()> {
 /// `newswire-server check FEED`: every problem, item by item; non-zero when unusable. A URL
 /// is fetched as the poller would: within its timeout, redirects kept to its own host.
 async fn check(feed: &str, timeout: Duration) -> ExitCode {
-    let text = if FeedSource::is_url(feed) {
+    let (bytes, charset) = if FeedSource::is_url(feed) {
         let url = feed.to_owned();
         let fetched =
             tokio::task::spawn_blocking(move || source::fetch(&url, &(None, None), timeout)).await;
         match fetched {
-            Ok(Ok(source::Fetch::Fresh { body, .. })) => {
-                String::from_utf8_lossy(&body).into_owned()
-            }
+            Ok(Ok(source::Fetch::Fresh { body, charset, .. })) => (body, charset),
             Ok(Ok(source::Fetch::Unchanged)) => return ExitCode::FAILURE,
             Ok(Err(err)) => {
                 eprintln!("{feed}: cannot fetch: {}", convert::printable(&err));
@@ -132,14 +130,21 @@ async fn check(feed: &str, timeout: Duration) -> ExitCode {
         }
     } else {
         match std::fs::read(feed) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(bytes) => (bytes, None),
             Err(err) => {
                 eprintln!("{feed}: cannot read: {err}");
                 return ExitCode::FAILURE;
             }
         }
     };
-    let report = convert::check(&text, &Options::default().headline_category);
+    let report = convert::check(
+        &bytes,
+        charset.as_deref(),
+        &Options::default().headline_category,
+    );
+    if let Some(encoding) = report.encoding {
+        println!("{feed}: read as {encoding}");
+    }
     for problem in &report.problems {
         println!("{feed}: {problem}");
     }

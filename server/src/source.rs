@@ -65,21 +65,23 @@ pub struct FeedSource {
     health: Mutex<Health>,
 }
 
-/// Converts `bytes` (any accepted format) into what is served: a JSON Feed goes out byte for
-/// byte as the publisher wrote it; RSS and Atom as the JSON Feed they convert to.
-pub fn prepare(bytes: &[u8], headline_category: &str) -> Result<Served, convert::ConvertError> {
-    let text = String::from_utf8_lossy(bytes);
-    let feed = convert::to_json_feed(&text, headline_category)?;
-    let body = if text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('{')
-    {
+/// Converts `bytes` (any accepted format and encoding; `http_charset` from the response that
+/// carried them) into what is served: a UTF-8 JSON Feed whose dates the widget reads goes out
+/// byte for byte as the publisher wrote it; RSS and Atom, and a JSON Feed in another encoding
+/// or with dates in another form, as the JSON Feed they convert to.
+pub fn prepare(
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    headline_category: &str,
+) -> Result<Served, convert::ConvertError> {
+    let mut read = convert::read(bytes, http_charset, headline_category)?;
+    let rewritten = read.json && convert::normalise_dates(&mut read.feed);
+    let body = if read.json && read.encoding == "UTF-8" && !rewritten {
         Bytes::copy_from_slice(bytes)
     } else {
-        Bytes::from(feed.to_string())
+        Bytes::from(read.feed.to_string())
     };
-    let items = feed["items"].as_array().map_or(0, Vec::len);
+    let items = read.feed["items"].as_array().map_or(0, Vec::len);
     let model = newswire::feed::parse(&String::from_utf8_lossy(&body)).unwrap_or_default();
     Ok(Served {
         etag: etag(&body),
@@ -162,7 +164,7 @@ impl FeedSource {
                 *seen.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
                 match tokio::fs::read(path).await {
                     Ok(bytes) => {
-                        self.accept(bytes, &path.display().to_string()).await;
+                        self.accept(bytes, None, &path.display().to_string()).await;
                     }
                     Err(err) => self.failed(format!("cannot read {}: {err}", path.display())),
                 }
@@ -176,9 +178,11 @@ impl FeedSource {
 
     /// Converts `bytes` off the async workers and makes them the served copy, or keeps the
     /// last good one. Whether they were accepted.
-    async fn accept(&self, bytes: Vec<u8>, from: &str) -> bool {
+    async fn accept(&self, bytes: Vec<u8>, charset: Option<String>, from: &str) -> bool {
         let category = self.headline_category.clone();
-        let prepared = tokio::task::spawn_blocking(move || prepare(&bytes, &category)).await;
+        let prepared =
+            tokio::task::spawn_blocking(move || prepare(&bytes, charset.as_deref(), &category))
+                .await;
         match prepared {
             Ok(Ok(served)) => {
                 let now = crate::store::now();
@@ -220,8 +224,9 @@ impl FeedSource {
                     body,
                     etag,
                     modified,
+                    charset,
                 })) => {
-                    validators = if self.accept(body, &url).await {
+                    validators = if self.accept(body, charset, &url).await {
                         (etag, modified)
                     } else {
                         (None, None)
@@ -256,6 +261,8 @@ pub enum Fetch {
         body: Vec<u8>,
         etag: Option<String>,
         modified: Option<String>,
+        /// The `charset` of its `Content-Type`, which outranks the XML declaration.
+        charset: Option<String>,
     },
     Unchanged,
 }
@@ -325,6 +332,7 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
             return Err(format!("HTTP {status}"));
         }
         let (etag, modified) = (header("etag"), header("last-modified"));
+        let charset = header("content-type").and_then(|t| crate::decode::charset_of(&t));
         let body = response
             .body_mut()
             .with_config()
@@ -335,6 +343,7 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
             body,
             etag,
             modified,
+            charset,
         });
     }
     Err(format!("more than {MAX_REDIRECTS} redirects"))

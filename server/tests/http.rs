@@ -955,6 +955,40 @@ async fn rss_and_atom_files_are_served_as_json_feed_and_a_bad_edit_keeps_the_las
     );
 }
 
+#[tokio::test]
+async fn feeds_in_other_encodings_and_date_forms_are_served_as_readers_should_see_them() {
+    let server = Server::start("encodings").await;
+    let feed_path = server.dir.join("feed.json");
+    // A windows-1251 RSS file: served as UTF-8 JSON, letter for letter.
+    std::fs::write(&feed_path, include_bytes!("fixtures/encodings/cp1251.rss")).unwrap();
+    let feed = server.request("GET", "/feed.json", &[], b"").await.json();
+    assert_eq!(feed["title"], "Вести Порта");
+    assert_eq!(feed["items"][0]["title"], "Парламент утвердил бюджет");
+
+    // An encoding nobody knows: refused, and the last good feed stays.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    std::fs::write(&feed_path, include_bytes!("fixtures/encodings/unknown.rss")).unwrap();
+    let kept = server.request("GET", "/feed.json", &[], b"").await;
+    assert_eq!(kept.status, 200);
+    assert_eq!(kept.json()["title"], "Вести Порта");
+
+    // A JSON Feed with an e-mail date: served with that date in RFC 3339, and the
+    // unreadable one left out, rather than passed on as it came.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    std::fs::write(&feed_path, include_bytes!("fixtures/rfc2822-dates.json")).unwrap();
+    let feed = server.request("GET", "/feed.json", &[], b"").await.json();
+    assert_eq!(feed["items"][0]["date_published"], "2026-11-27T19:17:58Z");
+    assert_eq!(feed["items"][2].get("date_published"), None);
+
+    // A JSON Feed whose dates are all fine goes out byte for byte.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let exact = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+        "items": [{"id": "d", "title": "Day", "date_published": "2026-11-16"}]}"#;
+    std::fs::write(&feed_path, exact).unwrap();
+    let reply = server.request("GET", "/feed.json", &[], b"").await;
+    assert_eq!(reply.body, exact);
+}
+
 /// A tiny upstream for URL feeds: answers `body` with an ETag, 304 to a matching
 /// `If-None-Match`, and 500 once `broken` is set.
 async fn upstream(

@@ -136,16 +136,37 @@ fn check_names_problems_and_fails_only_for_an_unusable_feed() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("item 2 (id b7): date_published is not RFC 3339"),
+        text.contains(
+            "item 2 (id b7): date_published \"Tuesday\" is not a date we can read, so it is left out"
+        ),
         "{text}"
     );
     assert!(text.contains("usable, 2 items, 1 problems"), "{text}");
+    assert!(text.contains("read as UTF-8"), "{text}");
 
     let rss = Command::new(BIN)
         .args(["check", "tests/fixtures/agency.rss"])
         .output()
         .unwrap();
     assert!(rss.status.success());
+    // The encoding it used, named.
+    let latin = Command::new(BIN)
+        .args(["check", "tests/fixtures/encodings/latin1-declared.rss"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&latin.stdout);
+    assert!(latin.status.success(), "{text}");
+    assert!(text.contains("read as windows-1252"), "{text}");
+    let unknown = Command::new(BIN)
+        .args(["check", "tests/fixtures/encodings/unknown.rss"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&unknown.stdout);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        text.contains("\"x-newsroom-7\", which is not one we know"),
+        "{text}"
+    );
 
     std::fs::write(&feed, "<html>Bad Gateway</html>").unwrap();
     let out = Command::new(BIN).arg("check").arg(&feed).output().unwrap();

@@ -29,7 +29,11 @@ pub fn BriefList(props: &BriefListProps) -> Html {
         let date = brief.published.map(|ms| {
             html! {
                 <time class="nw-brief-date" datetime={brief.datetime.clone()}>
-                    { platform::format_datetime(ms, lang, props.time_zone.as_deref()) }
+                    { if brief.date_only {
+                        platform::format_datetime(ms, lang, Some("UTC"), false)
+                    } else {
+                        platform::format_datetime(ms, lang, props.time_zone.as_deref(), true)
+                    } }
                 </time>
             }
         });

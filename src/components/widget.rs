@@ -342,8 +342,9 @@ fn ready(
         let minutes = ((platform::now_ms() - state.updated_at) / 60_000.0).max(1.0) as u32;
         let lang = Some(locale.tag.as_str());
         // Without relative words for the language, the time it was last confirmed.
-        let ago = platform::minutes_ago(minutes, lang)
-            .unwrap_or_else(|| platform::format_datetime(state.updated_at as i64, lang, None));
+        let ago = platform::minutes_ago(minutes, lang).unwrap_or_else(|| {
+            platform::format_datetime(state.updated_at as i64, lang, None, true)
+        });
         // Not a live region: it re-renders with each minute, and one region speaks.
         html! { <p class="nw-stale nw-muted">{ fill(t.text(Key::Updated), &ago) }</p> }
     });

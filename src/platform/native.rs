@@ -206,12 +206,23 @@ pub fn supports_colour(_value: &str) -> bool {
 /// page with no script at all shows (the server's Declarative Shadow DOM include); with the
 /// loader on the page, every `<time>` is written in the reader's locale and zone by the
 /// browser's `Intl` before it is shown, as the wasm writes it.
-pub fn format_datetime(epoch_ms: i64, _lang: Option<&str>, time_zone: Option<&str>) -> String {
+/// A date alone (`with_time` false) is written `2023-12-16`.
+pub fn format_datetime(
+    epoch_ms: i64,
+    _lang: Option<&str>,
+    time_zone: Option<&str>,
+    with_time: bool,
+) -> String {
     let zone = time_zone
         .and_then(|name| jiff::tz::TimeZone::get(name).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC);
+    let pattern = if with_time {
+        "%Y-%m-%d %H:%M %Z"
+    } else {
+        "%Y-%m-%d"
+    };
     match jiff::Timestamp::from_millisecond(epoch_ms) {
-        Ok(at) => at.to_zoned(zone).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+        Ok(at) => at.to_zoned(zone).strftime(pattern).to_string(),
         Err(_) => crate::date::rfc3339_utc(epoch_ms),
     }
 }
@@ -346,19 +357,19 @@ mod tests {
     #[test]
     fn formats_dates_in_a_zone_or_utc() {
         assert_eq!(
-            format_datetime(1_701_815_220_000, None, None),
+            format_datetime(1_701_815_220_000, None, None, true),
             "2023-12-05 22:27 UTC"
         );
         assert_eq!(
-            format_datetime(1_701_815_220_000, None, Some("Asia/Baku")),
+            format_datetime(1_701_815_220_000, None, Some("Asia/Baku"), true),
             "2023-12-06 02:27 +04"
         );
         assert_eq!(
-            format_datetime(1_701_815_220_000, None, Some("Europe/London")),
+            format_datetime(1_701_815_220_000, None, Some("Europe/London"), true),
             "2023-12-05 22:27 GMT"
         );
         assert_eq!(
-            format_datetime(0, None, Some("Not/AZone")),
+            format_datetime(0, None, Some("Not/AZone"), true),
             "1970-01-01 00:00 UTC"
         );
         assert!(is_time_zone("Africa/Cairo"));

@@ -158,8 +158,14 @@ fn intl_format(
 }
 
 /// A date and time in the reader's locale, date and time joined by a space:
-/// "5 December 2023 22:27" in `en-GB`. `time_zone` is for tests; readers get their own.
-pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str>) -> String {
+/// "5 December 2023 22:27" in `en-GB`; the date alone without `with_time`. `time_zone` is
+/// for tests and for dates alone (UTC, so that no zone moves them); readers get their own.
+pub fn format_datetime(
+    epoch_ms: i64,
+    lang: Option<&str>,
+    time_zone: Option<&str>,
+    with_time: bool,
+) -> String {
     let date = Date::new(&JsValue::from_f64(epoch_ms as f64));
     let part = |fields: &[(&str, &str)]| -> Option<String> {
         let mut options = fields.to_vec();
@@ -183,6 +189,9 @@ pub fn format_datetime(epoch_ms: i64, lang: Option<&str>, time_zone: Option<&str
                 ("year", "numeric"),
             ])
         });
+    if !with_time {
+        return day.unwrap_or_else(|| date.to_iso_string().into());
+    }
     let time = part(&[("hour", "2-digit"), ("minute", "2-digit")]);
     match (day, time) {
         (Some(day), Some(time)) => day + " " + &time,

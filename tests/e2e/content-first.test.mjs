@@ -13,6 +13,7 @@ let partner;
 let browser;
 // A second server whose feed names no language, its items Russian.
 let russian;
+let byDay;
 
 /** A partner page in `lang` with the one tag (`extra` attributes on it). */
 function pageIn(lang, extra = '') {
@@ -27,6 +28,8 @@ before(async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'newswire-ru-')), 'feed.json');
   writeFileSync(file, JSON.stringify(feed));
   russian = await startServer({ feed: file });
+  // RSS 1.0 whose one politics brief is dated by day alone (dc:date 2026-11-16).
+  byDay = await startServer({ feed: join(process.cwd(), 'server/tests/fixtures/dates.rdf') });
   const include = await (await fetch(`${server.url}/newswire/include?tz=Europe/London`)).text();
   partner = await startPartner({
     '/': pageIn('en-GB'),
@@ -47,6 +50,7 @@ before(async () => {
       '<link rel="icon" href="data:,">',
       `<link rel="icon" href="data:,"><script src="${server.url}/newswire/embed.js"></script>`,
     ),
+    '/by-day.html': page(tag(byDay, 'data-loading="eager"')),
     '/russian.html': page(`<script async src="${russian.url}/newswire/embed.js" data-feed="${russian.url}/feed.json" data-loading="eager"></script>`).replace(
       'lang="en-GB"',
       'lang="en"',
@@ -82,6 +86,7 @@ after(async () => {
   await partner?.close();
   await server?.stop();
   await russian?.stop();
+  await byDay?.stop();
 });
 
 /** Holds every request for the wasm until `release()`; `asked()` says whether one came. */
@@ -244,6 +249,21 @@ test('British dates for an en-GB reader of an English page: "5 December 2023 22:
   await ready(us.tab);
   assert.match((await us.tab.locator('newswire-widget time').allInnerTexts())[0], /^[A-Z][a-z]+ \d{1,2}, \d{4}/);
   await us.context.close();
+});
+
+test('a date alone shows as that day, without a time, in every reader’s time zone, painted and hydrated', async () => {
+  for (const timezoneId of ['America/Los_Angeles', 'Pacific/Kiritimati']) {
+    const { context, tab, errors } = await open(browser, `${partner.url}/by-day.html`, { locale: 'en-GB', timezoneId });
+    await ready(tab);
+    const time = tab.locator('newswire-widget time').first();
+    assert.equal(await time.getAttribute('datetime'), '2026-11-16');
+    assert.equal(await time.innerText(), '16 November 2026', `painted, ${timezoneId}`);
+    await tab.locator('newswire-widget textarea').focus();
+    await interactive(tab);
+    assert.equal(await time.innerText(), '16 November 2026', `hydrated, ${timezoneId}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });
 
 test('a CSP without wasm-unsafe-eval still shows the news, says reviews cannot be sent, and throws nothing', async () => {
