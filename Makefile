@@ -35,7 +35,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 
 .PHONY: help demo test bench size-nightly fuzz build tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
-	tool-firefox tool-webkit tool-geckodriver \
+	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
 help:
@@ -49,7 +49,7 @@ help:
 # ---------------------------------------------------------------- tools
 
 tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
-	tool-firefox tool-webkit tool-geckodriver node_modules/.installed
+	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 node_modules/.installed
 
 tool-wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -81,6 +81,12 @@ tool-webkit:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 			webkit2gtk-driver xvfb xauth; }
+
+# Debian's sqlite3: the end-to-end tests read and change the server's SQLite file with it.
+tool-sqlite3:
+	@command -v sqlite3 >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends sqlite3; }
 
 # Built from crates.io once (about 3 minutes here).
 tool-geckodriver:
@@ -206,7 +212,7 @@ test-server: tool-postgres
 	cargo test -p newswire-server
 
 test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
-		tool-firefox tool-webkit tool-geckodriver
+		tool-firefox tool-webkit tool-geckodriver tool-sqlite3
 	cargo build -p newswire-server
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
 		node --test --test-concurrency=1 tests/e2e/

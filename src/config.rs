@@ -7,7 +7,7 @@
 
 /// Every attribute of `<newswire-widget>`, in the order the docs give them: the ones the wasm
 /// reads here, and `sections`, `density`, `ticker` and `loading`, which the loader applies
-/// itself. The loader (`www/embed.js`), `www/newswire.d.ts`, the configurator and the README
+/// itself. The loader (`www/embed.js`), `www/newswire.d.ts`, the configurator and docs/embedding.md
 /// list them too; `tests/attributes.rs` keeps every one of those in step with this list.
 pub const ATTRIBUTES: &[&str] = &[
     "feed",

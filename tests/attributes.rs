@@ -1,5 +1,5 @@
 //! One list of attributes: `config::ATTRIBUTES` is the truth, and the loader, the TypeScript
-//! declarations, the configurator and the README must say the same.
+//! declarations, the configurator and docs/embedding.md must say the same.
 
 use newswire::config::ATTRIBUTES;
 use std::collections::BTreeSet;
@@ -59,7 +59,7 @@ fn the_configurator_sets_only_attributes_that_exist() {
 
 #[test]
 fn the_readme_documents_every_attribute() {
-    let readme = read("README.md");
+    let readme = read("docs/embedding.md");
     let start = readme
         .find("| attribute | meaning | default |")
         .expect("the table");
@@ -69,5 +69,5 @@ fn the_readme_documents_every_attribute() {
         .take_while(|line| line.starts_with("| `"))
         .filter_map(|line| line.split('`').nth(1).map(str::to_owned))
         .collect();
-    assert_eq!(rows, ours(), "README.md");
+    assert_eq!(rows, ours(), "docs/embedding.md");
 }

@@ -17,8 +17,8 @@
 #[path = "../tests/support/pg.rs"]
 mod pg;
 
-use newswire_server::limits::Rate;
-use newswire_server::source::FeedSource;
+use newswire_server::feed::source::FeedSource;
+use newswire_server::net::limits::Rate;
 use newswire_server::store::{self, ReviewStore};
 use newswire_server::{AppState, Policy};
 use std::sync::Arc;
@@ -222,7 +222,7 @@ async fn main() {
     let etag = {
         let mut client = Client::connect(&addr).await;
         client.send(&get).await;
-        newswire_server::http::etag(
+        newswire_server::net::http::etag(
             &std::fs::read(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/sample-feed.json"),
             )
@@ -265,7 +265,7 @@ async fn main() {
     let started = Instant::now();
     let mut uncached = 0u32;
     while started.elapsed() < RUN {
-        let html = newswire_server::render::fragment(config(), &model, None, None);
+        let html = newswire_server::feed::render::fragment(config(), &model, None, None);
         assert!(html.contains("nw-brief"));
         uncached += 1;
     }

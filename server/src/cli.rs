@@ -152,7 +152,7 @@ impl Command {
         let args: Vec<String> = args.into_iter().collect();
         match args.first().map(String::as_str) {
             Some("check") => {
-                let mut timeout = crate::source::FETCH_TIMEOUT.as_secs();
+                let mut timeout = crate::feed::source::FETCH_TIMEOUT.as_secs();
                 let mut feeds = Vec::new();
                 let mut rest = args[1..].iter();
                 while let Some(arg) = rest.next() {

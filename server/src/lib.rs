@@ -5,27 +5,21 @@
 //! it to the `store` (SQLite, or PostgreSQL shared by several replicas). `cli` reads the
 //! command line; `main.rs` only wires them up.
 
-pub mod admin;
 pub mod assets;
 pub mod cli;
-pub mod connections;
 pub mod console;
-pub mod convert;
-pub mod decode;
-pub mod demo;
-pub mod export;
 pub mod feed;
-pub mod http;
-pub mod limits;
-pub mod origins;
-pub mod render;
+pub mod net;
 pub mod reviews;
-pub mod source;
 pub mod store;
-pub mod views;
+
+use assets::views;
+use feed::{render, source};
+use net::errors::busy;
+use net::{connections, http, limits, origins};
+use reviews::admin;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -200,19 +194,6 @@ async fn partner_origins(State(state): State<AppState>, request: Request, next: 
             response
         }
     }
-}
-
-/// A quick 503 that asks the client to come back in a second. The connection closes, so
-/// that a body the request may still be sending is not waited for.
-pub(crate) fn busy() -> Response {
-    let mut response = reviews::json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the server is busy; please try again shortly",
-    );
-    let headers = response.headers_mut();
-    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
 }
 
 /// Beyond `max_inflight` requests at once, answer 503 at once rather than queue forever.

@@ -7,11 +7,13 @@ use newswire_server::cli::{Command, ExportFormat, Options, USAGE};
 fn database(db: Option<String>) -> String {
     newswire_server::cli::database(db.as_deref(), std::env::var("DATABASE_URL").ok())
 }
-use newswire_server::connections::ConnectionLimits;
-use newswire_server::limits::Rate;
-use newswire_server::origins::{parse_file, Origins};
-use newswire_server::source::{self, FeedSource};
-use newswire_server::{admin, convert, export, store, AppState, Policy};
+use newswire_server::feed::convert;
+use newswire_server::feed::source::{self, FeedSource};
+use newswire_server::net::connections::ConnectionLimits;
+use newswire_server::net::limits::Rate;
+use newswire_server::net::origins::{parse_file, Origins};
+use newswire_server::reviews::{admin, export};
+use newswire_server::{store, AppState, Policy};
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -46,26 +48,11 @@ async fn export_reviews(db: &str, format: ExportFormat) -> ExitCode {
         }
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut first = true;
-    let opening = match format {
-        ExportFormat::Csv => export::CSV_HEADER,
-        ExportFormat::Json => "[",
-    };
-    let mut written = out.write_all(opening.as_bytes());
+    let mut writer = export::Writer::new(matches!(format, ExportFormat::Json));
+    let mut written = out.write_all(writer.opening().as_bytes());
     if written.is_ok() {
         let each = |review: store::Review| -> std::io::Result<()> {
-            match format {
-                ExportFormat::Csv => out_write(&mut out, &export::csv_row(&review)),
-                ExportFormat::Json => {
-                    let separator = if std::mem::take(&mut first) {
-                        "\n"
-                    } else {
-                        ",\n"
-                    };
-                    out_write(&mut out, separator)?;
-                    out_write(&mut out, &export::json_row(&review))
-                }
-            }
+            out_write(&mut out, &writer.row(&review))
         };
         written = match store::for_each_review(&*store, each).await {
             Ok(result) => result,
@@ -73,11 +60,7 @@ async fn export_reviews(db: &str, format: ExportFormat) -> ExitCode {
         };
     }
     store.close().await;
-    let closing = match format {
-        ExportFormat::Csv => "",
-        ExportFormat::Json if first => "]\n",
-        ExportFormat::Json => "\n]\n",
-    };
+    let closing = writer.closing();
     match written
         .and_then(|()| out.write_all(closing.as_bytes()))
         .and_then(|()| out.flush())
@@ -236,7 +219,7 @@ async fn serve(options: Options) -> ExitCode {
         eprintln!("newswire-server: no --allow-origin given; reviews are accepted from loopback pages only");
     }
     if options.seed_demo {
-        match newswire_server::demo::seed(&*store).await {
+        match newswire_server::reviews::demo::seed(&*store).await {
             Ok(0) => {}
             Ok(n) => eprintln!("newswire-server: stored {n} sample reviews for the demo"),
             Err(err) => eprintln!("newswire-server: the sample reviews were not stored: {err}"),

@@ -1,9 +1,9 @@
 //! The server over real TCP, with a real SQLite file: every route and status the widget
 //! and partners rely on.
 
-use newswire_server::limits::Rate;
-use newswire_server::origins::Origins;
-use newswire_server::source::FeedSource;
+use newswire_server::feed::source::FeedSource;
+use newswire_server::net::limits::Rate;
+use newswire_server::net::origins::Origins;
 use newswire_server::store::sqlite::SqliteStore;
 use newswire_server::{AppState, Policy};
 use rusqlite::Connection;
@@ -893,7 +893,7 @@ async fn headers_that_never_finish_and_idle_keep_alive_connections_are_closed() 
     let server = Server::start_with(
         "header-timeout",
         Policy {
-            connections: newswire_server::connections::ConnectionLimits {
+            connections: newswire_server::net::connections::ConnectionLimits {
                 header_timeout: std::time::Duration::from_millis(300),
                 ..Default::default()
             },
@@ -1144,14 +1144,18 @@ async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator
     let fetch = |path: &'static str| {
         let url = format!("http://{addr}{path}");
         tokio::task::spawn_blocking(move || {
-            newswire_server::source::fetch(&url, &(None, None), std::time::Duration::from_secs(5))
+            newswire_server::feed::source::fetch(
+                &url,
+                &(None, None),
+                std::time::Duration::from_secs(5),
+            )
         })
     };
     // Action and assert: a redirect on the same host is followed; any other is refused,
     // with the target named.
     assert!(matches!(
         fetch("/moved").await.unwrap(),
-        Ok(newswire_server::source::Fetch::Fresh { .. })
+        Ok(newswire_server::feed::source::Fetch::Fresh { .. })
     ));
     for (path, target) in [
         ("/away", "http://localhost:"),
@@ -1517,7 +1521,7 @@ async fn a_first_request_gets_less_time_for_its_headers_than_a_keep_alive_one() 
     let server = Server::start_with(
         "first-header",
         Policy {
-            connections: newswire_server::connections::ConnectionLimits {
+            connections: newswire_server::net::connections::ConnectionLimits {
                 first_header_timeout: std::time::Duration::from_millis(300),
                 header_timeout: std::time::Duration::from_secs(5),
                 ..Default::default()
@@ -1594,7 +1598,7 @@ async fn the_widget_is_rendered_for_the_servers_own_feed_cached_and_revalidated(
         reply.header("cache-control"),
         Some("public, max-age=60, stale-while-revalidate=300, no-transform")
     );
-    let code = newswire_server::render::CODE;
+    let code = newswire_server::feed::render::CODE;
     assert!(reply
         .body
         .starts_with(&format!("<div class=\"nw-root\" data-release=\"{code}\">")));

@@ -2,9 +2,8 @@
 // real PostgreSQL (a throwaway cluster), with every number checked against the database.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { startServer, startPartner, launch, open, page, tag, ready } from './harness.mjs';
+import { startServer, startPartner, launch, open, page, tag, ready, sqlite } from './harness.mjs';
 import { startCluster } from './postgres.mjs';
 import { XSS_CORPUS } from './xss-corpus.mjs';
 
@@ -24,16 +23,6 @@ after(async () => {
   await browser?.close();
   cluster?.stop();
 });
-
-/** Rows of `sql` from an SQLite file, as objects. */
-function sqliteQuery(file, sql) {
-  const script =
-    'import sqlite3, json, sys\n' +
-    'c = sqlite3.connect(sys.argv[1])\n' +
-    'c.row_factory = sqlite3.Row\n' +
-    'print(json.dumps([dict(r) for r in c.execute(sys.argv[2])]))';
-  return JSON.parse(execFileSync('python3', ['-c', script, file, sql], { encoding: 'utf8' }));
-}
 
 /** The origin a page at `page` posts from: its partner's, else a loopback page's. */
 function originOf(page) {
@@ -95,7 +84,7 @@ for (const kind of ['sqlite', 'postgres']) {
         query = (sql) => cluster.query(db, sql);
       } else {
         server = await startServer({ args: flags, env: { NEWSWIRE_ADMIN_TOKEN: TOKEN } });
-        query = (sql) => sqliteQuery(server.db, sql);
+        query = (sql) => sqlite(server.db, sql);
       }
       // 64 reviews over three partner sites and two stories, a few about the ferry.
       for (let n = 0; n < 64; n++) {
@@ -294,7 +283,7 @@ for (const kind of ['sqlite', 'postgres']) {
       // Expired: the store says so.
       const now = Math.floor(Date.now() / 1000);
       if (kind === 'sqlite') {
-        execFileSync('python3', ['-c', `import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('UPDATE admin_sessions SET expires = ${now - 1}'); c.commit()`, server.db]);
+        sqlite(server.db, `UPDATE admin_sessions SET expires = ${now - 1}`);
       } else {
         cluster.execute(server.db, `UPDATE admin_sessions SET expires = ${now - 1}`);
       }

@@ -38,14 +38,13 @@ export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DI
   return {
     url,
     db,
-    /** Rows in the review table, read straight from the SQLite file. */
+    /**
+     * Every stored review as [rating, comment, subject, page], oldest first, read as an
+     * operator would: through `newswire-server reviews export --format json`.
+     */
     reviews() {
-      const script =
-        'import sqlite3, json, sys\n' +
-        'c = sqlite3.connect(sys.argv[1])\n' +
-        "rows = c.execute('SELECT rating, comment, subject, page, key FROM reviews ORDER BY id').fetchall()\n" +
-        'print(json.dumps(rows))';
-      return JSON.parse(execFileSync('python3', ['-c', script, db], { encoding: 'utf8' }));
+      const out = execFileSync(SERVER_BIN, ['reviews', 'export', '--db', db, '--format', 'json'], { encoding: 'utf8' });
+      return JSON.parse(out).map((r) => [r.rating, r.comment, r.subject, r.page]);
     },
     async stop() {
       child.kill('SIGTERM');
@@ -53,6 +52,15 @@ export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DI
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Rows of `sql` run on the SQLite file `db`, as objects, through Debian's `sqlite3` (which
+ * the Makefile installs): for what a test checks or changes beneath the server.
+ */
+export function sqlite(db, sql) {
+  const out = execFileSync('sqlite3', ['-json', '-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
+  return out.trim() ? JSON.parse(out) : [];
 }
 
 /**

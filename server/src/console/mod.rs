@@ -15,8 +15,10 @@
 pub mod charts;
 pub mod session;
 
-use crate::limits::client_address;
-use crate::store::{self, Filter, Group, Review, StoreError, Visibility};
+use crate::net::errors::store_failure_page;
+use crate::net::limits::client_address;
+use crate::reviews::export::Writer;
+use crate::store::{self, Filter, Group, Review, Visibility};
 use crate::AppState;
 use askama::Template;
 use axum::body::{Body, Bytes};
@@ -37,7 +39,7 @@ pub const CSP: &str =
 /// Reviews on a page.
 const PAGE: usize = 50;
 /// Sign-ins a client may try a minute, right or wrong (with a burst of as many).
-pub const SIGN_INS_PER_MINUTE: crate::limits::Rate = crate::limits::Rate {
+pub const SIGN_INS_PER_MINUTE: crate::net::limits::Rate = crate::net::limits::Rate {
     per_second: 30.0 / 60.0,
     burst: 30.0,
 };
@@ -112,21 +114,6 @@ fn render(status: StatusCode, page: impl Template) -> Response {
     }
 }
 
-/// A page for a store that failed: the database is away (503) or broken (500).
-fn store_failed(err: &StoreError) -> Response {
-    eprintln!("newswire-server: the console could not read the store: {err}");
-    let status = if err.is_unavailable() {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::INTERNAL_SERVER_ERROR
-    };
-    (
-        status,
-        "The reviews cannot be read right now; please try again shortly.",
-    )
-        .into_response()
-}
-
 #[derive(Template)]
 #[template(path = "console/setup.html")]
 struct Setup {
@@ -164,7 +151,7 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session
     match state.store.session(&key, store::now()).await {
         Ok(Some(csrf)) => Ok(Some(Session { key, csrf })),
         Ok(None) => Ok(None),
-        Err(err) => Err(store_failed(&err)),
+        Err(err) => Err(store_failure_page(&err)),
     }
 }
 
@@ -201,7 +188,7 @@ async fn form_within(
     body: Body,
     deadline: std::time::Duration,
 ) -> Result<Vec<(String, String)>, Response> {
-    let bytes = crate::http::read_body(headers, body, MAX_FORM, deadline)
+    let bytes = crate::net::http::read_body(headers, body, MAX_FORM, deadline)
         .await
         .map_err(IntoResponse::into_response)?;
     Ok(form_urlencoded::parse(&bytes).into_owned().collect())
@@ -275,7 +262,7 @@ async fn sign_in(
         Err(refusal) => return refusal,
     };
     let given = field(&fields, "token").unwrap_or_default().trim();
-    if !crate::admin::same_secret(given.as_bytes(), expected.as_bytes()) {
+    if !crate::reviews::admin::same_secret(given.as_bytes(), expected.as_bytes()) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "That is not the token this server was started with.",
@@ -288,7 +275,7 @@ async fn sign_in(
         .start_session(&session::key(&token), &csrf, expires)
         .await
     {
-        return store_failed(&err);
+        return store_failure_page(&err);
     }
     let mut response = Redirect::to("/admin/reviews").into_response();
     response.headers_mut().insert(
@@ -326,7 +313,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Err(refusal) => return refusal,
     };
     if let Err(err) = state.store.end_session(&session.key, store::now()).await {
-        return store_failed(&err);
+        return store_failure_page(&err);
     }
     let mut response = Redirect::to("/admin").into_response();
     response.headers_mut().insert(
@@ -363,7 +350,7 @@ async fn moderate(state: AppState, headers: HeaderMap, body: Body, hidden: bool)
     };
     for id in ids {
         if let Err(err) = state.store.set_hidden(id, hidden).await {
-            return store_failed(&err);
+            return store_failure_page(&err);
         }
     }
     // Only back to a list of ours.
@@ -551,7 +538,7 @@ async fn reviews(
     let stats = state.store.stats(store::now() / 86_400).await;
     let (found, stats) = match (found, stats) {
         (Ok(found), Ok(stats)) => (found, stats),
-        (Err(err), _) | (_, Err(err)) => return store_failed(&err),
+        (Err(err), _) | (_, Err(err)) => return store_failure_page(&err),
     };
     let titles = titles(&state).await;
     let next = (found.len() == PAGE)
@@ -683,7 +670,7 @@ async fn overview(
         state.store.views(first).await,
     ) {
         (Ok(stats), Ok(views)) => (stats, views),
-        (Err(err), _) | (_, Err(err)) => return store_failed(&err),
+        (Err(err), _) | (_, Err(err)) => return store_failure_page(&err),
     };
     // This replica's counts that have not reached the store yet.
     let views = state.views.merged(views, first);
@@ -760,7 +747,7 @@ async fn overview(
 #[template(path = "console/health.html")]
 struct HealthPage {
     nav: Nav,
-    health: crate::source::Health,
+    health: crate::feed::source::Health,
     source_kind: &'static str,
     last_good: Option<(String, String)>,
     last_error: Option<(String, String, String)>,
@@ -832,42 +819,32 @@ async fn export(
     }
     let filter = Filters::read(&params).filter;
     let store = state.store.clone();
-    // (cursor, first row written, done)
-    let start = (None::<i64>, true, false);
-    let stream = futures_util::stream::unfold(start, move |(before, first, done)| {
+    // (cursor, the export's framing, done)
+    let start = (None::<i64>, Writer::new(json), false);
+    let stream = futures_util::stream::unfold(start, move |(before, mut writer, done)| {
         let (store, filter) = (store.clone(), filter.clone());
         async move {
             if done {
                 return None;
             }
-            let opening = match (before, json) {
-                (None, true) => "[",
-                (None, false) => crate::export::CSV_HEADER,
-                _ => "",
+            let opening = if before.is_none() {
+                writer.opening()
+            } else {
+                ""
             };
             match store.find(filter, before, 500).await {
-                Err(err) => Some((Err(std::io::Error::other(err)), (before, first, true))),
+                Err(err) => Some((Err(std::io::Error::other(err)), (before, writer, true))),
                 Ok(page) => {
                     let last = page.last().map(|r| r.id);
                     let mut chunk = String::from(opening);
-                    let mut first = first;
                     for review in &page {
-                        if json {
-                            chunk.push_str(if std::mem::take(&mut first) {
-                                "\n"
-                            } else {
-                                ",\n"
-                            });
-                            chunk.push_str(&crate::export::json_row(review));
-                        } else {
-                            chunk.push_str(&crate::export::csv_row(review));
-                        }
+                        chunk.push_str(&writer.row(review));
                     }
                     let finished = page.len() < 500;
-                    if finished && json {
-                        chunk.push_str(if first { "]\n" } else { "\n]\n" });
+                    if finished {
+                        chunk.push_str(writer.closing());
                     }
-                    Some((Ok(Bytes::from(chunk)), (last.or(before), first, finished)))
+                    Some((Ok(Bytes::from(chunk)), (last.or(before), writer, finished)))
                 }
             }
         }

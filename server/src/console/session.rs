@@ -7,7 +7,7 @@
 //! that changes something carries and the server compares; with `SameSite=Strict` and a
 //! same-origin check on `Origin`, a form posted from another site is refused three times over.
 
-use crate::admin::same_secret;
+use crate::reviews::admin::same_secret;
 use crate::AppState;
 use axum::http::{header, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};

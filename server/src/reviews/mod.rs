@@ -2,6 +2,11 @@
 //! `GET /api/reviews/summary` gives the public aggregate. Every 4xx carries a JSON body
 //! `{"error": "..."}` that a person can read, except 429, which says no more than it must.
 
+pub mod admin;
+pub mod demo;
+pub mod export;
+
+use crate::net::errors::{json_error, store_failure};
 use crate::store::{NewReview, StoreError};
 use crate::AppState;
 use axum::body::Body;
@@ -52,7 +57,7 @@ pub enum ReviewError {
     #[error("the review could not be stored; please try again")]
     Storage,
     /// The database is away; the review was not stored, and a retry may succeed.
-    #[error("the review service is briefly unavailable; please try again shortly")]
+    #[error("{}", crate::net::errors::UNAVAILABLE)]
     Unavailable,
     /// The body did not arrive in time; the connection is closed.
     #[error("the review's body did not arrive in time")]
@@ -102,23 +107,6 @@ impl IntoResponse for ReviewError {
     }
 }
 
-/// The answer to a store that failed: 503 with `Retry-After` when the database is away (the
-/// client should come back), else 500 with `message`.
-pub fn store_failure(err: &StoreError, message: &str) -> Response {
-    eprintln!("newswire-server: {message}: {err}");
-    if err.is_unavailable() {
-        ReviewError::Unavailable.into_response()
-    } else {
-        json_error(StatusCode::INTERNAL_SERVER_ERROR, message)
-    }
-}
-
-/// A JSON error body with `status`.
-pub fn json_error(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "error": message }).to_string();
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
 /// `POST /api/reviews`.
 pub async fn create(
     State(state): State<AppState>,
@@ -126,7 +114,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let client = crate::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
+    let client = crate::net::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
     let limited = match state
         .limits
         .take_shared(&*state.store, client, state.policy.client_rate)
@@ -166,11 +154,11 @@ async fn store_review(
     if !is_json {
         return Err(ReviewError::NotJson);
     }
-    let bytes = crate::http::read_body(headers, body, MAX_BODY, state.policy.body_timeout)
+    let bytes = crate::net::http::read_body(headers, body, MAX_BODY, state.policy.body_timeout)
         .await
         .map_err(|err| match err {
-            crate::http::BodyError::TooLarge(_) => ReviewError::TooLarge,
-            crate::http::BodyError::TimedOut => ReviewError::TimedOut,
+            crate::net::http::BodyError::TooLarge(_) => ReviewError::TooLarge,
+            crate::net::http::BodyError::TimedOut => ReviewError::TimedOut,
         })?;
     let input: ReviewInput = serde_json::from_slice(&bytes).map_err(|err| {
         if err.is_data() {
@@ -414,6 +402,27 @@ mod tests {
             key: Some("k".into()),
             website: None,
         }
+    }
+
+    /// The widget writes the review's JSON by hand (`newswire::review::ReviewPayload`) and
+    /// the server reads it with serde (`ReviewInput`): every field the widget sends arrives
+    /// under the name the server reads, so a field renamed on either side fails here.
+    #[test]
+    fn the_widgets_payload_is_read_field_for_field() {
+        let sent = newswire::review::ReviewPayload {
+            rating: 4,
+            comment: "Clear \"and\" short\nthank you".into(),
+            subject: "lead-1".into(),
+            page: "https://partner.example/news".into(),
+            key: "0123456789abcdef0123456789abcdef".into(),
+        };
+        let read: ReviewInput = serde_json::from_str(&sent.to_json()).unwrap();
+        let stored = validate(read).unwrap();
+        assert_eq!(stored.rating, sent.rating);
+        assert_eq!(stored.comment, sent.comment);
+        assert_eq!(stored.subject, sent.subject);
+        assert_eq!(stored.page, sent.page);
+        assert_eq!(stored.key.as_deref(), Some(sent.key.as_str()));
     }
 
     #[test]

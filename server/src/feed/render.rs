@@ -22,7 +22,7 @@
 //! key holds free text (`title`, cut to 200 characters by `Config`), so a stranger choosing
 //! titles only churns the cache. At most as many renders run at once as there are cores.
 
-use crate::http::{allow_any_origin, if_none_match};
+use crate::net::http::{allow_any_origin, if_none_match};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -209,7 +209,9 @@ pub async fn render(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    state.views.record(&headers, crate::views::Asked::Rendered);
+    state
+        .views
+        .record(&headers, crate::assets::views::Asked::Rendered);
     answer(&state, &headers, &params, None).await
 }
 
@@ -220,7 +222,10 @@ pub async fn include(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let Some(base) = public_base(&state, &headers) else {
-        return crate::reviews::json_error(StatusCode::BAD_REQUEST, "the request names no host");
+        return crate::net::errors::json_error(
+            StatusCode::BAD_REQUEST,
+            "the request names no host",
+        );
     };
     answer(&state, &headers, &params, Some(base)).await
 }
@@ -234,13 +239,13 @@ async fn answer(
 ) -> Response {
     // Only this server's own feed is rendered; a page cannot name another.
     if attribute(params, "feed").is_some_and(|feed| !is_own_feed(feed)) {
-        return crate::reviews::json_error(
+        return crate::net::errors::json_error(
             StatusCode::NOT_FOUND,
             "only this server's own feed (/feed.json) is rendered here",
         );
     }
     let Some(served) = state.feed.current().await else {
-        return crate::reviews::json_error(
+        return crate::net::errors::json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the feed is not available right now",
         );
@@ -254,7 +259,7 @@ async fn answer(
     ) {
         Ok(parsed) => parsed,
         Err(_) => {
-            return crate::reviews::json_error(StatusCode::BAD_REQUEST, "unusable attributes")
+            return crate::net::errors::json_error(StatusCode::BAD_REQUEST, "unusable attributes")
         }
     };
     // The page's and the reader's languages, as the browser has them: the widget chooses
@@ -322,7 +327,7 @@ async fn make(
     state: &AppState,
     key: Key,
     config: Config,
-    served: crate::source::Served,
+    served: crate::feed::source::Served,
     rating: Option<(f64, u32)>,
     include: Option<String>,
 ) -> Result<Arc<Rendered>, Response> {
@@ -330,7 +335,7 @@ async fn make(
     let Ok(Ok(permit)) =
         tokio::time::timeout(RENDER_WAIT, renders.permits.clone().acquire_owned()).await
     else {
-        return Err(crate::busy());
+        return Err(crate::net::errors::busy());
     };
     let release = state.www.join("newswire").join("release.json");
     let made = tokio::task::spawn_blocking(move || {
@@ -359,7 +364,7 @@ async fn make(
     })
     .await;
     made.map_err(|_| {
-        crate::reviews::json_error(
+        crate::net::errors::json_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the widget could not be rendered",
         )
@@ -430,7 +435,7 @@ fn encode(html: String) -> Rendered {
     let _ = gzip.write_all(&html);
     let gzip = gzip.finish().unwrap_or_default();
     Rendered {
-        etag: crate::http::etag(&html),
+        etag: crate::net::http::etag(&html),
         html,
         br: Bytes::from(br),
         gzip: Bytes::from(gzip),

@@ -10,7 +10,9 @@
 //! - The demo pages and the configurator from the root of the www folder, each under a
 //!   Content-Security-Policy that allows no inline code and no framing.
 
-use crate::views::{Asked, Counter};
+pub mod views;
+
+use crate::assets::views::{Asked, Counter};
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;

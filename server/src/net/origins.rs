@@ -90,7 +90,7 @@ pub struct Refused;
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        let mut response = crate::reviews::json_error(
+        let mut response = crate::net::errors::json_error(
             StatusCode::FORBIDDEN,
             "this site may not send reviews here",
         );

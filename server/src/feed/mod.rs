@@ -1,9 +1,17 @@
+//! The feed: where it comes from (`source`), how its bytes become text (`decode`) and JSON
+//! Feed (`convert`), the widget rendered from it (`render`), and, below, its GET handler.
+//!
 //! `GET /feed.json`: the feed (converted to JSON Feed, the last good copy) with an ETag, a max-age and CORS for every origin, so
 //! any partner page may read it and a reader's browser revalidates cheaply. The widget
 //! refreshes with `If-None-Match`; a cross-origin page may send that header only after a
 //! preflight, and may read the `ETag` only because it is exposed.
 
-use crate::http::{allow_any_origin, if_none_match};
+pub mod convert;
+pub mod decode;
+pub mod render;
+pub mod source;
+
+use crate::net::http::{allow_any_origin, if_none_match};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -14,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
 
 pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    state.views.record(&headers, crate::views::Asked::Feed);
+    state
+        .views
+        .record(&headers, crate::assets::views::Asked::Feed);
     let mut response = match state.feed.current().await {
         Some(served) => {
             let mut response = if if_none_match(&headers, &served.etag) {
@@ -33,7 +43,7 @@ pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Resp
             }
             response
         }
-        None => crate::reviews::json_error(
+        None => crate::net::errors::json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the feed is not available right now",
         ),

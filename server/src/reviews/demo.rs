@@ -167,7 +167,7 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
 }
 
 /// The allow-list `make demo` starts with: the sites the sample reviews come from.
-pub const PARTNERS: &str = include_str!("../demo-partners.txt");
+pub const PARTNERS: &str = include_str!("../../demo-partners.txt");
 
 #[cfg(test)]
 mod tests {
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn every_sample_comes_from_a_site_the_demo_allows() {
-        let allowed = crate::origins::Origins::new(crate::origins::parse_file(PARTNERS));
+        let allowed = crate::net::origins::Origins::new(crate::net::origins::parse_file(PARTNERS));
         for (_, _, _, page, _, _, _) in SAMPLES {
             assert!(
                 allowed.allows(&crate::store::origin_of(page)),

@@ -34,7 +34,7 @@ pub fn decode<'a>(
         // would turn the whole feed into U+FFFD: refused like an unknown one.
         Some(label) => Encoding::for_label(label.as_bytes())
             .filter(|e| *e != REPLACEMENT)
-            .ok_or_else(|| DecodeError::UnknownEncoding(crate::convert::printable(&label)))?,
+            .ok_or_else(|| DecodeError::UnknownEncoding(crate::feed::convert::printable(&label)))?,
         None => UTF_8,
     };
     // A UTF-16 label without a byte order mark: the declaration itself could only be read if

@@ -6,8 +6,8 @@
 //! Conversion runs on the blocking pool, never on the async workers that answer requests,
 //! and the served bytes are shared: each request clones a reference, not the feed.
 
-use crate::convert;
-use crate::http::etag;
+use crate::feed::convert;
+use crate::net::http::etag;
 use axum::body::Bytes;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -332,7 +332,7 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
             return Err(format!("HTTP {status}"));
         }
         let (etag, modified) = (header("etag"), header("last-modified"));
-        let charset = header("content-type").and_then(|t| crate::decode::charset_of(&t));
+        let charset = header("content-type").and_then(|t| crate::feed::decode::charset_of(&t));
         let body = response
             .body_mut()
             .with_config()

@@ -61,6 +61,51 @@ pub fn json_row(r: &Review) -> String {
     serde_json::to_string_pretty(r).unwrap_or_else(|_| "null".into())
 }
 
+/// The framing of an export, once for the command line and the console: the CSV header or
+/// the JSON array's brackets, and each row with what goes before it.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    json: bool,
+    first: bool,
+}
+
+impl Writer {
+    pub fn new(json: bool) -> Self {
+        Writer { json, first: true }
+    }
+
+    /// What opens the export.
+    pub fn opening(&self) -> &'static str {
+        if self.json {
+            "["
+        } else {
+            CSV_HEADER
+        }
+    }
+
+    /// One review, with the separator that goes before it.
+    pub fn row(&mut self, review: &Review) -> String {
+        if !self.json {
+            return csv_row(review);
+        }
+        let separator = if std::mem::take(&mut self.first) {
+            "\n"
+        } else {
+            ",\n"
+        };
+        format!("{separator}{}", json_row(review))
+    }
+
+    /// What closes the export.
+    pub fn closing(&self) -> &'static str {
+        match (self.json, self.first) {
+            (false, _) => "",
+            (true, true) => "]\n",
+            (true, false) => "\n]\n",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +192,26 @@ mod tests {
                 "{payload:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_writer_frames_an_empty_and_a_full_export() {
+        let empty = Writer::new(true);
+        assert_eq!(format!("{}{}", empty.opening(), empty.closing()), "[]\n");
+        let mut json = Writer::new(true);
+        let out = format!(
+            "{}{}{}{}",
+            json.opening(),
+            json.row(&review("a")),
+            json.row(&review("b")),
+            json.closing()
+        );
+        let parsed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed.len(), 2);
+        let mut csv = Writer::new(false);
+        assert_eq!(csv.opening(), CSV_HEADER);
+        assert!(csv.row(&review("a")).ends_with("\r\n"));
+        assert_eq!(csv.closing(), "");
     }
 
     #[test]

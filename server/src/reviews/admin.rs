@@ -9,8 +9,8 @@
 //!
 //! Hidden reviews stay in the database (and in exports) but leave the public summary.
 
-use crate::limits::{client_address, Rate};
-use crate::reviews::json_error;
+use crate::net::errors::json_error;
+use crate::net::limits::{client_address, Rate};
 use crate::store::{Query, Visibility};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, Query as QueryString, State};
@@ -156,7 +156,7 @@ pub async fn list(
                 serde_json::json!({ "reviews": reviews, "next": next.flatten() }),
             )
         }
-        Err(err) => crate::reviews::store_failure(&err, "the reviews could not be read"),
+        Err(err) => crate::net::errors::store_failure(&err, "the reviews could not be read"),
     }
 }
 
@@ -176,7 +176,7 @@ async fn set_hidden(
             serde_json::json!({ "id": id, "hidden": hidden }),
         ),
         Ok(false) => json_error(StatusCode::NOT_FOUND, "there is no review with that id"),
-        Err(err) => crate::reviews::store_failure(&err, "the review could not be changed"),
+        Err(err) => crate::net::errors::store_failure(&err, "the review could not be changed"),
     }
 }
 

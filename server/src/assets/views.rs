@@ -16,7 +16,7 @@
 //! "Widget" counts the requests for the widget's code (its wasm), which browsers send with an
 //! `Origin`: one for each page that starts the widget without the wasm in its cache.
 
-use crate::origins::Origins;
+use crate::net::origins::Origins;
 use crate::store::{ReviewStore, Views};
 use axum::http::{header, HeaderMap};
 use std::collections::HashMap;

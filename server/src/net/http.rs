@@ -25,7 +25,7 @@ impl IntoResponse for BodyError {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::TimedOut => StatusCode::REQUEST_TIMEOUT,
         };
-        let mut response = crate::reviews::json_error(status, &self.to_string());
+        let mut response = crate::net::errors::json_error(status, &self.to_string());
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -25,7 +25,7 @@ pub enum ConvertError {
     #[error("it nests elements deeper than {MAX_DEPTH} levels")]
     TooDeep,
     #[error("{0}")]
-    Encoding(#[from] crate::decode::DecodeError),
+    Encoding(#[from] crate::feed::decode::DecodeError),
 }
 
 /// A feed as read from its bytes: the JSON Feed, the encoding its bytes were in, and
@@ -44,7 +44,7 @@ pub fn read(
     http_charset: Option<&str>,
     headline_category: &str,
 ) -> Result<Converted, ConvertError> {
-    let (text, encoding) = crate::decode::decode(bytes, http_charset)?;
+    let (text, encoding) = crate::feed::decode::decode(bytes, http_charset)?;
     let json = text
         .trim_start_matches('\u{feff}')
         .trim_start()
@@ -566,7 +566,7 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
     let (feed, encoding) = match read(bytes, http_charset, headline_category) {
         Ok(read) => (read.feed, read.encoding),
         Err(err) => {
-            let encoding = crate::decode::decode(bytes, http_charset)
+            let encoding = crate::feed::decode::decode(bytes, http_charset)
                 .ok()
                 .map(|(_, e)| e.name());
             return Report {
@@ -663,8 +663,8 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
 mod tests {
     use super::*;
 
-    const RSS: &str = include_str!("../tests/fixtures/agency.rss");
-    const ATOM: &str = include_str!("../tests/fixtures/agency.atom");
+    const RSS: &str = include_str!("../../tests/fixtures/agency.rss");
+    const ATOM: &str = include_str!("../../tests/fixtures/agency.atom");
 
     fn item<'a>(feed: &'a Value, id: &str) -> &'a Value {
         feed["items"]

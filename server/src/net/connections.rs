@@ -90,9 +90,9 @@ impl PerClient {
     /// Counts a connection from `peer`, or `None` when its client already has `cap` open,
     /// or its IPv6 /48 eight times that.
     fn open(self: &Arc<Self>, peer: IpAddr, cap: usize) -> Option<Counted> {
-        let mut keys = vec![(crate::limits::bucket_key(peer), cap)];
-        if let Some(network) = crate::limits::network_key(peer) {
-            let factor = crate::limits::NETWORK_FACTOR as usize;
+        let mut keys = vec![(crate::net::limits::bucket_key(peer), cap)];
+        if let Some(network) = crate::net::limits::network_key(peer) {
+            let factor = crate::net::limits::NETWORK_FACTOR as usize;
             keys.push((network, cap.saturating_mul(factor)));
         }
         let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
