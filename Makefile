@@ -90,7 +90,7 @@ tool-sqlite3:
 
 # Built from crates.io once (about 3 minutes here).
 tool-geckodriver:
-	@geckodriver --version 2>/dev/null | grep -q '^geckodriver $(GECKODRIVER_VERSION) ' || \
+	@geckodriver --version 2>/dev/null | grep -Eq '^geckodriver $(GECKODRIVER_VERSION)( |$$)' || \
 		cargo install geckodriver --version $(GECKODRIVER_VERSION) --locked --force
 
 # PostgreSQL for the store's tests and the benchmark, which start throwaway clusters of their

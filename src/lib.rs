@@ -14,6 +14,7 @@ pub mod components;
 pub mod config;
 pub mod date;
 pub mod feed;
+pub mod hooks;
 pub mod i18n;
 pub mod news;
 pub mod platform;

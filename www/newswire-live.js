@@ -162,10 +162,18 @@ export function run(stage) {
   // Starts the feed request while the wasm is still on its way. The widget asks for the
   // same URL in the same way a moment later, and the browser's HTTP cache (which holds a
   // second request for a URL until the first is in) answers it: a cacheable feed then
-  // costs one request and no wait. The answer itself is not read here.
+  // costs one request and no wait. The answer itself is not read here. It is aborted with
+  // the widget (`unmount`), so a widget taken away leaves no request open.
   function prefetch(el) {
     var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
-    if (feed) fetch(feed.href, { credentials: 'omit' }).catch(function () {});
+    if (!feed) return;
+    var abort = window.AbortController ? new AbortController() : null;
+    el._nwPrefetch = abort;
+    fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal })
+      .catch(function () {})
+      .then(function () {
+        if (el._nwPrefetch === abort) el._nwPrefetch = null;
+      });
   }
 
   // The browser's first date format loads its locale data (about 30 ms here). Done once,
@@ -209,7 +217,14 @@ export function run(stage) {
       .then(function (inst) {
         el._nwHydrating = false;
         if (inst.dead) return fallback(el);
-        if (!el.isConnected || !el._nwShown || el._nwRoot !== shown) return spare.push(inst);
+        if (!el.isConnected || !el._nwShown || el._nwRoot !== shown) {
+          spare.push(inst);
+          // Moved and shown anew while this hydration waited for its instance: what asked
+          // for it (a touch, the widget in view) still stands, and may have come and gone
+          // meanwhile, so the new HTML is hydrated now.
+          if (el.isConnected && el._nwShown && el._nwRoot && el._nwRoot !== shown) hydrate(el);
+          return;
+        }
         stage.style(el.shadowRoot, stage.sheetsFor(el, el._nwLaidOut));
         inst.host = el;
         el._nwInstance = inst;
@@ -284,9 +299,17 @@ export function run(stage) {
 
   // Tears down a widget taken off the page; its instance waits for the next one.
   function unmount(el) {
+    var early = el._nwPrefetch;
+    el._nwPrefetch = null;
     var mounted = el._nwMounted;
     var inst = el._nwInstance;
     el._nwMounted = el._nwInstance = null;
+    // The early feed request goes after the widget's own: ended first, it would let the
+    // widget's request (held behind it by the HTTP cache) reach the network before the
+    // widget's cleanup, which Yew runs in its next scheduler turn, aborts it.
+    if (early) setTimeout(function () {
+      early.abort();
+    });
     if (!mounted || !inst || inst.dead) return;
     try {
       mounted.unmount();

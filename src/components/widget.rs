@@ -1,5 +1,6 @@
-//! The root component: owns the state reducer, fetches the feed, sends reviews, and lays
-//! out the headline strip, the briefs and the review prompt, the ones `sections` shows.
+//! The root component: owns the state reducer and lays out the headline strip, the briefs
+//! and the review prompt, the ones `sections` shows. Its effects (the feed, the refresh, the
+//! accent, sending a review, the rating summary) are hooks in `crate::hooks`.
 //!
 //! The same component renders on the server (`ServerRenderer`) and in the browser. Given
 //! [`WidgetProps::initial`], it starts from what the server rendered, so the wasm can
@@ -10,25 +11,13 @@ use crate::components::review_prompt::status_text;
 use crate::components::{BriefList, HeadlineStrip, ReviewPrompt};
 use crate::config::Config;
 use crate::feed::FeedError;
+use crate::hooks;
 use crate::i18n::{digits, fill, Key, Lang, Locale};
-use crate::news::{self, News};
+use crate::news::News;
 use crate::platform;
-use crate::review::ReviewPayload;
-use crate::services;
-use crate::services::feed::Fetched;
 use crate::state::{Action, Announce, FeedState, Initial, ReviewStatus, WidgetState};
-use std::cell::Cell;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use yew::prelude::*;
-
-/// Runs `task` on the page's event loop. Boxed, so that the executor's code is compiled
-/// once rather than once per kind of task: every kilobyte ships to every reader.
-fn spawn(task: impl Future<Output = ()> + 'static) {
-    let task: Pin<Box<dyn Future<Output = ()>>> = Box::pin(task);
-    yew::platform::spawn_local(task);
-}
 
 /// What the widget tells its host page: the loader turns each into the host element's
 /// `state` attribute and a `newswire:*` event.
@@ -45,9 +34,6 @@ pub enum Notice {
     /// A review was stored under this id.
     Review(i64),
 }
-
-/// What was last fetched (feed, category, number of briefs), and the ETag it came with.
-type Fetches = (Option<(String, String, usize)>, Option<String>);
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct WidgetProps {
@@ -69,144 +55,49 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Some(initial) => WidgetState::hydrated(initial, platform::now_ms()),
         None => WidgetState::default(),
     });
-    // What was last fetched (feed, category, briefs), and its ETag, so that a refresh of
-    // an unchanged feed is a bodiless 304.
-    let fetched = use_mut_ref(Fetches::default);
-    // A hydrated widget has its news and rating already: its first load and its first
-    // summary are skipped, and its first refresh is conditional on the server's ETag.
-    let from_server = use_mut_ref(|| props.initial.as_ref().map(|i| i.etag.clone()));
-    let rated_by_server =
-        use_mut_ref(|| props.initial.as_ref().is_some_and(|i| i.rating.is_some()));
     let root = use_node_ref();
     let config = &props.config;
 
-    {
-        let (state, config) = (state.clone(), config.clone());
-        // A changed feed, category or number of briefs (the element's attributes changed)
-        // loads again, in full: a 304 would not select the briefs anew.
-        let source = (
-            config.feed.clone(),
-            config.category.clone(),
-            config.max_briefs,
-        );
-        // A refresh asked for from the page (`props.refresh`) loads again too.
-        use_effect_with(
-            (state.fetches, props.refresh, source),
-            move |(_, _, source)| {
-                // A load that finishes after the widget is gone (or after a newer one started)
-                // must not touch it.
-                let live = Rc::new(Cell::new(true));
-                let still_live = live.clone();
-                let mut last = fetched.borrow_mut();
-                if last.0.as_ref() != Some(source) {
-                    // Another feed starts from "Loading", so that none of it is marked new.
-                    if last.0.as_ref().is_some_and(|last| last.0 != source.0) {
-                        state.dispatch(Action::SwitchFeed);
-                    }
-                    *last = (Some(source.clone()), None);
-                }
-                let from_server = from_server.borrow_mut().take();
-                if let Some(etag) = &from_server {
-                    last.1 = etag.clone();
-                }
-                let sent = last.1.clone();
-                drop(last);
-                if from_server.is_none() {
-                    state.dispatch(Action::LoadFeed);
-                    spawn(load(config, sent, state, fetched, still_live));
-                }
-                move || live.set(false)
-            },
-        );
-    }
+    // A hydrated widget has its news and rating already: its first load and its first
+    // summary are skipped, and its first refresh is conditional on the server's ETag.
+    hooks::use_feed(
+        state.clone(),
+        config.clone(),
+        props.refresh,
+        props.initial.as_ref().map(|i| i.etag.clone()),
+    );
+    hooks::use_refresh(state.dispatcher(), config.refresh);
+    hooks::use_accent(root.clone(), config.accent.clone());
 
-    // Refreshes every `refresh` seconds while the page is visible.
-    {
-        let dispatcher = state.dispatcher();
-        use_effect_with(config.refresh, move |&seconds| {
-            let mut repeat = (seconds > 0)
-                .then(|| {
-                    platform::every_visible_period(seconds.saturating_mul(1000), move || {
-                        dispatcher.dispatch(Action::RefreshFeed)
-                    })
-                })
-                .flatten();
-            // Stops the timer and the visibility listener.
-            move || {
-                repeat.take();
-            }
-        });
-    }
-
-    // The accent reaches the stylesheet as a custom property set through the CSSOM,
-    // which a strict style-src allows, unlike a `style` attribute. The stylesheet picks
-    // the text colour that contrasts with it.
-    {
-        let root = root.clone();
-        use_effect_with(config.accent.clone(), move |accent| {
-            if let Some(el) = root.cast::<web_sys::HtmlElement>() {
-                let style = el.style();
-                let _ = match accent {
-                    Some(accent) => style.set_property("--nw-accent", accent),
-                    None => style.remove_property("--nw-accent").map(drop),
-                };
-            }
-        });
-    }
-
-    // Sending is driven by state: whenever the draft enters `Sending`, post it once.
     let news = match &state.feed {
         FeedState::Ready(news) => Some(news.clone()),
         _ => None,
     };
-    // The draft always has its key once it is sending.
+    // Sending is driven by state: whenever the draft enters `Sending`, post it once. The
+    // draft always has its key once it is sending.
     let sending =
         (state.review.key.clone()).filter(|_| state.review.status == ReviewStatus::Sending);
-    {
-        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
-        let on_notice = props.on_notice.clone();
-        let subject = news
-            .as_ref()
-            .and_then(|n| n.headlines.first())
-            .map(|s| s.id.clone())
-            .unwrap_or_default();
-        use_effect_with(sending, move |sending| {
-            if let Some(key) = sending {
-                let payload = ReviewPayload {
-                    rating: state.review.rating.unwrap_or_default(),
-                    comment: state.review.comment.trim().to_owned(),
-                    subject,
-                    page: platform::page_url(),
-                    key: key.clone(),
-                };
-                spawn(async move {
-                    match services::review::submit_review(&endpoint, &payload).await {
-                        Ok(id) => {
-                            on_notice.emit(Notice::Review(id));
-                            state.dispatch(Action::ReviewStored(id))
-                        }
-                        Err(error) => state.dispatch(Action::ReviewFailed(error)),
-                    }
-                });
-            }
-        });
-    }
-
+    let subject = news
+        .as_ref()
+        .and_then(|n| n.headlines.first())
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let on_stored = props.on_notice.reform(Notice::Review);
+    hooks::use_review_submit(
+        state.clone(),
+        config.review_endpoint.clone(),
+        subject,
+        sending,
+        on_stored,
+    );
     // The public summary by the prompt, fetched again after each stored review.
-    {
-        let (state, endpoint) = (state.clone(), config.review_endpoint.clone());
-        let stored = matches!(state.review.status, ReviewStatus::Stored(_));
-        use_effect_with((config.show_rating, stored), move |(show, _)| {
-            if *show && !rated_by_server.replace(false) {
-                spawn(async move {
-                    if let Some((average, count)) = services::review::fetch_summary(&endpoint).await
-                    {
-                        state.dispatch(Action::RatingLoaded { average, count });
-                    }
-                });
-            }
-        });
-    }
+    hooks::use_rating_summary(
+        state.clone(),
+        config.review_endpoint.clone(),
+        config.show_rating,
+        matches!(state.review.status, ReviewStatus::Stored(_)),
+        props.initial.as_ref().is_some_and(|i| i.rating.is_some()),
+    );
 
     // The reader's language: the `lang` attribute, then the feed's, then the host page's,
     // then the browser's, then English; in the reader's regional format when it matches.
@@ -372,41 +263,6 @@ fn ready(
                               on_restart={dispatch(|| Action::StartNewReview)} />
             }
         </>
-    }
-}
-
-/// Fetches the feed (conditionally, with `sent`) and hands the outcome to the reducer,
-/// unless the widget has gone or a newer load started (`live`).
-async fn load(
-    config: Rc<Config>,
-    sent: Option<String>,
-    state: UseReducerHandle<WidgetState>,
-    fetched: Rc<std::cell::RefCell<Fetches>>,
-    live: Rc<Cell<bool>>,
-) {
-    let result = services::feed::fetch_feed(&config.feed, sent.as_deref()).await;
-    if !live.get() {
-        return;
-    }
-    let at = platform::now_ms();
-    match result {
-        Ok(Fetched::Fresh { feed, etag: fresh }) => {
-            fetched.borrow_mut().1 = fresh;
-            let news = news::select(&feed, &config.category, config.max_briefs);
-            state.dispatch(Action::FeedLoaded {
-                news: Rc::new(news),
-                at,
-            });
-        }
-        Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
-        Err(error) => {
-            // A host that exposes the ETag but refuses the If-None-Match preflight fails
-            // every conditional request: ask plainly next time.
-            if error == FeedError::Network {
-                fetched.borrow_mut().1 = None;
-            }
-            state.dispatch(Action::FeedFailed(error))
-        }
     }
 }
 

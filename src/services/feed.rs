@@ -1,7 +1,8 @@
 //! Fetches and parses the feed: a timeout per attempt and a bounded, jittered retry.
 
-use super::{exchange, Failure};
+use super::{exchange, pause, Cancel, Failure};
 use crate::feed::{self, Feed, FeedError};
+use gloo_net::http::Method;
 
 /// How long one attempt may take.
 const TIMEOUT_MS: u32 = 8_000;
@@ -22,39 +23,52 @@ pub enum Fetched {
 
 /// Fetches the feed at `url`, retrying network failures, timeouts and 5xx answers. With
 /// `etag` (from the last fetch) the request is conditional, so an unchanged feed costs no body.
-pub async fn fetch_feed(url: &str, etag: Option<&str>) -> Result<Fetched, FeedError> {
+/// `None` once `cancel` is aborted: nobody is waiting for the answer any more.
+pub async fn fetch_feed(
+    url: &str,
+    etag: Option<&str>,
+    cancel: &Cancel,
+) -> Option<Result<Fetched, FeedError>> {
     let mut attempt = 1;
     loop {
-        let result = fetch_once(url, etag).await;
+        let result = fetch_once(url, etag, cancel).await?;
         let retryable = matches!(
             result,
             Err(FeedError::Network | FeedError::Timeout | FeedError::Status(500..=599))
         );
         if !retryable || attempt == ATTEMPTS {
-            return result;
+            return Some(result);
         }
         // Jitter spreads out the retries of many readers after an outage.
-        let pause = BACKOFF_MS * f64::from(1u32 << (attempt - 1)) * (0.5 + js_sys::Math::random());
-        gloo_timers::future::TimeoutFuture::new(pause as u32).await;
+        let wait = BACKOFF_MS * f64::from(1u32 << (attempt - 1)) * (0.5 + js_sys::Math::random());
+        pause(wait as u32, cancel).await;
+        if cancel.aborted() {
+            return None;
+        }
         attempt += 1;
     }
 }
 
-async fn fetch_once(url: &str, etag: Option<&str>) -> Result<Fetched, FeedError> {
+/// One attempt; `None` when cancelled.
+async fn fetch_once(
+    url: &str,
+    etag: Option<&str>,
+    cancel: &Cancel,
+) -> Option<Result<Fetched, FeedError>> {
     let header = etag.map(|etag| ("If-None-Match", etag));
-    let reply = exchange("GET", url, header, None, TIMEOUT_MS, MAX_BODY)
-        .await
-        .map_err(|failure| match failure {
-            Failure::Network => FeedError::Network,
-            Failure::Timeout => FeedError::Timeout,
-            Failure::TooLarge(size) => FeedError::TooLarge(size),
-        })?;
-    match reply.status {
+    let reply = match exchange(Method::GET, url, header, None, TIMEOUT_MS, MAX_BODY, cancel).await {
+        Ok(reply) => reply,
+        Err(Failure::Cancelled) => return None,
+        Err(Failure::Network) => return Some(Err(FeedError::Network)),
+        Err(Failure::Timeout) => return Some(Err(FeedError::Timeout)),
+        Err(Failure::TooLarge(size)) => return Some(Err(FeedError::TooLarge(size))),
+    };
+    Some(match reply.status {
         304 if etag.is_some() => Ok(Fetched::Unchanged),
-        200..=299 => Ok(Fetched::Fresh {
-            feed: feed::parse(&reply.body)?,
+        200..=299 => feed::parse(&reply.body).map(|feed| Fetched::Fresh {
+            feed,
             etag: reply.etag,
         }),
         status => Err(FeedError::Status(status)),
-    }
+    })
 }

@@ -1,17 +1,85 @@
-//! All of the widget's network I/O. Components call these functions and never build a
-//! request themselves. Every request goes through [`exchange`]: credentials are omitted (no
-//! cookies go to the agency), a deadline aborts it, and the body size is capped as it
+//! All of the widget's network I/O. Hooks call these functions and never build a request
+//! themselves. Every request goes through [`exchange`], with gloo-net: credentials are
+//! omitted (no cookies go to the agency), a deadline aborts it, the hook that asked can
+//! abort it too ([`Cancel`], when its view goes away), and the body size is capped as it
 //! streams in, so a body that decompresses to gigabytes is cut off at the cap.
 
 pub mod feed;
 pub mod review;
 
+use gloo_net::http::{Method, RequestBuilder};
 use gloo_timers::callback::Timeout;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, ReadableStream, ReadableStreamDefaultReader, RequestCredentials, RequestInit,
+    AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestCredentials,
 };
+
+/// What a hook holds for the requests it started: aborting it (when the view goes away, or
+/// a newer load replaces this one) aborts the request in flight, and a pause between
+/// retries, at once, so nothing the widget asked for stays open on the server.
+#[derive(Clone)]
+pub struct Cancel(Option<AbortController>);
+
+impl Cancel {
+    pub fn new() -> Self {
+        Cancel(AbortController::new().ok())
+    }
+
+    /// Aborts every exchange and pause started with this handle.
+    pub fn abort(&self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+
+    /// Whether [`Cancel::abort`] was called.
+    pub fn aborted(&self) -> bool {
+        self.signal().is_some_and(|s| s.aborted())
+    }
+
+    fn signal(&self) -> Option<AbortSignal> {
+        self.0.as_ref().map(AbortController::signal)
+    }
+
+    /// Calls `f` (a JS function) when aborted.
+    fn on_abort(&self, f: &js_sys::Function) {
+        if let Some(signal) = self.signal() {
+            let _ = signal.add_event_listener_with_callback("abort", f);
+        }
+    }
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Cancel::new()
+    }
+}
+
+/// `target[method]`, bound to `target` with an `undefined` first argument, as a function.
+fn bound(target: &JsValue, method: &str) -> Option<js_sys::Function> {
+    let f = js_sys::Reflect::get(target, &JsValue::from_str(method)).ok()?;
+    let bind = js_sys::Reflect::get(&f, &JsValue::from_str("bind")).ok()?;
+    let bind: &js_sys::Function = bind.dyn_ref()?;
+    bind.call2(&f, target, &JsValue::UNDEFINED)
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// Waits `ms`, or less if `cancel` is aborted first: a pause between retries that ends with
+/// the view.
+pub(crate) async fn pause(ms: u32, cancel: &Cancel) {
+    if cancel.aborted() {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32));
+        cancel.on_abort(&resolve);
+    });
+    let _ = JsFuture::from(promise).await;
+}
 
 /// A finished exchange: the status and the body as text.
 pub(crate) struct Reply {
@@ -23,8 +91,10 @@ pub(crate) struct Reply {
 
 /// Why an exchange produced no reply.
 pub(crate) enum Failure {
-    /// Offline, refused, blocked by CORS, or cancelled.
+    /// Offline, refused or blocked by CORS.
     Network,
+    /// Aborted through its [`Cancel`]: the view that asked has gone.
+    Cancelled,
     /// The deadline passed and the request was aborted.
     Timeout,
     /// The body is larger than the caller accepts; the size as far as it is known.
@@ -32,61 +102,69 @@ pub(crate) enum Failure {
 }
 
 /// Sends `method` to `url` with `header` and `body`, if any, and reads the whole answer
-/// within `timeout_ms`. Straight through the browser's `fetch`: a request builder would
-/// ship its own header map and URL handling to every reader.
+/// within `timeout_ms`, unless `cancel` is aborted first.
 pub(crate) async fn exchange(
-    method: &str,
+    method: Method,
     url: &str,
     header: Option<(&str, &str)>,
     body: Option<String>,
     timeout_ms: u32,
     max_body: usize,
+    cancel: &Cancel,
 ) -> Result<Reply, Failure> {
+    if cancel.aborted() {
+        return Err(Failure::Cancelled);
+    }
+    // One controller for this exchange, aborted by its deadline or by the caller's handle.
+    // Its `abort`, bound with an explicit `undefined` reason: as the caller's listener it is
+    // called with the abort event, which would otherwise become the reason the fetch
+    // rejects with, and gloo-net expects an Error there.
     let controller = AbortController::new().map_err(|_| Failure::Network)?;
     let signal = controller.signal();
+    let abort = bound(&controller, "abort").ok_or(Failure::Network)?;
+    cancel.on_abort(&abort);
     let on_timeout = controller.clone();
     // Dropped (and so cancelled) when this function returns.
     let _timer = Timeout::new(timeout_ms, move || on_timeout.abort());
-    let failed = |_| {
-        if signal.aborted() {
+    let why = || {
+        if cancel.aborted() {
+            Failure::Cancelled
+        } else if signal.aborted() {
             Failure::Timeout
         } else {
             Failure::Network
         }
     };
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(Some(&signal));
-    if let Some(body) = body {
-        init.set_body(&body.into());
-    }
-    let request =
-        web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| Failure::Network)?;
+    let mut request = RequestBuilder::new(url)
+        .method(method)
+        .credentials(RequestCredentials::Omit)
+        .abort_signal(Some(&signal));
     if let Some((name, value)) = header {
-        request
-            .headers()
-            .set(name, value)
-            .map_err(|_| Failure::Network)?;
+        request = request.header(name, value);
     }
-    let window = web_sys::window().ok_or(Failure::Network)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(failed)?
-        .unchecked_into();
-    let body = match response.body() {
+    let request = match body {
+        Some(body) => request.body(body),
+        None => request.build(),
+    }
+    .map_err(|_| Failure::Network)?;
+    let response = request.send().await.map_err(|_| why())?;
+    let text = match response.body() {
         Some(stream) => read_capped(stream, max_body)
             .await
             .map_err(|failure| match failure {
-                Failure::Network if signal.aborted() => Failure::Timeout,
+                Failure::Network => why(),
                 other => other,
             })?,
         None => String::new(),
     };
+    // The controller's listener on the caller's handle goes with the exchange.
+    if let Some(outer) = cancel.signal() {
+        let _ = outer.remove_event_listener_with_callback("abort", &abort);
+    }
     Ok(Reply {
         status: response.status(),
-        body,
-        etag: response.headers().get("etag").ok().flatten(),
+        body: text,
+        etag: response.headers().get("etag"),
     })
 }
 

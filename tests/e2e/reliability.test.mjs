@@ -11,6 +11,7 @@ import { createGzip } from 'node:zlib';
 
 /** How many bytes of the endless feed went out before the reader let go. */
 const endless = { sent: 0 };
+const slow = { seen: 0, open: 0 };
 
 const FAULTS = process.env.NEWSWIRE_FAULTS || 'target/faults';
 
@@ -119,6 +120,15 @@ before(async () => {
         }
       };
       more();
+    },
+    // A feed host that takes the request and never answers: how many of its requests are
+    // open, and how many came.
+    '/slow.html': page(`<newswire-widget feed="/feeds/slow" loading="eager"></newswire-widget>
+      <script async src="${server.url}/newswire/embed.js"></script>`),
+    '/feeds/slow': (req, res) => {
+      slow.seen += 1;
+      slow.open += 1;
+      res.on('close', () => (slow.open -= 1));
     },
     '/feeds/huge-chunked': (req, res) => {
       res.writeHead(200, { 'content-type': 'application/feed+json' });
@@ -270,6 +280,28 @@ async function assertFallback(tab, href) {
   assert.equal(await box.locator('a').getAttribute('href'), href);
   assert.match(await box.innerText(), /Read the latest news on the publisher’s site/);
 }
+
+test('a widget removed while its feed is on the wire aborts the request, and retries nothing', async () => {
+  const { context, tab, errors } = await open(browser, `${partner.url}/slow.html`);
+  // Assemble: the wasm has asked for the feed, and the host holds the request open.
+  const until = Date.now() + 20000;
+  while (slow.open < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(slow.open, 1, 'the feed request is open');
+  // The wasm is mounted and waiting for that feed too (the browser's cache holds its
+  // request behind the loader's early one for the same URL).
+  await tab.waitForFunction(() => !!document.querySelector('newswire-widget')._nwMounted);
+  const seen = slow.seen;
+  // Action: the page takes the widget away, as a single-page app does on navigation.
+  await tab.evaluate(() => document.querySelector('newswire-widget').remove());
+  // Assert: the request is closed at once (not after its 8 s deadline), and no retry comes.
+  const closed = Date.now() + 2000;
+  while (slow.open > 0 && Date.now() < closed) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(slow.open, 0, 'no request from the removed widget is still open');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(slow.seen, seen, 'no retry after the widget went');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('an endless body is cut off at the cap while it streams, not read whole first', async () => {
   const { context, tab, errors } = await open(browser, `${partner.url}/endless.html`);
