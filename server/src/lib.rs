@@ -9,6 +9,7 @@ pub mod assets;
 pub mod cli;
 pub mod console;
 pub mod feed;
+pub mod health;
 pub mod net;
 pub mod reviews;
 pub mod store;
@@ -177,9 +178,14 @@ pub fn router(state: AppState) -> Router {
         .route_service("/configurator", assets::configurator(&state.www))
         .fallback_service(assets::pages(&state.www))
         .layer(shed);
+    // Probes: outside every pool and count, so that a busy replica still says it is alive.
+    let probes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
     public
         .merge(console)
         .merge(api)
+        .merge(probes)
         .layer(axum::middleware::map_response(http::nosniff))
         .with_state(state)
 }

@@ -547,6 +547,29 @@ async fn precompressed_assets_go_out_in_the_encoding_the_browser_accepts() {
 }
 
 #[tokio::test]
+async fn the_probes_say_alive_and_ready_and_which_part_is_not() {
+    let server = Server::start("probes").await;
+    std::fs::remove_file(server.dir.join("feed.json")).unwrap();
+    let alive = server.request("GET", "/healthz", &[], b"").await;
+    assert_eq!(alive.status, 200);
+    assert_eq!(alive.json()["status"], "ok");
+    // No feed file yet: alive, not ready, and the body says it is the feed.
+    let not_ready = server.request("GET", "/readyz", &[], b"").await;
+    assert_eq!(not_ready.status, 503);
+    assert_eq!(not_ready.json()["feed"], "not loaded");
+    assert_eq!(not_ready.json()["store"], "ok");
+    std::fs::write(
+        server.dir.join("feed.json"),
+        include_str!("fixtures/agency.rss"),
+    )
+    .unwrap();
+    let ready = server.request("GET", "/readyz", &[], b"").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert_eq!(ready.json()["ready"], true);
+    assert_eq!(ready.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
 async fn a_missing_feed_is_an_honest_503() {
     let server = Server::start("nofeed").await;
     std::fs::remove_file(server.dir.join("feed.json")).unwrap();

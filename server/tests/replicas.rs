@@ -245,8 +245,22 @@ async fn with_postgresql_down_reviews_get_503_the_feed_serves_and_it_recovers_wi
     let url = cluster.database("outage").await;
     let (mut server, addr) = replica(&url, &[]);
     assert_eq!(post(&addr, "before", None).await.unwrap().0, 201);
+    assert_eq!(get(&addr, "/readyz", false).await.unwrap().0, 200);
     // Action: PostgreSQL goes away.
     cluster.pause();
+    // Assert: the replica is alive but not ready, and says why, within the probe's deadline.
+    let probed = Instant::now();
+    let (status, _, body) = get(&addr, "/readyz", false).await.expect("an answer");
+    assert_eq!(status, 503);
+    assert!(
+        probed.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        probed.elapsed()
+    );
+    let ready: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(ready["feed"], "ok");
+    assert_ne!(ready["store"], "ok", "{ready}");
+    assert_eq!(get(&addr, "/healthz", false).await.unwrap().0, 200);
     let started = Instant::now();
     let (status, head, body) = post(&addr, "during", None).await.expect("an answer");
     // Assert: a quick, readable 503 that says when to come back; the feed still serves.
@@ -275,6 +289,11 @@ async fn with_postgresql_down_reviews_get_503_the_feed_serves_and_it_recovers_wi
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(stored.is_some(), "reviews work again without a restart");
+    assert_eq!(
+        get(&addr, "/readyz", false).await.unwrap().0,
+        200,
+        "ready again"
+    );
     let keys = stored_keys(&url).await;
     assert!(keys.contains(&"before".to_owned()) && keys.contains(&"after".to_owned()));
     assert!(!keys.contains(&"during".to_owned()));

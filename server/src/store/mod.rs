@@ -316,6 +316,9 @@ pub trait ReviewStore: Send + Sync {
     /// origins of each day first, at most [`MAX_VIEWS_PER_DAY`] rows a day.
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError>;
 
+    /// A trivial query, for the readiness probe: the store answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
     /// Stops taking reviews and waits until every one already accepted is committed.
     async fn close(&self);
 }

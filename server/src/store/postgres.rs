@@ -775,6 +775,14 @@ impl ReviewStore for PgStore {
         .await
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.timed(async {
+            self.client().await?.execute("SELECT 1", &[]).await?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Nothing is held back: every review is committed before its call returns.
     async fn close(&self) {
         self.pool.close();

@@ -1,0 +1,58 @@
+//! Liveness and readiness, for a load balancer or an orchestrator that polls them every
+//! second: `GET /healthz` says the process answers; `GET /readyz` says this replica can do
+//! its work, that the store answers a trivial query within a deadline and a feed is loaded,
+//! and otherwise answers 503 with which of the two is missing. Neither reads the store's
+//! data or counts as a view, and neither is rate-limited or shed with the rest: a busy
+//! replica is alive, and a balancer must be able to tell.
+
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::time::Duration;
+
+/// How long the store may take to answer the readiness query.
+pub const STORE_DEADLINE: Duration = Duration::from_secs(1);
+
+/// `GET /healthz`.
+pub async fn healthz() -> Response {
+    json(StatusCode::OK, serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /readyz`.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let store = match tokio::time::timeout(STORE_DEADLINE, state.store.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(_)) => "unavailable",
+        Err(_) => "no answer in time",
+    };
+    // The last good copy (a feed file is read here at the first probe, as at the first
+    // request; after that only its metadata is looked at).
+    let feed = if state.feed.current().await.is_some() {
+        "ok"
+    } else {
+        "not loaded"
+    };
+    let ready = store == "ok" && feed == "ok";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    json(
+        status,
+        serde_json::json!({ "ready": ready, "store": store, "feed": feed }),
+    )
+}
+
+fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
