@@ -42,7 +42,8 @@ usage: newswire-server [OPTIONS]
   --body-timeout SECS     time to send a whole request body (a review, a console form); a
                           connection where nothing moves for three times this is closed
                                                                        (default 10)
-  --seed-demo             store the demo's sample reviews if the database has none";
+  --seed-demo             store the demo's sample reviews if the database has none
+  --log-format text|json  how the log on standard error is written   (default text)";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +65,14 @@ pub enum Command {
         from: PathBuf,
         to: String,
     },
+}
+
+/// How the log is written: for a person reading a terminal, or for a log collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +115,7 @@ pub struct Options {
     pub header_timeout: u64,
     pub body_timeout: u64,
     pub seed_demo: bool,
+    pub log_format: LogFormat,
 }
 
 impl Default for Options {
@@ -134,6 +144,7 @@ impl Default for Options {
             header_timeout: 10,
             body_timeout: 10,
             seed_demo: false,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -291,6 +302,13 @@ impl Options {
                 "--first-header-timeout" => options.first_header_timeout = number(&name, &value)?,
                 "--header-timeout" => options.header_timeout = number(&name, &value)?,
                 "--body-timeout" => options.body_timeout = number(&name, &value)?,
+                "--log-format" => {
+                    options.log_format = match value.as_str() {
+                        "text" => LogFormat::Text,
+                        "json" => LogFormat::Json,
+                        _ => return Err(format!("--log-format {value:?} is not text or json")),
+                    }
+                }
                 _ => return Err(format!("unknown option {name}")),
             }
         }

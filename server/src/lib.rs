@@ -182,12 +182,12 @@ pub fn router(state: AppState) -> Router {
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
-    public
+    let all = public
         .merge(console)
         .merge(api)
         .merge(probes)
-        .layer(axum::middleware::map_response(http::nosniff))
-        .with_state(state)
+        .layer(axum::middleware::map_response(http::nosniff));
+    net::log::layer(all).with_state(state)
 }
 
 /// The review API answers CORS only for the allowed partner origins.

@@ -144,12 +144,13 @@ async fn check(feed: &str, timeout: Duration) -> ExitCode {
 }
 
 async fn serve(options: Options) -> ExitCode {
+    newswire_server::net::log::init(options.log_format);
     let mut origins = options.allow_origins.clone();
     if let Some(file) = &options.allow_origins_file {
         match std::fs::read_to_string(file) {
             Ok(text) => origins.extend(parse_file(&text)),
             Err(err) => {
-                eprintln!("newswire-server: cannot read {}: {err}", file.display());
+                tracing::error!(error = %err, "cannot read {}", file.display());
                 return ExitCode::FAILURE;
             }
         }
@@ -163,7 +164,7 @@ async fn serve(options: Options) -> ExitCode {
     ) {
         Ok(token) => token,
         Err(message) => {
-            eprintln!("newswire-server: {message}");
+            tracing::error!("{message}");
             return ExitCode::from(2);
         }
     };
@@ -191,14 +192,14 @@ async fn serve(options: Options) -> ExitCode {
     let store = match store::open(&db).await {
         Ok(store) => store,
         Err(err) => {
-            eprintln!("newswire-server: cannot open {}: {err}", redact(&db));
+            tracing::error!(error = %err, "cannot open {}", redact(&db));
             return ExitCode::FAILURE;
         }
     };
     let listener = match tokio::net::TcpListener::bind(options.addr).await {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("newswire-server: cannot listen on {}: {err}", options.addr);
+            tracing::error!(error = %err, "cannot listen on {}", options.addr);
             return ExitCode::FAILURE;
         }
     };
@@ -211,18 +212,18 @@ async fn serve(options: Options) -> ExitCode {
         )
     } else {
         if !std::path::Path::new(&options.feed).is_file() {
-            eprintln!("newswire-server: warning: no feed at {}", options.feed);
+            tracing::warn!("no feed at {}", options.feed);
         }
         FeedSource::file(options.feed.clone().into(), &options.headline_category)
     };
     if policy.origins.named().is_empty() {
-        eprintln!("newswire-server: no --allow-origin given; reviews are accepted from loopback pages only");
+        tracing::warn!("no --allow-origin given; reviews are accepted from loopback pages only");
     }
     if options.seed_demo {
         match newswire_server::reviews::demo::seed(&*store).await {
             Ok(0) => {}
-            Ok(n) => eprintln!("newswire-server: stored {n} sample reviews for the demo"),
-            Err(err) => eprintln!("newswire-server: the sample reviews were not stored: {err}"),
+            Ok(n) => tracing::info!("stored {n} sample reviews for the demo"),
+            Err(err) => tracing::warn!(error = %err, "the sample reviews were not stored"),
         }
     }
     let console = policy.admin_token.is_some();
@@ -255,7 +256,7 @@ async fn serve(options: Options) -> ExitCode {
     let code = match served {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("newswire-server: {err}");
+            tracing::error!(error = %err, "serving failed");
             1
         }
     };
@@ -285,8 +286,8 @@ fn open_files_for(connections: usize) -> usize {
         .unwrap_or(usize::MAX)
         .max(1);
     if fits < connections {
-        eprintln!(
-            "newswire-server: warning: the open-file limit ({limit}) allows {fits} connections, not {connections}"
+        tracing::warn!(
+            "the open-file limit ({limit}) allows {fits} connections, not {connections}"
         );
     }
     connections.min(fits)

@@ -20,7 +20,8 @@ export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DI
   db = db || join(dir, 'reviews.db');
   const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', www, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env },
+    // The request log (a line a request) would drown the test output: warnings and errors only.
+    env: { NEWSWIRE_LOG: 'warn', ...process.env, ...env },
   });
   const url = await new Promise((resolve, reject) => {
     let out = '';

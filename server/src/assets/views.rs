@@ -114,7 +114,7 @@ impl Counter {
         }
         let views: Vec<Views> = taken.values().cloned().collect();
         if let Err(err) = store.add_views(views).await {
-            eprintln!("newswire-server: counting where the widget is shown failed: {err}");
+            tracing::warn!(error = %err, "counting where the widget is shown failed");
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             for (key, counts) in taken {
                 let kept = pending

@@ -104,7 +104,7 @@ fn render(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(err) => {
-            eprintln!("newswire-server: a console page failed to render: {err}");
+            tracing::error!(error = %err, "a console page failed to render");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the page could not be shown",

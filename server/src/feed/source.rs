@@ -137,7 +137,7 @@ impl FeedSource {
     }
 
     fn failed(&self, message: String) {
-        eprintln!("newswire-server: {message}");
+        tracing::warn!("{message}");
         let now = crate::store::now();
         self.note(|h| {
             h.last_check = Some(now);

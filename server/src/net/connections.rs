@@ -164,7 +164,7 @@ pub async fn serve(
             Err(err) => {
                 // Out of file descriptors, say: wait a little rather than spin.
                 if !is_connection_error(&err) {
-                    eprintln!("newswire-server: accepting a connection failed: {err}");
+                    tracing::warn!(error = %err, "accepting a connection failed");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 continue;

@@ -28,7 +28,7 @@ pub fn unavailable() -> Response {
 /// The answer to a store that failed: [`unavailable`] when the database is away, else 500
 /// with `message`.
 pub fn store_failure(err: &StoreError, message: &str) -> Response {
-    eprintln!("newswire-server: {message}: {err}");
+    tracing::error!(error = %err, "{message}");
     if err.is_unavailable() {
         unavailable()
     } else {
@@ -38,7 +38,7 @@ pub fn store_failure(err: &StoreError, message: &str) -> Response {
 
 /// The console's page for a store that failed: the database is away (503) or broken (500).
 pub fn store_failure_page(err: &StoreError) -> Response {
-    eprintln!("newswire-server: the console could not read the store: {err}");
+    tracing::error!(error = %err, "the console could not read the store");
     let status = if err.is_unavailable() {
         StatusCode::SERVICE_UNAVAILABLE
     } else {

@@ -6,4 +6,5 @@ pub mod connections;
 pub mod errors;
 pub mod http;
 pub mod limits;
+pub mod log;
 pub mod origins;

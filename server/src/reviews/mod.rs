@@ -181,7 +181,7 @@ async fn store_review(
         Ok(id) => Ok(id),
         Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
         Err(err) => {
-            eprintln!("newswire-server: storing a review failed: {err}");
+            tracing::error!(error = %err, "storing a review failed");
             Err(if err.is_unavailable() {
                 ReviewError::Unavailable
             } else {

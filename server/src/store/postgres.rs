@@ -293,7 +293,7 @@ impl PgStore {
             return;
         }
         if let Err(err) = self.expire_keys(now).await {
-            eprintln!("newswire-server: forgetting old idempotency keys failed: {err}");
+            tracing::warn!(error = %err, "forgetting old idempotency keys failed");
         }
         let _ = self
             .timed(async {

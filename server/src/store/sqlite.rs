@@ -561,7 +561,7 @@ fn write_batches(
                 }
             }
             Err(err) => {
-                eprintln!("newswire-server: a batch of reviews failed: {err}");
+                tracing::error!(error = %err, "a batch of reviews failed");
                 for job in batch {
                     let _ = job.reply.send(Err(StoreError::Batch));
                 }
@@ -570,7 +570,7 @@ fn write_batches(
         if now() - swept >= KEY_SWEEP {
             swept = now();
             if let Err(err) = expire_keys(&conn, swept) {
-                eprintln!("newswire-server: forgetting old idempotency keys failed: {err}");
+                tracing::warn!(error = %err, "forgetting old idempotency keys failed");
             }
         }
     }

@@ -1,0 +1,105 @@
+//! The log: every event of the server through `tracing`, and one line a request through
+//! tower-http's `TraceLayer`, with the method, the route's template (never the raw path,
+//! which a client writes), the status, the latency and a request id, which also goes back in
+//! `x-request-id`. Nothing a client sends is logged beyond that: no header, no query, no
+//! body, no address, so no token, cookie or comment can reach the log.
+
+use crate::cli::LogFormat;
+use axum::extract::MatchedPath;
+use axum::http::{HeaderValue, Request, Response};
+use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+/// Starts writing the log to standard error, as `format` says. `NEWSWIRE_LOG` (a `tracing`
+/// filter such as `warn` or `newswire_server=debug`) changes what is written; by default,
+/// everything at `info` and above.
+pub fn init(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSWIRE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+}
+
+/// Request ids: this process's random prefix and a counter, so that ids from several
+/// replicas do not collide and cost no randomness per request.
+#[derive(Clone)]
+struct Ids {
+    prefix: u32,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl MakeRequestId for Ids {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        HeaderValue::from_str(&format!("{:08x}-{n:x}", self.prefix))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// The route a request matched, as its template; requests that no route names (the
+/// static files and pages) are `static`.
+fn route<B>(request: &Request<B>) -> String {
+    match request.extensions().get::<MatchedPath>() {
+        Some(path) => path
+            .as_str()
+            .replace("{*__private__axum_nest_tail_param}", "*"),
+        None => "static".into(),
+    }
+}
+
+/// `router` with the request log and the request id.
+pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    let mut prefix = [0u8; 4];
+    let _ = getrandom::fill(&mut prefix);
+    let ids = Ids {
+        prefix: u32::from_be_bytes(prefix),
+        next: Default::default(),
+    };
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request<axum::body::Body>| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                route = %route(request),
+                id = %id,
+            )
+        })
+        .on_request(())
+        .on_response(|response: &Response<_>, latency: Duration, _: &Span| {
+            tracing::info!(
+                status = response.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "request"
+            );
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(());
+    router
+        .layer(trace)
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(ids))
+}
