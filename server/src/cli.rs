@@ -43,7 +43,10 @@ usage: newswire-server [OPTIONS]
                           connection where nothing moves for three times this is closed
                                                                        (default 10)
   --seed-demo             store the demo's sample reviews if the database has none
-  --log-format text|json  how the log on standard error is written   (default text)";
+  --log-format text|json  how the log on standard error is written   (default text)
+  --metrics-listen HOST:PORT
+                          serve Prometheus metrics at /metrics there, apart from the
+                          public port                                (default: off)";
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +119,8 @@ pub struct Options {
     pub body_timeout: u64,
     pub seed_demo: bool,
     pub log_format: LogFormat,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -145,6 +150,7 @@ impl Default for Options {
             body_timeout: 10,
             seed_demo: false,
             log_format: LogFormat::Text,
+            metrics_listen: None,
         }
     }
 }
@@ -302,6 +308,13 @@ impl Options {
                 "--first-header-timeout" => options.first_header_timeout = number(&name, &value)?,
                 "--header-timeout" => options.header_timeout = number(&name, &value)?,
                 "--body-timeout" => options.body_timeout = number(&name, &value)?,
+                "--metrics-listen" => {
+                    options.metrics_listen = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("--metrics-listen {value:?} is not HOST:PORT"))?,
+                    )
+                }
                 "--log-format" => {
                     options.log_format = match value.as_str() {
                         "text" => LogFormat::Text,

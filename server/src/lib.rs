@@ -138,6 +138,28 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The request permits in use now, pool by pool, for the metrics.
+    pub fn permits_in_use(&self) -> [(&'static str, usize); 4] {
+        let used = |pool: &Semaphore, max: usize| max.saturating_sub(pool.available_permits());
+        [
+            ("general", used(&self.inflight, self.policy.max_inflight)),
+            (
+                "reviews",
+                used(&self.review_permits, self.policy.review_inflight.max(1)),
+            ),
+            (
+                "console",
+                used(&self.console_permits, self.policy.console_inflight.max(1)),
+            ),
+            (
+                "sign_in",
+                used(&self.sign_in_permits, console::SIGN_IN_INFLIGHT),
+            ),
+        ]
+    }
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let shed = axum::middleware::from_fn_with_state(state.clone(), shed_load);
@@ -193,7 +215,14 @@ pub fn router(state: AppState) -> Router {
 /// The review API answers CORS only for the allowed partner origins.
 async fn partner_origins(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match origins::check(&state.policy.origins, request.headers()) {
-        Err(refused) => refused.into_response(),
+        Err(refused) => {
+            if request.method() == axum::http::Method::POST
+                && request.uri().path() == "/api/reviews"
+            {
+                net::metrics::metrics().refused("origin");
+            }
+            refused.into_response()
+        }
         Ok(origin) => {
             let mut response = next.run(request).await;
             origins::allow(&mut response, origin);
@@ -215,7 +244,10 @@ async fn shed_load(State(state): State<AppState>, request: Request, next: Next) 
 async fn review_permits(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match state.review_permits.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
-        Err(_) => busy(),
+        Err(_) => {
+            net::metrics::metrics().refused("busy");
+            busy()
+        }
     }
 }
 

@@ -228,6 +228,24 @@ async fn serve(options: Options) -> ExitCode {
     }
     let console = policy.admin_token.is_some();
     let state = AppState::new(feed, options.www.clone(), store, policy);
+    // Metrics on their own address, never on the public port.
+    let metrics = match options.metrics_listen {
+        None => None,
+        Some(at) => match tokio::net::TcpListener::bind(at).await {
+            Ok(listener) => {
+                let bound = listener.local_addr().unwrap_or(at);
+                let app = newswire_server::net::metrics::router(state.clone());
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                Some(bound)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen on {at} for metrics");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     tokio::spawn(state.feed.clone().poll());
     tokio::spawn(state.views.clone().run(state.store.clone()));
     // Tests and scripts read this line to learn the port. A closed stdout must not stop
@@ -237,6 +255,9 @@ async fn serve(options: Options) -> ExitCode {
         let mut out = std::io::stdout();
         let _ = writeln!(out, "newswire-server listening on http://{addr}");
         let _ = writeln!(out, "demo page: http://{addr}/");
+        if let Some(at) = metrics {
+            let _ = writeln!(out, "metrics: http://{at}/metrics");
+        }
         let _ = if console {
             writeln!(out, "publisher's console: http://{addr}/admin")
         } else {

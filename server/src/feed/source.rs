@@ -185,6 +185,7 @@ impl FeedSource {
                 .await;
         match prepared {
             Ok(Ok(served)) => {
+                crate::net::metrics::metrics().feed_read("fresh");
                 let now = crate::store::now();
                 self.note(|h| {
                     h.last_good = Some(now);
@@ -196,6 +197,7 @@ impl FeedSource {
                 true
             }
             Ok(Err(err)) => {
+                crate::net::metrics::metrics().feed_read("rejected");
                 self.failed(format!(
                     "{from} is not a usable feed ({err}); serving the last good copy"
                 ));
@@ -233,15 +235,19 @@ impl FeedSource {
                     };
                 }
                 Ok(Ok(Fetch::Unchanged)) => {
+                    crate::net::metrics::metrics().feed_read("unchanged");
                     let now = crate::store::now();
                     self.note(|h| {
                         h.last_good = Some(now);
                         h.last_check = Some(now);
                     });
                 }
-                Ok(Err(err)) => self.failed(format!(
-                    "polling {url} failed ({err}); serving the last good copy"
-                )),
+                Ok(Err(err)) => {
+                    crate::net::metrics::metrics().feed_read("failed");
+                    self.failed(format!(
+                        "polling {url} failed ({err}); serving the last good copy"
+                    ))
+                }
                 Err(_) => {}
             }
             let next = crate::store::now() + interval.as_secs() as i64;

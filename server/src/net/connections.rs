@@ -205,6 +205,8 @@ pub async fn serve(
             .serve_connection(io, service);
         let connection = graceful.watch(connection);
         let first_headers = limits.first_header_timeout;
+        let open = &crate::net::metrics::metrics().connections_open;
+        open.inc();
         tasks.spawn(async move {
             let mut connection = pin!(connection);
             let in_time = tokio::select! {
@@ -216,6 +218,7 @@ pub async fn serve(
                 let _ = connection.await;
             }
             drop((permit, counted));
+            crate::net::metrics::metrics().connections_open.dec();
         });
     }
     drop(listener);

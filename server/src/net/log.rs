@@ -99,6 +99,7 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .on_eos(())
         .on_failure(());
     router
+        .layer(axum::middleware::from_fn(crate::net::metrics::record))
         .layer(trace)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(ids))

@@ -82,6 +82,21 @@ impl ReviewError {
     }
 }
 
+impl ReviewError {
+    /// Why a review was refused, as the metrics count it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReviewError::NotJson
+            | ReviewError::Malformed
+            | ReviewError::Invalid(_)
+            | ReviewError::KeyReused => "validation",
+            ReviewError::TooLarge | ReviewError::TimedOut => "body",
+            ReviewError::TooMany(_) => "rate_limit",
+            ReviewError::Storage | ReviewError::Unavailable => "store",
+        }
+    }
+}
+
 impl IntoResponse for ReviewError {
     fn into_response(self) -> Response {
         if let ReviewError::TooMany(seconds) = self {
@@ -127,17 +142,25 @@ pub async fn create(
         Ok(None) => state.limits.take(client, std::time::Instant::now()),
         Err(err) => return store_failure(&err, "the rate limits could not be checked"),
     };
+    let metrics = crate::net::metrics::metrics();
     if let Err(wait) = limited {
+        metrics.refused("rate_limit");
         return ReviewError::TooMany(wait.as_secs_f64().ceil().max(1.0) as u64).into_response();
     }
     match store_review(state, &headers, body).await {
-        Ok(id) => (
-            StatusCode::CREATED,
-            [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({ "id": id }).to_string(),
-        )
-            .into_response(),
-        Err(err) => err.into_response(),
+        Ok(id) => {
+            metrics.reviews_stored.inc();
+            (
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({ "id": id }).to_string(),
+            )
+                .into_response()
+        }
+        Err(err) => {
+            metrics.refused(err.reason());
+            err.into_response()
+        }
     }
 }
 

@@ -319,6 +319,14 @@ pub trait ReviewStore: Send + Sync {
     /// A trivial query, for the readiness probe: the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Console sessions not yet expired at `now`, for the metrics.
+    async fn sessions(&self, now: i64) -> Result<u64, StoreError>;
+
+    /// Connections of the store's pool in use, where it has one.
+    fn pool_in_use(&self) -> Option<usize> {
+        None
+    }
+
     /// Stops taking reviews and waits until every one already accepted is committed.
     async fn close(&self);
 }

@@ -252,9 +252,12 @@ impl PgStore {
         &self,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(DEADLINE * 2, work)
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(DEADLINE * 2, work)
             .await
-            .map_err(|_| StoreError::Unavailable("no answer in time".into()))?
+            .map_err(|_| StoreError::Unavailable("no answer in time".into()));
+        crate::net::metrics::metrics().store_query(started.elapsed());
+        answer?
     }
 
     /// After a write: a summary read before it no longer answers for this replica's
@@ -773,6 +776,26 @@ impl ReviewStore for PgStore {
                 .collect())
         })
         .await
+    }
+
+    async fn sessions(&self, now: i64) -> Result<u64, StoreError> {
+        self.timed(async {
+            let row = self
+                .client()
+                .await?
+                .query_one(
+                    "SELECT COUNT(*) FROM admin_sessions WHERE expires > $1",
+                    &[&now],
+                )
+                .await?;
+            Ok(row.get::<_, i64>(0) as u64)
+        })
+        .await
+    }
+
+    fn pool_in_use(&self) -> Option<usize> {
+        let status = self.pool.status();
+        Some(status.size.saturating_sub(status.available))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -199,9 +199,13 @@ impl SqliteStore {
         work: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let reader = self.reader.clone();
-        tokio::task::spawn_blocking(move || work(&reader.lock().unwrap_or_else(|p| p.into_inner())))
-            .await
-            .map_err(|_| StoreError::Closed)?
+        let started = std::time::Instant::now();
+        let done = tokio::task::spawn_blocking(move || {
+            work(&reader.lock().unwrap_or_else(|p| p.into_inner()))
+        })
+        .await;
+        crate::net::metrics::metrics().store_query(started.elapsed());
+        done.map_err(|_| StoreError::Closed)?
     }
 }
 
@@ -461,6 +465,17 @@ impl ReviewStore for SqliteStore {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn sessions(&self, now: i64) -> Result<u64, StoreError> {
+        self.read(move |conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM admin_sessions WHERE expires > ?1",
+                [now],
+                |row| row.get::<_, i64>(0),
+            )? as u64)
         })
         .await
     }
