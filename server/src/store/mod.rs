@@ -15,6 +15,7 @@
 
 pub mod postgres;
 pub mod sqlite;
+pub mod tls;
 
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -154,19 +154,32 @@ pub struct PgStore {
     swept: AtomicI64,
 }
 
+/// `err` and each error beneath it: "error performing TLS handshake" alone would not say
+/// that the certificate is for another host name.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = inner.source();
+    }
+    text
+}
+
 impl PgStore {
     /// Connects to `url`, applies the migrations, and reads the largest id.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e: tokio_postgres::Error| StoreError::Unavailable(e.to_string()))?;
+        let (mut config, tls, _) = super::tls::connect_settings(url)?;
         // Durability is the point: never acknowledge a review the WAL has not flushed.
         config.options("-c synchronous_commit=on");
         config.connect_timeout(DEADLINE);
         config.application_name("newswire-server");
         let manager = Manager::from_config(
             config,
-            tokio_postgres::NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -242,7 +255,7 @@ impl PgStore {
         self.pool
             .get()
             .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+            .map_err(|e| StoreError::Unavailable(with_causes(&e)))
     }
 
     /// `work`, or [`StoreError::Unavailable`] once [`DEADLINE`] has passed: a database that

@@ -119,6 +119,37 @@ impl Cluster {
         cluster
     }
 
+    /// Turns TLS on with `cert_pem` and `key_pem` (the server's certificate and key), and
+    /// restarts the server.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str) {
+        let data = self.dir.join("data");
+        std::fs::write(data.join("server.crt"), cert_pem).unwrap();
+        std::fs::write(data.join("server.key"), key_pem).unwrap();
+        let mut conf = std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .unwrap();
+        std::io::Write::write_all(&mut conf, b"\nssl = on\n").unwrap();
+        for file in ["server.crt", "server.key"] {
+            if is_root() {
+                let chown = Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(data.join(file))
+                    .status()
+                    .unwrap();
+                assert!(chown.success());
+            }
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        self.pause();
+        self.resume();
+    }
+
     /// The URL of database `name` (the default one is `postgres`).
     pub fn url(&self, name: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
