@@ -33,7 +33,7 @@ PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js www/dem
 export CHROMEDRIVER := /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: help demo test bench size-nightly fuzz build tools dev clean \
+.PHONY: help demo test bench size-nightly fuzz build package tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
 	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 \
 	fmt-check clippy test-native test-browser test-server test-e2e
@@ -115,6 +115,12 @@ node_modules/.installed: package.json package-lock.json
 
 ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css \
 	$(DIST)/newswire/newswire-live.js
+
+# The npm package `newswire-widget` (packages/widget), pinned to the release just built.
+package: target/package/package.json
+
+target/package/package.json: $(DIST)/newswire/.precompressed $(wildcard packages/widget/*) www/newswire.d.ts scripts/package.mjs
+	node scripts/package.mjs $(DIST) target/package
 
 build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst www/%,$(DIST)/%,$(PAGES))
 
@@ -211,7 +217,7 @@ test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
 test-server: tool-postgres
 	cargo test -p newswire-server
 
-test-e2e: build $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
+test-e2e: build package $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
 		tool-firefox tool-webkit tool-geckodriver tool-sqlite3
 	cargo build -p newswire-server
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
