@@ -25,10 +25,15 @@ import { FIRST_RENDER_FILES } from './wire-size.mjs';
 import { precompress } from './precompress.mjs';
 
 const PLACEHOLDER = '@@NEWSWIRE_RELEASE@@';
+// The widget's version, from the crate's Cargo.toml: written once, there.
+const VERSION_PLACEHOLDER = '@@NEWSWIRE_VERSION@@';
 const here = process.argv[2] === '--here';
 const [dir, loaderPath] = process.argv.slice(here ? 3 : 2);
 const loader = readFileSync(loaderPath, 'utf8');
-if (loader.split(PLACEHOLDER).length !== 2) throw new Error(`${loaderPath}: expected one ${PLACEHOLDER}`);
+for (const mark of [PLACEHOLDER, VERSION_PLACEHOLDER]) {
+  if (loader.split(mark).length !== 2) throw new Error(`${loaderPath}: expected one ${mark}`);
+}
+const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
 
 // SHA-256 over src/, Cargo.toml and Cargo.lock: each file's path from the repository root,
 // a NUL, its bytes and a NUL, in path order (server/build.rs does the same).
@@ -60,7 +65,8 @@ const hashes = ['newswire.js', 'newswire_bg.wasm', 'newswire.css', 'newswire-liv
   sri('sha256', readFileSync(join(dir, name))),
 );
 const code = codeId();
-const stamp = (base) => loader.replace(PLACEHOLDER, [base, ...hashes, code].join(' '));
+const stamp = (base) =>
+  loader.replace(PLACEHOLDER, [base, ...hashes, code].join(' ')).replace(VERSION_PLACEHOLDER, version);
 
 if (here) {
   writeFileSync(join(dir, 'embed.js'), stamp(''));
@@ -84,7 +90,6 @@ writeFileSync(join(dir, 'embed.js'), stamp(`v/${id}/`));
 precompress(target);
 precompress(dir);
 
-const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
 const release = { version, release: id, code, embed: `/newswire/v/${id}/embed.js`, integrity: sri('sha384', Buffer.from(pinned)) };
 writeFileSync(join(dir, 'release.json'), JSON.stringify(release, null, 2) + '\n');
 console.log(`release ${id}: ${release.embed} ${release.integrity}`);

@@ -66,7 +66,8 @@
   var nw = trusted ? found : {};
   // An own property of the window, which no element of the page can shadow.
   window.Newswire = nw;
-  var VERSION = '0.1.0';
+  // Stamped from Cargo.toml by scripts/release.mjs, as the release's hashes are.
+  var VERSION = '@@NEWSWIRE_VERSION@@';
   // Every attribute the widget reads; a change to any of them updates it in place.
   var ATTRIBUTES = [
     'feed', 'theme', 'accent', 'category', 'max-briefs', 'lang', 'review-endpoint', 'refresh',

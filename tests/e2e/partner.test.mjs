@@ -2,6 +2,7 @@
 // mounting, the JS API and its events, hostile host CSS, and the configurator's snippet.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, startPartner, launch, open, fixture, ready } from './harness.mjs';
 
 let server;
@@ -317,7 +318,10 @@ test('queued calls run, events carry their details, and refresh fetches again', 
   const mounted = tab.locator('#slot newswire-widget');
   assert.equal(await mounted.getAttribute('theme'), 'dark');
   assert.equal(await mounted.getAttribute('show-rating'), '');
-  assert.equal(await tab.evaluate(() => Newswire.version), '0.1.0');
+  // The crate's version, stamped into the loader at release time.
+  const release = JSON.parse(readFileSync('dist/newswire/release.json', 'utf8'));
+  assert.equal(await tab.evaluate(() => Newswire.version), release.version);
+  assert.match(release.version, /^\d+\.\d+\.\d+/);
   const events = await tab.evaluate(() => __events);
   const readyEvent = events.find((e) => e[0] === 'ready');
   const shown = await mounted.evaluate((el) => ({
