@@ -810,38 +810,19 @@ async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
     const MARKER: &str = "comment-marker-7f3a9c";
     let dir = temp_dir("log");
     let log = dir.join("server.log");
-    let mut child = Command::new(BIN)
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--feed",
-            "../tests/fixtures/feed.json",
-        ])
-        .args(["--www", ".", "--allow-loopback", "--log-format", "json"])
-        .args([
+    let (_running, addr, _) = server::spawn_with(
+        "../tests/fixtures/feed.json",
+        dir.join("reviews.db").as_os_str(),
+        &[
+            "--allow-loopback",
+            "--log-format",
+            "json",
             "--admin-token",
             TOKEN,
-            "--client-rate",
-            "1000",
-            "--global-rate",
-            "1000",
-        ])
-        .arg("--db")
-        .arg(dir.join("reviews.db"))
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = line
-        .trim()
-        .strip_prefix("newswire-server listening on http://")
-        .unwrap()
-        .to_owned();
-    let _running = server::Running::from(child);
+        ],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+        |_| true,
+    );
     let from: std::net::Ipv4Addr = [127, 0, 0, 9].into();
     // Action: a feed read, a review with a marker, the admin API with the bearer token, a
     // console sign-in, and a console page with the session's cookie.
@@ -916,35 +897,18 @@ async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
 async fn metrics_count_what_was_sent_on_their_own_address_with_no_client_chosen_label() {
     // Assemble: the server with metrics on an address of their own.
     let dir = temp_dir("metrics");
-    let mut child = Command::new(BIN)
-        .args([
-            "--addr",
+    let (_running, addr, lines) = server::spawn_with(
+        "../tests/fixtures/feed.json",
+        dir.join("reviews.db").as_os_str(),
+        &[
+            "--allow-origin",
+            "https://partner.example",
+            "--metrics-listen",
             "127.0.0.1:0",
-            "--feed",
-            "../tests/fixtures/feed.json",
-        ])
-        .args(["--www", ".", "--allow-origin", "https://partner.example"])
-        .args(["--metrics-listen", "127.0.0.1:0"])
-        .args(["--client-rate", "1000", "--global-rate", "1000"])
-        .arg("--db")
-        .arg(dir.join("reviews.db"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut lines = Vec::new();
-    while !lines.iter().any(|l: &String| l.starts_with("metrics: ")) {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "{lines:?}");
-        lines.push(line.trim().to_owned());
-    }
-    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let _running = server::Running::from(child);
-    let addr = lines[0]
-        .strip_prefix("newswire-server listening on http://")
-        .unwrap()
-        .to_owned();
+        ],
+        Stdio::null(),
+        |line| line.starts_with("metrics: "),
+    );
     let metrics = lines
         .iter()
         .find_map(|l| l.strip_prefix("metrics: http://"))

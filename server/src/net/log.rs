@@ -57,8 +57,9 @@ impl MakeRequestId for Ids {
 }
 
 /// The route a request matched, as its template; requests that no route names (the
-/// static files and pages) are `static`.
-fn route<B>(request: &Request<B>) -> String {
+/// static files and pages) are `static`. The one name a request gets in the log and in the
+/// metrics: never its raw path, which a client writes.
+pub(crate) fn route<B>(request: &Request<B>) -> String {
     match request.extensions().get::<MatchedPath>() {
         Some(path) => path
             .as_str()

@@ -7,7 +7,7 @@
 //! the feed poller record without being handed the app's state.
 
 use crate::AppState;
-use axum::extract::{MatchedPath, State};
+use axum::extract::State;
 use axum::http::{header, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -181,12 +181,7 @@ pub fn metrics() -> &'static Metrics {
 /// The route a request matched, as its template (`static` for files and pages), and its
 /// status class: the only labels a request gets.
 pub async fn record(request: Request<axum::body::Body>, next: Next) -> Response {
-    let route = match request.extensions().get::<MatchedPath>() {
-        Some(path) => path
-            .as_str()
-            .replace("{*__private__axum_nest_tail_param}", "*"),
-        None => "static".to_owned(),
-    };
+    let route = crate::net::log::route(&request);
     let started = Instant::now();
     let response = next.run(request).await;
     let class = match response.status().as_u16() {

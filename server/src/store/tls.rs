@@ -35,13 +35,11 @@ pub fn connect_settings(
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut mode = Mode::Prefer;
     let mut root_file = None;
-    let mut kept = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = percent_decode(value);
-        match key {
+    let mut kept = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
             "sslmode" => {
-                mode = match value.as_str() {
+                mode = match &*value {
                     "disable" => Mode::Disable,
                     "allow" | "prefer" => Mode::Prefer,
                     "require" => Mode::Require,
@@ -52,14 +50,17 @@ pub fn connect_settings(
                     }
                 }
             }
-            "sslrootcert" => root_file = Some(value),
-            _ => kept.push(pair),
+            "sslrootcert" => root_file = Some(value.into_owned()),
+            _ => {
+                kept.append_pair(&key, &value);
+            }
         }
     }
+    let kept = kept.finish();
     let rest = if kept.is_empty() {
         base.to_owned()
     } else {
-        format!("{base}?{}", kept.join("&"))
+        format!("{base}?{kept}")
     };
     let mut config: tokio_postgres::Config = rest
         .parse()
@@ -108,31 +109,6 @@ pub fn connect_settings(
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok((config, MakeRustlsConnect::new(tls), mode))
-}
-
-/// `%xx` escapes in a URL's query value (a file path may carry them).
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).and_then(|b| hex(*b)),
-            bytes.get(i + 2).and_then(|b| hex(*b)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `verify-ca`: the chain must lead to a trusted root; the name is not checked.

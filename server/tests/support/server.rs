@@ -23,12 +23,6 @@ impl DerefMut for Running {
     }
 }
 
-impl From<Child> for Running {
-    fn from(child: Child) -> Self {
-        Running(child)
-    }
-}
-
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -41,6 +35,19 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_newswire-server");
 /// Starts the server with `feed`, `db` and more `flags` (a later flag overrides an earlier
 /// one), with rate limits too roomy to matter unless a flag sets them; it and its address.
 pub fn spawn(feed: &str, db: &std::ffi::OsStr, flags: &[&str]) -> (Running, String) {
+    let (running, addr, _) = spawn_with(feed, db, flags, Stdio::null(), |_| true);
+    (running, addr)
+}
+
+/// The same, with its standard error going to `stderr`, and its standard output read until
+/// a line satisfies `until` (the first line at least): it, its address and the lines read.
+pub fn spawn_with(
+    feed: &str,
+    db: &std::ffi::OsStr,
+    flags: &[&str],
+    stderr: Stdio,
+    until: impl Fn(&str) -> bool,
+) -> (Running, String, Vec<String>) {
     let mut child = Command::new(BIN)
         .args(["--addr", "127.0.0.1:0", "--feed", feed, "--www", "."])
         .arg("--db")
@@ -48,18 +55,24 @@ pub fn spawn(feed: &str, db: &std::ffi::OsStr, flags: &[&str]) -> (Running, Stri
         .args(["--client-rate", "1000000", "--global-rate", "1000000"])
         .args(flags)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    while lines.last().is_none_or(|line| !until(line)) {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server stopped: {lines:?}"
+        );
+        lines.push(line.trim().to_owned());
+    }
     // Keep reading, so the server never writes into a closed pipe.
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = line
-        .trim()
+    let addr = lines[0]
         .strip_prefix("newswire-server listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .unwrap_or_else(|| panic!("unexpected first line {:?}", lines[0]))
         .to_owned();
-    (Running(child), addr)
+    (Running(child), addr, lines)
 }
