@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the store may take to answer the readiness query.
 pub const STORE_DEADLINE: Duration = Duration::from_secs(1);
@@ -21,11 +21,7 @@ pub async fn healthz() -> Response {
 
 /// `GET /readyz`.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let store = match tokio::time::timeout(STORE_DEADLINE, state.store.ping()).await {
-        Ok(Ok(())) => "ok",
-        Ok(Err(_)) => "unavailable",
-        Err(_) => "no answer in time",
-    };
+    let store = store_answer(&state).await;
     // The last good copy (a feed file is read here at the first probe, as at the first
     // request; after that only its metadata is looked at).
     let feed = if state.feed.current().await.is_some() {
@@ -43,6 +39,30 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         status,
         serde_json::json!({ "ready": ready, "store": store, "feed": feed }),
     )
+}
+
+/// The store's answer to the readiness query. One query at a time, whatever the number of
+/// probes: a probe that arrives while one is in flight takes that one's answer (it came
+/// after the probe asked), so a flood of probes costs the database one query at a time.
+async fn store_answer(state: &AppState) -> &'static str {
+    static LAST: tokio::sync::Mutex<Option<(Instant, &'static str)>> =
+        tokio::sync::Mutex::const_new(None);
+    let asked = Instant::now();
+    let Ok(mut last) = tokio::time::timeout(STORE_DEADLINE, LAST.lock()).await else {
+        return "no answer in time";
+    };
+    if let Some((at, answer)) = *last {
+        if at >= asked {
+            return answer;
+        }
+    }
+    let answer = match tokio::time::timeout(STORE_DEADLINE, state.store.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(_)) => "unavailable",
+        Err(_) => "no answer in time",
+    };
+    *last = Some((Instant::now(), answer));
+    answer
 }
 
 fn json(status: StatusCode, body: serde_json::Value) -> Response {

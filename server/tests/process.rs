@@ -829,7 +829,7 @@ async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
     let feed = exchange_from(
         &addr,
         from,
-        format!("GET /feed.json?q={MARKER} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        format!("GET /feed.json?q={MARKER} HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: {MARKER}\r\nConnection: close\r\n\r\n"),
     )
     .await;
     assert!(feed.starts_with("HTTP/1.1 200"), "{feed}");

@@ -106,4 +106,11 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(trace)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(ids))
+        // Our ids only: one a client sends would be its own text in the log.
+        .layer(axum::middleware::map_request(
+            |mut request: Request<axum::body::Body>| async move {
+                request.headers_mut().remove("x-request-id");
+                request
+            },
+        ))
 }
