@@ -44,8 +44,8 @@ pub struct Policy {
     pub client_rate: Rate,
     /// Reviews for the whole server.
     pub global_rate: Rate,
-    /// Read `X-Forwarded-For` (set by a reverse proxy we trust).
-    pub trust_proxy: bool,
+    /// Our own proxies, whose `X-Forwarded-*` headers are believed.
+    pub proxies: net::proxies::Proxies,
     /// The bearer token of the admin routes; without one they are off.
     pub admin_token: Option<String>,
     /// Requests other than reviews handled at once; more get a quick 503.
@@ -65,21 +65,43 @@ pub struct Policy {
     pub render_cache: usize,
 }
 
-impl Default for Policy {
-    fn default() -> Self {
+impl Policy {
+    /// The policy the command line asks for; the limits' defaults live in
+    /// [`cli::Options`] only. `origins` and `admin_token` come checked from `cli`.
+    pub fn from_options(
+        options: &cli::Options,
+        origins: Origins,
+        admin_token: Option<String>,
+    ) -> Self {
+        let proxies =
+            net::proxies::Proxies::from_flags(options.trust_proxy, options.trusted_proxies.clone());
         Policy {
-            origins: Origins::new(Vec::new()),
-            client_rate: Rate::per_minute(10),
-            global_rate: Rate::per_second(200),
-            trust_proxy: false,
-            admin_token: None,
-            max_inflight: 1024,
-            review_inflight: 256,
-            console_inflight: 64,
-            body_timeout: Duration::from_secs(10),
-            connections: ConnectionLimits::default(),
+            origins,
+            client_rate: Rate::per_minute(options.client_rate),
+            global_rate: Rate::per_second(options.global_rate),
+            proxies: proxies.clone(),
+            admin_token,
+            max_inflight: options.max_inflight,
+            review_inflight: options.review_inflight,
+            console_inflight: options.console_inflight,
+            body_timeout: Duration::from_secs(options.body_timeout),
+            connections: ConnectionLimits {
+                max_connections: options.max_connections,
+                per_client: options.max_connections_per_client,
+                proxies,
+                first_header_timeout: Duration::from_secs(options.first_header_timeout),
+                header_timeout: Duration::from_secs(options.header_timeout),
+                stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
+            },
             render_cache: render::CACHE_ENTRIES,
         }
+    }
+}
+
+/// An empty command line's policy: loopback pages only, no console.
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::from_options(&cli::Options::default(), Origins::new(Vec::new()), None)
     }
 }
 
@@ -275,6 +297,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.policy.connections;
+    let limits = state.policy.connections.clone();
     connections::serve(listener, router(state), limits, shutdown).await
 }

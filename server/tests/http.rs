@@ -668,7 +668,7 @@ async fn rate_limits_answer_429_and_rotating_forwarded_for_bypasses_nothing() {
     let proxied = Server::start_with(
         "proxied",
         Policy {
-            trust_proxy: true,
+            proxies: newswire_server::net::proxies::Proxies::AnyPeer,
             ..strict.clone()
         },
     )
@@ -685,7 +685,7 @@ async fn rate_limits_answer_429_and_rotating_forwarded_for_bypasses_nothing() {
     let global = Server::start_with(
         "global",
         Policy {
-            trust_proxy: true,
+            proxies: newswire_server::net::proxies::Proxies::AnyPeer,
             client_rate: Rate::per_minute(100),
             global_rate: Rate::per_second(3),
             ..strict

@@ -1040,3 +1040,172 @@ async fn metrics_count_what_was_sent_on_their_own_address_with_no_client_chosen_
         assert!(!body.contains(chosen), "{chosen} in the metrics: {body}");
     }
 }
+
+#[test]
+fn commands_that_read_a_store_refuse_a_file_that_is_not_there() {
+    // Assemble: a path with a typo in it.
+    let dir = temp_dir("typo");
+    let typo = dir.join("newswrie.db");
+    // Action: the two commands that read a store.
+    let export = Command::new(BIN)
+        .args(["reviews", "export", "--db"])
+        .arg(&typo)
+        .output()
+        .unwrap();
+    let migrate = Command::new(BIN)
+        .args(["migrate", "--from"])
+        .arg(&typo)
+        .args(["--to", "postgres://nobody@127.0.0.1:1/none"])
+        .output()
+        .unwrap();
+    // Assert: each fails, says why, and creates nothing.
+    for (name, out) in [("export", export), ("migrate", migrate)] {
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {said}");
+        assert!(said.contains("no such file"), "{name}: {said}");
+        assert!(out.stdout.is_empty(), "{name} printed no header");
+    }
+    assert!(!typo.exists(), "no empty database was made");
+}
+
+#[test]
+fn an_allow_list_entry_that_is_not_an_origin_stops_the_start_naming_its_line() {
+    // Assemble: a file whose third line has no scheme, and a flag with a path.
+    let dir = temp_dir("origins");
+    let file = dir.join("partners.txt");
+    std::fs::write(
+        &file,
+        "# partners\nhttps://Radio.Example:8443/\nc.example\n",
+    )
+    .unwrap();
+    let db = dir.join("r.db");
+    // A server that starts anyway is killed after a while, and the test fails.
+    let run = |flags: &[&std::ffi::OsStr]| {
+        let mut child = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .args(flags)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.wait_with_output().unwrap()
+    };
+    // Action and assert: refused at start-up, with the place and the reason.
+    let out = run(&["--allow-origins".as_ref(), file.as_os_str()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("partners.txt line 3"), "{said}");
+    assert!(said.contains("\"c.example\" has no scheme"), "{said}");
+    let out = run(&["--allow-origin".as_ref(), "https://d.example/news".as_ref()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--allow-origin: \"https://d.example/news\" has a path"),
+        "{said}"
+    );
+}
+
+/// A CDN edge (203.0.113.0/24) in front of our proxy (127.0.0.5): each reader behind the
+/// edge keeps a rate-limit bucket of their own, and only the listed proxies may hold more
+/// than one client's share of the connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_proxy_networks_name_the_client_across_hops_and_skip_the_connection_cap() {
+    // Assemble: one review a minute per client, four connections per client.
+    let dir = temp_dir("trusted-proxy");
+    let (_child, addr) = start_with(
+        &dir.join("reviews.db"),
+        &[
+            "--client-rate",
+            "1",
+            "--max-connections-per-client",
+            "4",
+            "--trusted-proxy",
+            "127.0.0.5/32",
+            "--trusted-proxy",
+            "203.0.113.0/24",
+        ],
+    );
+    let review = |from: [u8; 4], forwarded: &str, key: &str| {
+        let body = format!(r#"{{"rating": 4, "comment": "hop", "key": "{key}"}}"#);
+        let request = format!("POST /api/reviews HTTP/1.1\r\nHost: {addr}\r\nX-Forwarded-For: {forwarded}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        let addr = addr.clone();
+        async move {
+            let answer = exchange_from(&addr, from.into(), request).await;
+            answer.split(' ').nth(1).unwrap_or_default().to_owned()
+        }
+    };
+    let proxy = [127, 0, 0, 5];
+    // Action and assert: two hops, reader → edge → our proxy.
+    assert_eq!(review(proxy, "198.51.100.1, 203.0.113.5", "a").await, "201");
+    assert_eq!(review(proxy, "198.51.100.1, 203.0.113.7", "b").await, "429");
+    assert_eq!(
+        review(proxy, "198.51.100.2, 203.0.113.5", "c").await,
+        "201",
+        "another reader behind the same edge has a bucket of their own"
+    );
+    // Three hops, with an entry on the left that the client wrote itself.
+    assert_eq!(
+        review(
+            proxy,
+            "6.6.6.6, 198.51.100.2, 203.0.113.5, 203.0.113.9",
+            "d"
+        )
+        .await,
+        "429",
+        "the reader is found through three hops"
+    );
+    // A peer that is not our proxy speaks for nobody: its own address counts.
+    let stranger = [127, 0, 0, 6];
+    assert_eq!(review(stranger, "198.51.100.3", "e").await, "201");
+    assert_eq!(review(stranger, "198.51.100.4", "f").await, "429");
+    // The connection cap: the proxy holds ten half-sent requests, the stranger only four.
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let mut stream = connect_from(&addr, proxy.into()).await.expect("accepted");
+        stream
+            .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    for _ in 0..4 {
+        let mut stream = connect_from(&addr, stranger.into())
+            .await
+            .expect("accepted");
+        stream
+            .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        held.iter().all(still_open),
+        "the proxy's ten and the stranger's four are open"
+    );
+    let mut extra = connect_from(&addr, stranger.into())
+        .await
+        .expect("accepted");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(2), extra.read_to_end(&mut raw))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    let extra = String::from_utf8_lossy(&raw);
+    assert!(extra.starts_with("HTTP/1.1 503"), "{extra}");
+    let through_proxy = exchange_from(
+        &addr,
+        proxy.into(),
+        "GET /feed.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+    )
+    .await;
+    assert!(through_proxy.starts_with("HTTP/1.1 200"), "{through_proxy}");
+}

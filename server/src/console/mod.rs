@@ -16,7 +16,6 @@ pub mod charts;
 pub mod session;
 
 use crate::net::errors::store_failure_page;
-use crate::net::limits::client_address;
 use crate::reviews::export::Writer;
 use crate::store::{self, Filter, Group, Review, Visibility};
 use crate::AppState;
@@ -231,7 +230,7 @@ async fn sign_in(
             },
         );
     };
-    if !session::same_origin_form(&headers, state.policy.trust_proxy, "", "") {
+    if !session::same_origin_form(&headers, state.policy.proxies.forwarded(), "", "") {
         return (
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",
@@ -247,7 +246,7 @@ async fn sign_in(
             },
         )
     };
-    let client = client_address(peer.ip(), &headers, state.policy.trust_proxy);
+    let client = state.policy.proxies.client(peer.ip(), &headers);
     // Every sign-in spends from the client's allowance before the token is compared, so that
     // guesses sent all at once are held to it too (an editor signs in a few times a day).
     if state.sign_ins.take(client, Instant::now()).is_err() {
@@ -296,7 +295,12 @@ async fn posted(
     let session = signed_in(state, headers).await?;
     let fields = form(state, headers, body).await?;
     let given = field(&fields, "csrf").unwrap_or_default();
-    if !session::same_origin_form(headers, state.policy.trust_proxy, given, &session.csrf) {
+    if !session::same_origin_form(
+        headers,
+        state.policy.proxies.forwarded(),
+        given,
+        &session.csrf,
+    ) {
         return Err((
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",

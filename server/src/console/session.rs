@@ -47,7 +47,7 @@ pub fn cookie(headers: &HeaderMap) -> Option<String> {
 
 /// Whether the request came over https: only a proxy we trust can say so.
 pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.policy.trust_proxy
+    state.policy.proxies.forwarded()
         && headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())

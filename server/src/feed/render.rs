@@ -186,7 +186,7 @@ fn public_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
             .next_back()
             .map(|v| v.trim().to_owned())
     };
-    let trusted = state.policy.trust_proxy;
+    let trusted = state.policy.proxies.forwarded();
     let host = trusted
         .then(|| header("x-forwarded-host"))
         .flatten()

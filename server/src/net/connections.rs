@@ -46,13 +46,14 @@ use tokio::time::{Instant, Sleep};
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// The limits of every connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionLimits {
     pub max_connections: usize,
     /// Open connections from one client (IPv4 address, IPv6 /64); 0: no limit.
     pub per_client: usize,
-    /// Every peer is a proxy we trust (`--trust-proxy`): no per-client limit by peer.
-    pub peers_are_proxies: bool,
+    /// Our own proxies (`--trust-proxy`: every peer; `--trusted-proxy`: those networks)
+    /// carry many readers' connections, so they are not held to one client's share.
+    pub proxies: crate::net::proxies::Proxies,
     /// The time a client has to send its first request's headers, from connecting.
     pub first_header_timeout: Duration,
     /// The time a client has to send a later request's headers; also the idle limit of a
@@ -62,16 +63,10 @@ pub struct ConnectionLimits {
     pub stall_timeout: Duration,
 }
 
+/// The command line's defaults ([`crate::cli::Options`]), where they are written once.
 impl Default for ConnectionLimits {
     fn default() -> Self {
-        ConnectionLimits {
-            max_connections: 8192,
-            per_client: 256,
-            peers_are_proxies: false,
-            first_header_timeout: Duration::from_secs(5),
-            header_timeout: Duration::from_secs(10),
-            stall_timeout: Duration::from_secs(30),
-        }
+        crate::Policy::default().connections
     }
 }
 
@@ -170,7 +165,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let counted = if limits.per_client == 0 || limits.peers_are_proxies {
+        let counted = if limits.per_client == 0 || limits.proxies.is_proxy(peer.ip()) {
             None
         } else {
             match clients.open(peer.ip(), limits.per_client) {

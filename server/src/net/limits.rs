@@ -8,7 +8,6 @@
 //! `--trust-proxy` says a reverse proxy in front sets `X-Forwarded-For`: only then is that
 //! header read, so rotating it bypasses nothing.
 
-use axum::http::HeaderMap;
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
@@ -293,30 +292,6 @@ pub fn bucket_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address: the socket's, or with `trust_proxy` the last entry of
-/// `X-Forwarded-For` (the one our own proxy appended; a port is allowed). Only that entry
-/// counts: if it does not parse, the socket's address is used, never an earlier entry,
-/// which the client could have written itself.
-pub fn client_address(peer: IpAddr, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
-    if !trust_proxy {
-        return peer;
-    }
-    let last = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .next_back()
-        .map(str::trim);
-    last.and_then(|entry| {
-        entry
-            .parse::<IpAddr>()
-            .ok()
-            .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-    })
-    .unwrap_or(peer)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,34 +359,6 @@ mod tests {
         assert!(
             limits.peek("2001:db8:78::1".parse().unwrap(), t0).is_err(),
             "peek took nothing, take did"
-        );
-    }
-
-    #[test]
-    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-        let peer: IpAddr = "10.0.0.1".parse().unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "1.2.3.4, 198.51.100.9".parse().unwrap());
-        assert_eq!(client_address(peer, &headers, false), peer);
-        assert_eq!(
-            client_address(peer, &headers, true),
-            "198.51.100.9".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(client_address(peer, &HeaderMap::new(), true), peer);
-        let mut odd = HeaderMap::new();
-        odd.insert("x-forwarded-for", "1.2.3.4, unknown".parse().unwrap());
-        assert_eq!(
-            client_address(peer, &odd, true),
-            peer,
-            "never an earlier entry"
-        );
-        odd.insert(
-            "x-forwarded-for",
-            "1.2.3.4, 198.51.100.9:5555".parse().unwrap(),
-        );
-        assert_eq!(
-            client_address(peer, &odd, true),
-            "198.51.100.9".parse::<IpAddr>().unwrap()
         );
     }
 }

@@ -9,3 +9,4 @@ pub mod limits;
 pub mod log;
 pub mod metrics;
 pub mod origins;
+pub mod proxies;

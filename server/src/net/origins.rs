@@ -75,13 +75,53 @@ fn normalise(origin: &str) -> String {
     origin.trim().trim_end_matches('/').to_ascii_lowercase()
 }
 
-/// Reads an origins file: one origin per line; blank lines and `#` comments are skipped.
-pub fn parse_file(text: &str) -> Vec<String> {
+/// Reads an origins file: one origin per line, with its line number; blank lines and `#`
+/// comments are skipped.
+pub fn parse_file(text: &str) -> Vec<(usize, String)> {
     text.lines()
-        .map(|line| line.split('#').next().unwrap_or_default().trim())
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.split('#').next().unwrap_or_default().trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(n, line)| (n, line.to_owned()))
         .collect()
+}
+
+/// One configured origin, checked and written as a browser sends `Origin`: an http(s)
+/// scheme and host in lower case, the port only when it is not the scheme's default, no
+/// trailing slash. Anything else (no scheme, a path, a query, a user) could never match a
+/// browser's `Origin`, so it is refused with the reason.
+pub fn parse(entry: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = entry
+        .trim()
+        .parse()
+        .map_err(|_| "is not an origin (scheme://host[:port])".to_owned())?;
+    let scheme = match uri.scheme_str().map(str::to_ascii_lowercase) {
+        Some(scheme) if scheme == "http" || scheme == "https" => scheme,
+        Some(_) => return Err("is not an http(s) origin".into()),
+        None => return Err("has no scheme (write https://host)".into()),
+    };
+    let authority = uri
+        .authority()
+        .ok_or("has no host (scheme://host[:port])")?;
+    if authority.as_str().contains('@') {
+        return Err("names a user; an origin is scheme://host[:port]".into());
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        return Err("has a path or a query; an origin is scheme://host[:port]".into());
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let valid_host = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    if !valid_host {
+        return Err("has no valid host".into());
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    Ok(match authority.port_u16() {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 /// A browser page outside the allow-list: 403, and nothing is stored.
@@ -152,9 +192,14 @@ mod tests {
 
     #[test]
     fn a_named_list_is_exact() {
-        let origins = Origins::new(parse_file(
-            "# partners\nhttps://gazette.example\n\nhttps://Radio.Example:8443/  # trailing slash\n",
-        ));
+        let origins = Origins::new(
+            parse_file(
+                "# partners\nhttps://gazette.example\n\nhttps://Radio.Example:8443/  # trailing slash\n",
+            )
+            .into_iter()
+            .map(|(_, entry)| parse(&entry).unwrap())
+            .collect(),
+        );
         assert!(origins.allows("https://gazette.example"));
         assert!(origins.allows("https://radio.example:8443"));
         assert!(!origins.allows("http://gazette.example"));
@@ -167,5 +212,45 @@ mod tests {
         assert!(both.allows("http://localhost:8080"), "--allow-loopback");
         assert!(both.allows("https://gazette.example"));
         assert!(!both.allows("https://evil.example"));
+    }
+
+    #[test]
+    fn entries_are_checked_and_written_as_browsers_send_origin() {
+        assert_eq!(
+            parse("https://Radio.Example:8443/").as_deref(),
+            Ok("https://radio.example:8443")
+        );
+        assert_eq!(
+            parse("https://d.example:443").as_deref(),
+            Ok("https://d.example"),
+            "a default port is never in a browser's Origin"
+        );
+        assert_eq!(
+            parse("HTTP://e.example:80/").as_deref(),
+            Ok("http://e.example")
+        );
+        assert_eq!(
+            parse("http://[::1]:8080").as_deref(),
+            Ok("http://[::1]:8080")
+        );
+        for (bad, why) in [
+            ("c.example", "no scheme"),
+            ("https://f.example/news", "path"),
+            ("https://g.example/?x=1", "query"),
+            ("ftp://h.example", "http(s)"),
+            ("https://user@i.example", "user"),
+            ("https://", "not an origin"),
+            ("", "not an origin"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        assert_eq!(
+            parse_file("# a\n\nhttps://a.example # b\nc.example\n"),
+            [
+                (3, "https://a.example".to_owned()),
+                (4, "c.example".to_owned())
+            ]
+        );
     }
 }

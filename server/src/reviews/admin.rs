@@ -10,7 +10,7 @@
 //! Hidden reviews stay in the database (and in exports) but leave the public summary.
 
 use crate::net::errors::json_error;
-use crate::net::limits::{client_address, Rate};
+use crate::net::limits::Rate;
 use crate::store::{Query, Visibility};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, Query as QueryString, State};
@@ -76,7 +76,7 @@ fn refused(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Re
             "the admin routes are off; start the server with --admin-token-file",
         ));
     };
-    let client = client_address(peer.ip(), headers, state.policy.trust_proxy);
+    let client = state.policy.proxies.client(peer.ip(), headers);
     let now = Instant::now();
     if let Err(wait) = state.admin_failures.peek(client, now) {
         return Some(crate::reviews::ReviewError::TooMany(wait.as_secs().max(1)).into_response());

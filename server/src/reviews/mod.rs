@@ -129,7 +129,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let client = crate::net::limits::client_address(peer.ip(), &headers, state.policy.trust_proxy);
+    let client = state.policy.proxies.client(peer.ip(), &headers);
     let limited = match state
         .limits
         .take_shared(&*state.store, client, state.policy.client_rate)

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The writer has stopped (the server is shutting down).
     #[error("the review store is closed")]
     Closed,
+    /// A command that reads a store was given an SQLite file that does not exist.
+    #[error("no such file (only `serve` creates a database)")]
+    Missing,
 }
 
 impl StoreError {
@@ -371,6 +374,27 @@ pub async fn open(spec: &str) -> Result<Arc<dyn ReviewStore>, StoreError> {
             .await
             .map_err(|_| StoreError::Closed)??;
         Ok(Arc::new(store))
+    }
+}
+
+/// Opens a store that must exist already, for the commands that read one: a mistyped
+/// SQLite path is refused rather than created empty.
+pub async fn open_existing(spec: &str) -> Result<Arc<dyn ReviewStore>, StoreError> {
+    if !is_postgres(spec) && !std::path::Path::new(spec).is_file() {
+        return Err(StoreError::Missing);
+    }
+    open(spec).await
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(db: &str) -> String {
+    match (db.find("://"), db.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &db[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &db[..scheme + 3], &db[at + 1..])
+        }
+        _ => db.to_owned(),
     }
 }
 

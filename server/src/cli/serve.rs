@@ -1,0 +1,196 @@
+//! `newswire-server` (or `newswire-server serve`): the feed, the widget, the pages and the
+//! review API on one address, until SIGTERM or Ctrl-C.
+
+use crate::cli::{database, Options};
+use crate::feed::source::FeedSource;
+use crate::net::origins::{self, Origins};
+use crate::reviews::admin;
+use crate::{store, AppState, Policy};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The allow-list from `--allow-origin` and `--allow-origins FILE`, each entry checked as an
+/// origin: an entry that could never match a browser's `Origin` is refused at start-up,
+/// naming where it came from, instead of answering that partner 403 later.
+fn origins(options: &Options) -> Result<Origins, String> {
+    let mut entries: Vec<(String, String)> = options
+        .allow_origins
+        .iter()
+        .map(|o| ("--allow-origin".to_owned(), o.clone()))
+        .collect();
+    if let Some(file) = &options.allow_origins_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+        entries.extend(
+            origins::parse_file(&text)
+                .into_iter()
+                .map(|(line, o)| (format!("{} line {line}", file.display()), o)),
+        );
+    }
+    let list = entries
+        .into_iter()
+        .map(|(from, entry)| {
+            origins::parse(&entry).map_err(|why| format!("{from}: {entry:?} {why}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Origins::new(list).with_loopback(options.allow_loopback))
+}
+
+pub async fn run(options: Options) -> ExitCode {
+    crate::net::log::init(options.log_format);
+    let origins = match origins(&options) {
+        Ok(origins) => origins,
+        Err(message) => {
+            tracing::error!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let admin_token = match admin::token(
+        options.admin_token_file.as_deref(),
+        options.admin_token.as_deref(),
+        std::env::var("NEWSWIRE_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+    ) {
+        Ok(token) => token,
+        Err(message) => {
+            tracing::error!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut policy = Policy::from_options(&options, origins, admin_token);
+    policy.connections.max_connections = open_files_for(options.max_connections);
+    let db = database(options.db.as_deref(), std::env::var("DATABASE_URL").ok());
+    let store = match store::open(&db).await {
+        Ok(store) => store,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot open {}", store::redact(&db));
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(options.addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot listen on {}", options.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().unwrap_or(options.addr);
+    let feed = if FeedSource::is_url(&options.feed) {
+        FeedSource::url(
+            options.feed.clone(),
+            Duration::from_secs(options.feed_interval),
+            &options.headline_category,
+        )
+    } else {
+        if !std::path::Path::new(&options.feed).is_file() {
+            tracing::warn!("no feed at {}", options.feed);
+        }
+        FeedSource::file(options.feed.clone().into(), &options.headline_category)
+    };
+    if policy.origins.named().is_empty() {
+        tracing::warn!("no --allow-origin given; reviews are accepted from loopback pages only");
+    }
+    if options.seed_demo {
+        match crate::reviews::demo::seed(&*store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("stored {n} sample reviews for the demo"),
+            Err(err) => tracing::warn!(error = %err, "the sample reviews were not stored"),
+        }
+    }
+    let console = policy.admin_token.is_some();
+    let state = AppState::new(feed, options.www.clone(), store, policy);
+    // Metrics on their own address, never on the public port.
+    let metrics = match options.metrics_listen {
+        None => None,
+        Some(at) => match tokio::net::TcpListener::bind(at).await {
+            Ok(listener) => {
+                let bound = listener.local_addr().unwrap_or(at);
+                let app = crate::net::metrics::router(state.clone());
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                });
+                Some(bound)
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen on {at} for metrics");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    tokio::spawn(state.feed.clone().poll());
+    tokio::spawn(state.views.clone().run(state.store.clone()));
+    // Tests and scripts read this line to learn the port. A closed stdout must not stop
+    // the server, so these writes may fail.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "newswire-server listening on http://{addr}");
+        let _ = writeln!(out, "demo page: http://{addr}/");
+        if let Some(at) = metrics {
+            let _ = writeln!(out, "metrics: http://{at}/metrics");
+        }
+        let _ = if console {
+            writeln!(out, "publisher's console: http://{addr}/admin")
+        } else {
+            writeln!(
+                out,
+                "publisher's console: off (start with --admin-token-file to turn it on)"
+            )
+        };
+        let _ = out.flush();
+    }
+    let (store, views) = (state.store.clone(), state.views.clone());
+    let served = crate::serve(listener, state, shutdown_signal()).await;
+    // The counts get a moment; a database that is away then loses them, not the shutdown.
+    let _ = tokio::time::timeout(Duration::from_secs(1), views.flush(&*store)).await;
+    // Every answered review is committed already; commit whatever the writer still holds.
+    store.close().await;
+    let code = match served {
+        Ok(()) => 0,
+        Err(err) => {
+            tracing::error!(error = %err, "serving failed");
+            1
+        }
+    };
+    // Requests still open past the shutdown deadline, and the feed poller's blocking
+    // fetch, must not hold the process: everything that matters is on disk.
+    std::process::exit(code)
+}
+
+/// Raises the open-file limit as far as the system allows, and returns how many connections
+/// fit in it (with room for the database, the feed and the files served).
+fn open_files_for(connections: usize) -> usize {
+    const SPARE: u64 = 64;
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let fits = usize::try_from(limit.saturating_sub(SPARE))
+        .unwrap_or(usize::MAX)
+        .max(1);
+    if fits < connections {
+        tracing::warn!(
+            "the open-file limit ({limit}) allows {fits} connections, not {connections}"
+        );
+    }
+    connections.min(fits)
+}
+
+/// Ctrl-C or SIGTERM: stop taking connections and finish the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
