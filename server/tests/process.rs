@@ -1168,23 +1168,15 @@ async fn trusted_proxy_networks_name_the_client_across_hops_and_skip_the_connect
     assert_eq!(review(stranger, "198.51.100.4", "f").await, "429");
     // The connection cap: the proxy holds ten half-sent requests, the stranger only four.
     let mut held = Vec::new();
-    for _ in 0..10 {
-        let mut stream = connect_from(&addr, proxy.into()).await.expect("accepted");
-        stream
-            .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
-        held.push(stream);
-    }
-    for _ in 0..4 {
-        let mut stream = connect_from(&addr, stranger.into())
-            .await
-            .expect("accepted");
-        stream
-            .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
-        held.push(stream);
+    for (from, count) in [(proxy, 10), (stranger, 4)] {
+        for _ in 0..count {
+            let mut stream = connect_from(&addr, from.into()).await.expect("accepted");
+            stream
+                .write_all(b"GET /feed.json HTTP/1.1\r\nHost: x\r\n")
+                .await
+                .unwrap();
+            held.push(stream);
+        }
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(

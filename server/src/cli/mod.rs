@@ -150,7 +150,7 @@ pub enum ExportFormat {
     Json,
 }
 
-/// `DATABASE_URL`, where it is set and not blank.
+/// `DATABASE_URL`, if set ([`database`] skips a blank one).
 fn env_database() -> Option<String> {
     std::env::var("DATABASE_URL").ok()
 }

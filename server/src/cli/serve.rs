@@ -60,7 +60,7 @@ pub async fn run(options: Options) -> ExitCode {
     };
     let mut policy = Policy::from_options(&options, origins, admin_token);
     policy.connections.max_connections = open_files_for(options.max_connections);
-    let db = database(options.db.as_deref(), std::env::var("DATABASE_URL").ok());
+    let db = database(options.db.as_deref(), super::env_database());
     let store = match store::open(&db).await {
         Ok(store) => store,
         Err(err) => {
