@@ -106,6 +106,17 @@
     return CHOICES[name].indexOf(v) >= 0 ? v : null;
   }
 
+  // `value` as an http(s) URL against `base` (an element's baseURI, which no element of
+  // the page can shadow, unlike the document's); null for anything else, or for nothing.
+  function httpUrl(value, base) {
+    try {
+      var url = new URL(String(value || '').trim(), base);
+      return /^https?:$/.test(url.protocol) && url.href !== base ? url : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   // The sections named: any of headlines, briefs, review, comma-separated; null for none.
   function sections(el) {
     var shown = null;
@@ -122,7 +133,9 @@
     var value = el.getAttribute(name);
     if (value === null) return;
     var expected = CHOICES[name] ? !choice(el, name) && CHOICES[name].join(' or ')
-      : name === 'sections' && !sections(el) && 'any of headlines, briefs, review, comma-separated';
+      : name === 'sections' ? !sections(el) && 'any of headlines, briefs, review, comma-separated'
+      // (a javascript: or data: link would be dropped; it must never be dropped silently)
+      : name === 'fallback-url' && !httpUrl(value, el.baseURI) && 'an http(s) URL';
     if (expected) warn('ignoring `' + name + '`="' + value + '"; expected ' + expected);
   }
 
@@ -350,17 +363,6 @@
         box.appendChild(a);
       }
       container.replaceChildren(box);
-    }
-
-    // `value` as an http(s) URL against `base` (an element's baseURI, which no element of
-    // the page can shadow, unlike the document's); null for anything else, or for nothing.
-    function httpUrl(value, base) {
-      try {
-        var url = new URL(String(value || '').trim(), base);
-        return /^https?:$/.test(url.protocol) && url.href !== base ? url : null;
-      } catch (e) {
-        return null;
-      }
     }
 
     // ---------------------------------------------------------------- the server's HTML
@@ -621,7 +623,7 @@
           }
           return;
         }
-        ['sections', 'density', 'ticker', 'loading'].forEach(function (name) {
+        ['sections', 'density', 'ticker', 'loading', 'fallback-url'].forEach(function (name) {
           check(el, name);
         });
         // The server put the widget in the page (Declarative Shadow DOM): adopt it.

@@ -56,6 +56,7 @@ impl Server {
             ("embed.js", "/* loader */"),
             ("newswire.js", "/* glue */"),
             ("newswire.css", ".nw{}"),
+            ("newswire.d.ts", "export {};"),
         ] {
             std::fs::write(dir.join("www/newswire").join(name), text).unwrap();
         }
@@ -442,6 +443,14 @@ async fn widget_assets_and_the_demo_page_are_served_safely() {
         .request("GET", "/api/reviews/summary", &[], b"")
         .await;
     assert_eq!(summary.header("x-content-type-options"), Some("nosniff"));
+    // A guess by extension makes `.ts` a video; the declarations are text to read.
+    let types = server
+        .request("GET", "/newswire/newswire.d.ts", &[], b"")
+        .await;
+    assert_eq!(
+        (types.status, types.header("content-type")),
+        (200, Some("text/plain; charset=utf-8"))
+    );
     for path in [
         "/newswire/missing.js",
         "/../secret.txt",

@@ -1201,3 +1201,50 @@ async fn trusted_proxy_networks_name_the_client_across_hops_and_skip_the_connect
     .await;
     assert!(through_proxy.starts_with("HTTP/1.1 200"), "{through_proxy}");
 }
+
+/// The demo's sample feed links its stories relative to itself, so its links follow the
+/// address the server listens on, whatever `--addr` says, or `--public-url` where readers
+/// reach it through something else: in the feed and in the rendered widget alike.
+#[tokio::test]
+async fn the_sample_feeds_links_follow_the_servers_address() {
+    let dir = temp_dir("public-url");
+    let db = dir.join("reviews.db");
+    let get = |addr: String, path: &'static str| async move {
+        let from = std::net::Ipv4Addr::LOCALHOST;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        exchange_from(&addr, from, request).await
+    };
+    let sample = "../www/sample-feed.json";
+    let (_running, addr, _) =
+        server::spawn_with(sample, db.as_os_str(), &[], Stdio::null(), |_| true);
+    let json = |reply: String| -> serde_json::Value {
+        serde_json::from_str(reply.split_once("\r\n\r\n").unwrap().1).unwrap()
+    };
+    let feed = json(get(addr.clone(), "/feed.json").await);
+    let story = format!("http://{addr}/story.html#coastal-rail-vote");
+    assert_eq!(feed["items"][0]["url"], story.as_str());
+    assert_eq!(feed["home_page_url"], format!("http://{addr}/").as_str());
+    let items = feed["items"].as_array().unwrap();
+    assert!(items
+        .iter()
+        .all(|i| i["url"].as_str().unwrap().starts_with("http://")));
+    let rendered = get(addr.clone(), "/newswire/include").await;
+    assert!(
+        rendered.contains(&format!(
+            "href=\"http://{addr}/story.html#coastal-rail-vote\""
+        )),
+        "{rendered}"
+    );
+    let flags = ["--public-url", "https://News.Example/"];
+    let (_running, addr, _) =
+        server::spawn_with(sample, db.as_os_str(), &flags, Stdio::null(), |_| true);
+    let feed = json(get(addr, "/feed.json").await);
+    let story = "https://news.example/story.html#coastal-rail-vote";
+    assert_eq!(feed["items"][0]["url"], story);
+    let refused = Command::new(BIN)
+        .args(["--public-url", "news.example/path"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--public-url"));
+}

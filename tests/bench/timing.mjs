@@ -32,7 +32,8 @@ writeFileSync(join(www, 'newswire', 'baseline.js.br'), brotli(baseline));
 writeFileSync(join(www, 'newswire', 'baseline.js.gz'), gzip(baseline));
 const server = await startServer({ feed: 'www/sample-feed.json', www });
 const include = await (await fetch(`${server.url}/newswire/include`)).text();
-const sample = readFileSync('www/sample-feed.json');
+// As the server serves it: its relative story links made absolute against the server.
+const sample = await (await fetch(`${server.url}/feed.json`)).text();
 
 // Two versions of a 500-item feed that differ in 10 items, served alternately.
 function bigFeed(version) {

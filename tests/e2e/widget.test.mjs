@@ -2,7 +2,9 @@
 // loads the real widget from the real newswire-server in real Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startPartner, launch, open, page, tag, fixture, serve, ready, sqlite } from './harness.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join, relative } from 'node:path';
+import { DIST, startServer, startPartner, launch, open, page, tag, fixture, serve, ready, sqlite } from './harness.mjs';
 import { FIRST_RENDER_FILES } from '../../scripts/wire-size.mjs';
 
 let server;
@@ -25,7 +27,7 @@ before(async () => {
     '/twice.html': page(tag(server) + tag(server, 'data-max-briefs="3" data-loading="eager"')),
     '/bad-attrs.html': page(
       tag(server) +
-        `<newswire-widget id="odd" loading="eager" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana" density="roomy"></newswire-widget>`,
+        `<newswire-widget id="odd" loading="eager" feed="${server.url}/feed.json" theme="neon" max-briefs="zero" accent="banana" density="roomy" fallback-url="javascript:alert(1)"></newswire-widget>`,
     ),
     '/no-feed.html': page(`<script async src="${server.url}/newswire/embed.js"></script><newswire-widget></newswire-widget>`),
     '/html-feed.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/error-page')),
@@ -117,6 +119,46 @@ test('one script tag on a partner page renders headlines, briefs and the review 
   assert.equal(await tab.evaluate(() => window.__nwRan), undefined, 'no feed script ran');
   assert.deepEqual(errors, []);
   assert.deepEqual(console.filter((m) => m.type === 'error' || m.type === 'warning'), []);
+  await context.close();
+});
+
+/**
+ * Our URLs the docs name that the loader does not fetch, with who does: a partner who
+ * preloads a URL from the docs must get a file the widget then uses, not a second copy.
+ */
+const NAMED_BUT_NOT_LOADED = {
+  '/newswire/include': "the publisher's own pages include it, server side",
+  '/newswire/newswire.d.ts': 'the TypeScript declarations, for tooling',
+  '/newswire/v/{release}/embed.js': "a pinned tag's own src",
+};
+
+test('every widget URL the docs name is one the loader fetches, or says who does', async () => {
+  const { context, tab, errors } = await open(browser);
+  const fetched = new Set();
+  const release = (path) => path.replace(/\/v\/[0-9a-f]{12}\//, '/v/{release}/');
+  tab.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.origin === server.url) fetched.add(release(url.pathname));
+  });
+  await tab.goto(`${partner.url}/one.html`);
+  await ready(tab);
+  await tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
+  const docs = ['README.md', ...readdirSync('docs').map((f) => `docs/${f}`)];
+  const named = new Set();
+  for (const file of docs) {
+    // A path on our server: /newswire/ and a file or a route (a folder such as `…` is
+    // prose; /etc/newswire/ is a folder on the operator's disk).
+    for (const [path] of readFileSync(file, 'utf8').matchAll(/(?<!\/etc)\/newswire\/(v\/[^/\s`)]+\/)?[\w.-]+(?=[\s`)"'?#,;:]|$)/gm)) {
+      if (!path.startsWith('/newswire/v/') || /^\/newswire\/v\/([0-9a-f]{12}|\{release\})\//.test(path)) named.add(`${release(path)} (${file})`);
+    }
+  }
+  assert.ok(named.size >= 3, [...named].join(', '));
+  assert.ok(fetched.has('/newswire/v/{release}/newswire_bg.wasm'), [...fetched].join(', '));
+  for (const entry of named) {
+    const path = entry.split(' ')[0];
+    assert.ok(fetched.has(path) || NAMED_BUT_NOT_LOADED[path], `${entry} is never fetched by the loader: ${[...fetched].join(', ')}`);
+  }
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -278,6 +320,35 @@ test('the release goes out brotli-encoded', async () => {
   await context.close();
 });
 
+/** The type each kind of file the build writes goes out with (under `nosniff`). */
+const SERVED_TYPES = {
+  '.html': 'text/html',
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  // A TypeScript declaration, to read: not `video/mp2t`, as a guess by extension has it.
+  '.d.ts': 'text/plain; charset=utf-8',
+};
+
+test('every file the build writes is served with its own type, and a new kind of file must say which', async () => {
+  const files = readdirSync(DIST, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith('.') && !/\.(br|gz)$/.test(e.name))
+    .map((e) => relative(DIST, join(e.parentPath, e.name)));
+  const kinds = new Set();
+  for (const file of files) {
+    const kind = file.endsWith('.d.ts') ? '.d.ts' : extname(file);
+    assert.ok(SERVED_TYPES[kind], `the build writes ${file}: add its type to SERVED_TYPES`);
+    kinds.add(kind);
+    const reply = await fetch(`${server.url}/${file}`);
+    assert.equal(reply.status, 200, file);
+    assert.equal(reply.headers.get('content-type'), SERVED_TYPES[kind], file);
+    assert.equal(reply.headers.get('x-content-type-options'), 'nosniff', file);
+    await reply.arrayBuffer();
+  }
+  assert.deepEqual([...kinds].sort(), Object.keys(SERVED_TYPES).sort(), 'every kind listed is built');
+});
+
 test('under reduced motion the headline strip does not move', async () => {
   const { context, tab, errors } = await open(browser, `${partner.url}/one.html`, { reducedMotion: 'reduce' });
   await ready(tab);
@@ -332,6 +403,7 @@ test('invalid attributes warn by name and fall back to their defaults', async ()
   }
   // The loader's own attributes too, once each.
   assert.equal(warnings.filter((w) => w.includes('`density`')).length, 1, `one density warning: ${warnings}`);
+  assert.equal(warnings.filter((w) => w.includes('`fallback-url`')).length, 1, `one fallback-url warning: ${warnings}`);
   assert.equal(await tab.locator('#odd [part="brief"]').count(), 5);
   assert.deepEqual(errors, []);
   await context.close();

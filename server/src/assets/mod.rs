@@ -35,6 +35,26 @@ pub const CONFIGURATOR_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-
     style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; object-src 'none'; \
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// Types that `ServeDir`'s guess gets wrong for us, by the end of the file's name. A
+/// TypeScript declaration would otherwise be `video/mp2t` (an MPEG transport stream), which
+/// `nosniff` then holds a browser to.
+const TYPES: &[(&str, &str)] = &[(".d.ts", "text/plain; charset=utf-8")];
+
+/// Puts right the type of a file that `TYPES` names, after `ServeDir` has guessed it.
+async fn correct_type(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let fixed = TYPES
+        .iter()
+        .find(|(ending, _)| request.uri().path().ends_with(ending))
+        .map(|(_, kind)| HeaderValue::from_static(kind));
+    let mut response = next.run(request).await;
+    if let Some(kind) = fixed {
+        if response.status().is_success() {
+            response.headers_mut().insert(header::CONTENT_TYPE, kind);
+        }
+    }
+    response
+}
+
 fn set(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
 }
@@ -54,6 +74,7 @@ fn widget_files(dir: &Path, cache: &'static str, views: Arc<Counter>) -> Router 
                 request
             }
         }))
+        .layer(axum::middleware::from_fn(correct_type))
         .layer(set(header::CACHE_CONTROL, cache))
         .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .layer(set(
@@ -95,6 +116,8 @@ pub fn configurator(www: &Path) -> Router {
 /// Everything else: `/` is the demo partner page, other paths are files in the www folder.
 pub fn pages(www: &Path) -> Router {
     let files = ServeDir::new(www).precompressed_br().precompressed_gzip();
-    page_headers(Router::new().fallback_service(files), PAGE_CSP)
-        .layer(set(header::VARY, "accept-encoding"))
+    let files = Router::new()
+        .fallback_service(files)
+        .layer(axum::middleware::from_fn(correct_type));
+    page_headers(files, PAGE_CSP).layer(set(header::VARY, "accept-encoding"))
 }

@@ -162,6 +162,11 @@ pub fn database(db: Option<&str>, env: Option<String>) -> String {
         .unwrap_or_else(|| "newswire.db".into())
 }
 
+/// `--public-url`: an http(s) origin, the same rule as an allow-list entry's.
+fn public_url(value: &str) -> Result<String, String> {
+    crate::net::origins::parse(value)
+}
+
 fn postgres_url(value: &str) -> Result<String, String> {
     if crate::store::is_postgres(value) {
         Ok(value.to_owned())
@@ -188,6 +193,10 @@ pub struct Options {
     /// JSON Feed, RSS 2.0 or Atom: a file, or an http(s) URL to poll.
     #[arg(long, value_name = "PATH|URL", default_value = "www/sample-feed.json")]
     pub feed: String,
+    /// Where readers reach this server, as http(s)://host[:port]: a feed file's relative
+    /// links resolve against its /feed.json [default: http://ADDR, the address it listens on]
+    #[arg(long, value_name = "URL", value_parser = public_url)]
+    pub public_url: Option<String>,
     /// How often a feed URL is polled, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub feed_interval: u64,
@@ -463,5 +472,28 @@ mod tests {
         }
         assert!(flags().contains(&"--trusted-proxy".to_owned()));
         assert!(flags().contains(&"--timeout".to_owned()));
+    }
+
+    /// An operator reads the flags in docs/operating.md: one added to the server and left
+    /// out there, or one the docs still name after it is gone, fails here.
+    #[test]
+    fn the_operating_guide_names_every_flag_and_no_other() {
+        let docs = include_str!("../../../docs/operating.md");
+        let flags = flags();
+        for flag in &flags {
+            assert!(
+                docs.contains(flag.as_str()),
+                "docs/operating.md names {flag}"
+            );
+        }
+        let named = docs.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'));
+        let flag_like = |w: &&str| w.len() > 2 && w.starts_with("--") && !w.starts_with("---");
+        for word in named.filter(flag_like) {
+            let known = flags.iter().any(|f| f == word) || ["--help", "--version"].contains(&word);
+            assert!(
+                known,
+                "docs/operating.md names {word}, which the server does not take"
+            );
+        }
     }
 }

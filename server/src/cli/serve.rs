@@ -87,6 +87,7 @@ pub async fn run(options: Options) -> ExitCode {
             tracing::warn!("no feed at {}", options.feed);
         }
         FeedSource::file(options.feed.clone().into(), &options.headline_category)
+            .published_at(format!("{}/feed.json", public_origin(&options, addr)))
     };
     if policy.origins.named().is_empty() {
         tracing::warn!("no --allow-origin given; reviews are accepted from loopback pages only");
@@ -193,4 +194,22 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// Where readers reach this server: `--public-url`, else the address it listens on (the
+/// demo's case). A wildcard address names no host a reader could use, so loopback stands in
+/// for it, with a hint.
+fn public_origin(options: &Options, addr: std::net::SocketAddr) -> String {
+    if let Some(url) = &options.public_url {
+        return url.clone();
+    }
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        tracing::warn!(
+            "listening on every address: relative links in the feed file point to loopback \
+             until --public-url names where readers reach this server"
+        );
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{addr}")
 }

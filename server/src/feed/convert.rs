@@ -81,6 +81,57 @@ pub fn normalise_dates(feed: &mut Value) -> bool {
     changed
 }
 
+/// The links a feed may give relative to where it is published: the feed's own two, and
+/// each item's page.
+const FEED_LINKS: [&str; 2] = ["home_page_url", "feed_url"];
+const ITEM_LINKS: [&str; 2] = ["url", "external_url"];
+
+/// Makes each relative link in `feed` absolute against `base` (where the feed is
+/// published), as a reader resolves a relative link on a web page: `story.html#a` in the
+/// feed at `https://agency.example/news/feed.json` is that folder's `story.html`. The
+/// widget shows the feed on a partner's page, where a relative link would point into the
+/// partner's site, so it links only absolute http(s) URLs; this keeps a feed written with
+/// relative links (the demo's, so that it follows the server's address) linking to its
+/// stories. A link with a scheme of its own (`javascript:`, too) is left as it is, for the
+/// widget to judge. Whether anything changed.
+pub fn resolve_links(feed: &mut Value, base: &str) -> bool {
+    let mut changed = false;
+    let mut resolve = |object: &mut serde_json::Map<String, Value>, keys: &[&str]| {
+        for key in keys {
+            let Some(link) = object.get(*key).and_then(Value::as_str) else {
+                continue;
+            };
+            if has_scheme(link) {
+                continue;
+            }
+            if let Some(absolute) = newswire::platform::resolve_url(link.trim(), base) {
+                object.insert((*key).into(), json!(absolute));
+                changed = true;
+            }
+        }
+    };
+    if let Some(top) = feed.as_object_mut() {
+        resolve(top, &FEED_LINKS);
+    }
+    if let Some(items) = feed.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            resolve(item, &ITEM_LINKS);
+        }
+    }
+    changed
+}
+
+/// Whether `link` starts with a URL scheme (`https:`, `javascript:`): it is not relative.
+fn has_scheme(link: &str) -> bool {
+    let link = link.trim_start();
+    link.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// The deepest element nesting read from RSS or Atom. Real feeds nest a handful of levels
 /// (Atom's xhtml content a few more); a document far deeper is refused at once.
 pub const MAX_DEPTH: usize = 64;
@@ -782,6 +833,38 @@ mod tests {
         assert!(!report.usable);
         let report = check(&fixture("encodings/cp1254.rss"), None, "Headline");
         assert_eq!(report.encoding, Some("windows-1254"));
+    }
+
+    #[test]
+    fn relative_links_resolve_against_where_the_feed_is_published_and_others_stay() {
+        let mut feed = json!({
+            "home_page_url": "./",
+            "feed_url": "feed.json",
+            "items": [
+                {"id": "a", "url": "story.html#a", "external_url": "/elsewhere"},
+                {"id": "b", "url": "https://agency.example/b", "external_url": "//cdn.example/b"},
+                {"id": "c", "url": "javascript:alert(1)", "external_url": " JavaScript:x"},
+                {"id": "d", "url": 7}
+            ]
+        });
+        assert!(resolve_links(&mut feed, "http://127.0.0.1:9000/feed.json"));
+        assert_eq!(feed["home_page_url"], "http://127.0.0.1:9000/");
+        assert_eq!(feed["feed_url"], "http://127.0.0.1:9000/feed.json");
+        let items = &feed["items"];
+        assert_eq!(items[0]["url"], "http://127.0.0.1:9000/story.html#a");
+        assert_eq!(items[0]["external_url"], "http://127.0.0.1:9000/elsewhere");
+        assert_eq!(items[1]["url"], "https://agency.example/b");
+        assert_eq!(items[1]["external_url"], "http://cdn.example/b");
+        // A scheme of its own is not relative: the widget refuses it, as before.
+        assert_eq!(items[2]["url"], "javascript:alert(1)");
+        assert_eq!(items[2]["external_url"], " JavaScript:x");
+        assert_eq!(items[3]["url"], 7);
+        // An absolute feed is left alone, so it is served byte for byte.
+        let mut absolute = json!({"items": [{"id": "b", "url": "https://agency.example/b"}]});
+        assert!(!resolve_links(
+            &mut absolute,
+            "http://127.0.0.1:9000/feed.json"
+        ));
     }
 
     #[test]

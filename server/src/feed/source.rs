@@ -61,6 +61,8 @@ enum Origin {
 pub struct FeedSource {
     origin: Origin,
     headline_category: String,
+    /// Where the feed is published, for its relative links.
+    base: Option<String>,
     current: RwLock<Option<Served>>,
     health: Mutex<Health>,
 }
@@ -69,13 +71,19 @@ pub struct FeedSource {
 /// carried them) into what is served: a UTF-8 JSON Feed whose dates the widget reads goes out
 /// byte for byte as the publisher wrote it; RSS and Atom, and a JSON Feed in another encoding
 /// or with dates in another form, as the JSON Feed they convert to.
+///
+/// `base` is where the feed is published: its relative links are made absolute against it
+/// ([`convert::resolve_links`]).
 pub fn prepare(
     bytes: &[u8],
     http_charset: Option<&str>,
     headline_category: &str,
+    base: Option<&str>,
 ) -> Result<Served, convert::ConvertError> {
     let mut read = convert::read(bytes, http_charset, headline_category)?;
-    let rewritten = read.json && convert::normalise_dates(&mut read.feed);
+    let dated = read.json && convert::normalise_dates(&mut read.feed);
+    let linked = base.is_some_and(|base| convert::resolve_links(&mut read.feed, base));
+    let rewritten = dated || linked;
     let body = if read.json && read.encoding == "UTF-8" && !rewritten {
         Bytes::copy_from_slice(bytes)
     } else {
@@ -104,9 +112,17 @@ impl FeedSource {
                 seen: Mutex::new(None),
             },
             headline_category: headline_category.to_owned(),
+            base: None,
             current: RwLock::new(None),
             health: Mutex::new(health),
         }
+    }
+
+    /// The same source, with `base` as the address it is published at: a feed file's
+    /// relative links resolve against it. (A feed URL's resolve against the URL itself.)
+    pub fn published_at(mut self, base: String) -> Self {
+        self.base = Some(base);
+        self
     }
 
     /// A feed URL; [`FeedSource::poll`] keeps it fresh.
@@ -117,6 +133,7 @@ impl FeedSource {
             ..Health::default()
         };
         FeedSource {
+            base: Some(url.clone()),
             origin: Origin::Url { url, interval },
             headline_category: headline_category.to_owned(),
             current: RwLock::new(None),
@@ -180,9 +197,11 @@ impl FeedSource {
     /// last good one. Whether they were accepted.
     async fn accept(&self, bytes: Vec<u8>, charset: Option<String>, from: &str) -> bool {
         let category = self.headline_category.clone();
-        let prepared =
-            tokio::task::spawn_blocking(move || prepare(&bytes, charset.as_deref(), &category))
-                .await;
+        let base = self.base.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            prepare(&bytes, charset.as_deref(), &category, base.as_deref())
+        })
+        .await;
         match prepared {
             Ok(Ok(served)) => {
                 crate::net::metrics::metrics().feed_read("fresh");
