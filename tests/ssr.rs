@@ -439,3 +439,37 @@ fn a_widget_given_the_servers_news_renders_it_at_once_with_its_rating() {
     );
     assert!(html.contains(r#"method="dialog""#));
 }
+
+/// With `show-rating`, the rating line is in the widget before the summary is known (or
+/// while there is no review), empty, so that the summary arriving moves nothing below it.
+#[test]
+fn show_rating_holds_the_rating_line_before_the_summary_comes() {
+    let render_with = |show: bool, rating: Option<(f64, u32)>| {
+        let (config, _) = Config::from_attributes(
+            |name| match name {
+                "feed" => Some("https://agency.example/feed.json".into()),
+                "show-rating" => show.then(String::new),
+                _ => None,
+            },
+            |url| Some(url.to_owned()),
+        )
+        .unwrap();
+        let initial = newswire::state::Initial {
+            rating,
+            ..Default::default()
+        };
+        render::<Widget>(WidgetProps {
+            config: Rc::new(config),
+            on_notice: Callback::noop(),
+            refresh: 0,
+            initial: Some(Rc::new(initial)),
+        })
+    };
+    let empty = r#"<p part="rating" class="nw-rating nw-muted"></p>"#;
+    for rating in [None, Some((0.0, 0))] {
+        let html = render_with(true, rating);
+        assert!(html.contains(empty), "{rating:?}: {html}");
+    }
+    assert!(!render_with(false, Some((4.0, 3))).contains(r#"part="rating""#));
+    assert!(render_with(true, Some((4.0, 3))).contains("reader reviews"));
+}

@@ -148,11 +148,14 @@
     var ownFeed = new URL('/feed.json', script.src).href;
 
     // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
-    // The height follows max-briefs; partners may set --newswire-height instead.
+    // The height follows max-briefs; partners may set --newswire-height instead, which holds
+    // at least the sections' minimum (--nw-least: one brief, the rest whole). Once the news
+    // is in, --nw-fit is its own height, where taking the spare space away moves nothing a
+    // reader can see (`fit`).
     var RESERVE =
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
-      'block-size:var(--newswire-height,calc(var(--nw-rows,5) * var(--nw-row,118px) + var(--nw-fixed,400px)))!important}' +
+      'block-size:var(--nw-fit,max(var(--newswire-height,calc(var(--nw-rows,5) * var(--nw-row,118px) + var(--nw-fixed,400px))),var(--nw-least,0px)))!important}' +
       '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-content:center;' +
       'gap:8px;padding:16px;text-align:center;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
@@ -302,10 +305,12 @@
     // page already holds (Declarative Shadow DOM) is laid out by its content, not reserved.
     function sheetsFor(el, laidOut) {
       var shown = sections(el) || SECTIONS;
+      var row = el.getBoundingClientRect().width >= 640 ? 90 : 118;
+      var fixed = 72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 244 : 0);
+      el._nwLeast = fixed + (shown.briefs ? row : 0);
       var own = sheet(
-        ':host{--nw-row:' + (el.getBoundingClientRect().width >= 640 ? 90 : 118) + 'px;' +
-          '--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' +
-          (72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 244 : 0)) + 'px}'
+        ':host{--nw-row:' + row + 'px;--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' + fixed +
+          'px;--nw-least:' + el._nwLeast + 'px' + (el._nwFit ? ';--nw-fit:' + el._nwFit + 'px' : '') + '}'
       );
       // Through the CSSOM, so no value can break out of its declaration; the wasm sets the
       // same property on its section.
@@ -313,6 +318,43 @@
       if (accent && CSS.supports('color', accent)) own.cssRules[0].style.setProperty('--nw-accent', accent);
       var sheets = main ? [main, own] : [own];
       return laidOut ? sheets : [shared].concat(sheets);
+    }
+
+    // The news is in: where the reserved box is taller than the widget, the spare space (at
+    // the bottom, below the review prompt) goes, but only where that moves nothing a reader
+    // can see: the widget still ends below the viewport, or nothing follows it on the page.
+    // A partner's --newswire-height stands. Only ever shrinks: later news that is longer
+    // scrolls within the briefs.
+    function fit(el) {
+      var nw = el.shadowRoot && el.shadowRoot.querySelector('.nw-root > .nw');
+      if (!nw || !el.isConnected || el._nwLaidOut || getComputedStyle(el).getPropertyValue('--newswire-height').trim()) return;
+      var box = el.getBoundingClientRect();
+      // Its own height, read with the box let go (no frame is drawn in between).
+      var inline = nw.getAttribute('style');
+      nw.style.blockSize = 'auto';
+      var needed = Math.ceil(nw.getBoundingClientRect().height);
+      if (inline === null) nw.removeAttribute('style');
+      else nw.setAttribute('style', inline);
+      var body = own('body');
+      var last = body && box.bottom >= body.getBoundingClientRect().bottom - 1;
+      if (needed >= box.height || !(box.top + needed >= innerHeight || last)) return;
+      el._nwFit = needed;
+      style(el.shadowRoot, sheetsFor(el, el._nwLaidOut));
+    }
+
+    // A --newswire-height below the sections' minimum is held at the minimum: said once.
+    function tall(el) {
+      var asked = getComputedStyle(el).getPropertyValue('--newswire-height').trim();
+      if (!asked || el._nwTall === asked) return;
+      el._nwTall = asked;
+      var probe = make('div');
+      probe.style.cssText = 'position:absolute;visibility:hidden;block-size:' + asked;
+      el.shadowRoot.appendChild(probe);
+      var got = probe.getBoundingClientRect().height;
+      probe.remove();
+      if (got < el._nwLeast) {
+        warn('--newswire-height: ' + asked + ' is less than these sections need; using ' + el._nwLeast + 'px (one brief, the rest whole)');
+      }
     }
 
     // The loader is told what the widget does: it keeps the element's state attribute and
@@ -332,6 +374,10 @@
         return el.setAttribute('state', kind);
       }
       if (kind !== 'review' && kind !== 'interactive') el.setAttribute('state', kind);
+      // (After the widget's render, which may still be on its way in this turn.)
+      if (kind === 'ready') setTimeout(function () {
+        fit(el);
+      });
       if (kind === 'interactive') el.setAttribute('interactive', '');
       if (kind === 'loading') return;
       var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : kind === 'review' ? { id: a } : {};
@@ -644,6 +690,7 @@
         // The reserve sheet first: the element is a block, so its width can be measured.
         style(root, [shared]);
         style(root, sheetsFor(el));
+        tall(el);
         el.setAttribute('state', 'loading');
         message(frame(root), 'Loading the latest news\u2026');
         // Lazy, unless it is near the viewport already: that one starts now rather than a

@@ -19,7 +19,8 @@ pub struct ReviewPromptProps {
     pub on_submit: Callback<()>,
     /// Start another review after a stored one.
     pub on_restart: Callback<()>,
-    /// The public summary ("4.6 ★ · 120 reader reviews"), when `show-rating` is on.
+    /// The public summary ("4.6 ★ · 120 reader reviews"), when `show-rating` is on: empty
+    /// until it comes, and while there is no review, holding its line.
     #[prop_or_default]
     pub rating: Option<Html>,
     pub locale: Locale,

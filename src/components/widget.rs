@@ -239,10 +239,16 @@ fn ready(
         // Not a live region: it re-renders with each minute, and one region speaks.
         html! { <p class="nw-stale nw-muted">{ fill(t.text(Key::Updated), &ago) }</p> }
     });
-    let rating = state
-        .rating
-        .filter(|(_, count)| *count > 0)
-        .map(|(average, count)| rating_line(locale, average, count));
+    // With `show-rating`, the line is there from the first render, empty until the summary
+    // comes (and while there is no review): its space is held, so the summary arriving
+    // moves nothing below it.
+    let rating = config.show_rating.then(|| {
+        state
+            .rating
+            .filter(|(_, count)| *count > 0)
+            .map(|(average, count)| rating_line(locale, average, count))
+            .unwrap_or_default()
+    });
     let level = config.heading_level;
     let shown = config.sections;
     html! {

@@ -29,6 +29,35 @@ function feed() {
   return JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', title: 'Scale Wire', items });
 }
 
+/** A page whose widget a partner sized with --newswire-height. */
+function sized(height) {
+  return `<!doctype html><html lang="en"><body style="margin:0">
+    <newswire-widget loading="eager" feed="/feeds/plain" max-briefs="9" refresh="0"
+      style="--newswire-height:${height}"></newswire-widget>
+    <p id="after">The partner's page goes on.</p>
+    <script async src="${server.url}/newswire/embed.js"></script></body></html>`;
+}
+
+/** Where each part of the widget sits, against the host's box. */
+const layout = (tab) =>
+  tab.evaluate(() => {
+    const host = document.querySelector('newswire-widget');
+    const root = host.shadowRoot;
+    const box = (el) => el && el.getBoundingClientRect();
+    const briefs = [...root.querySelectorAll('[part="brief"]')].map(box);
+    return {
+      host: box(host),
+      strip: box(root.querySelector('[part="headlines"]')),
+      list: box(root.querySelector('[part="briefs"]')),
+      scrolls: root.querySelector('[part="briefs"]').scrollHeight > root.querySelector('[part="briefs"]').clientHeight + 1,
+      lastBrief: briefs[briefs.length - 1],
+      briefs: briefs.length,
+      review: box(root.querySelector('[part="review"]')),
+      submit: box(root.querySelector('[part="submit"]')),
+      after: box(document.getElementById('after')),
+    };
+  });
+
 before(async () => {
   server = await startServer();
   partner = await startPartner({
@@ -37,6 +66,21 @@ before(async () => {
       <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
     '/reserve.html': `<!doctype html><html lang="en"><body style="margin:0">
       <div id="column"><newswire-widget loading="eager" feed="/feeds/plain" refresh="0"></newswire-widget></div>
+      <p>The partner's page goes on.</p>
+      <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
+    // A partner's height: below the sections' minimum, and above it with more briefs than fit.
+    '/short.html': sized('300px'),
+    '/held.html': sized('640px'),
+    // Room for 20 briefs and 9 in the feed: in view with the page going on below it, and
+    // below the fold.
+    '/spare.html': `<!doctype html><html lang="en"><body style="margin:0">
+      <newswire-widget loading="eager" feed="/feeds/plain" max-briefs="20" refresh="0"></newswire-widget>
+      <p id="after">The partner's page goes on.</p>
+      <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
+    '/below.html': `<!doctype html><html lang="en"><body style="margin:0">
+      <div style="block-size:3000px">The partner's article.</div>
+      <newswire-widget loading="eager" feed="/feeds/plain" max-briefs="20" refresh="0"></newswire-widget>
+      <p id="after">The partner's page goes on.</p>
       <script async src="${server.url}/newswire/embed.js"></script></body></html>`,
     '/feeds/plain': serve(fixture('feed.json')),
     '/feeds/scale': (req, res) => {
@@ -105,7 +149,11 @@ test('a refresh that changes 10 of 50 briefs re-renders only those 10 rows', asy
 const SECTIONS = ['headlines', 'briefs', 'review', 'headlines,briefs', 'headlines,review', 'briefs,review', 'headlines,briefs,review'];
 
 test('the client-render reserve fits every sections and density at 320, 640 and 1000 px', async () => {
-  const { context, tab, errors } = await open(browser, `${partner.url}/reserve.html`, { reducedMotion: 'reduce' });
+  // (A viewport tall enough that the reserve is never fitted to the news: it is what is measured.)
+  const { context, tab, errors } = await open(browser, `${partner.url}/reserve.html`, {
+    reducedMotion: 'reduce',
+    viewport: { width: 1280, height: 1400 },
+  });
   await ready(tab);
   const misfits = [];
   for (const width of [320, 640, 1000]) {
@@ -144,4 +192,60 @@ test('the client-render reserve fits every sections and density at 320, 640 and 
   assert.deepEqual(misfits, []);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('a --newswire-height below the minimum holds the minimum and says so; above it the briefs scroll and the rest is whole', async () => {
+  const short = await open(browser, `${partner.url}/short.html`);
+  await ready(short.tab);
+  const warnings = short.console.filter((m) => m.type === 'warning').map((m) => m.text);
+  assert.equal(warnings.filter((w) => w.includes('--newswire-height: 300px')).length, 1, warnings.join('\n'));
+  let at = await layout(short.tab);
+  // Headlines, the title, one brief row and the review prompt: 72 + 58 + 30 + 90 + 244.
+  assert.equal(Math.round(at.host.height), 494);
+  assert.ok(at.list.height > 60, `the briefs have room for one: ${at.list.height}px`);
+  assert.ok(at.submit.bottom <= at.host.bottom, 'the send button is whole');
+  assert.deepEqual(short.errors, []);
+  await short.context.close();
+
+  const held = await open(browser, `${partner.url}/held.html`);
+  await ready(held.tab);
+  at = await layout(held.tab);
+  assert.equal(Math.round(at.host.height), 640, 'a height at or above the minimum is the partner’s');
+  assert.ok(at.scrolls, 'the briefs scroll within it');
+  assert.ok(at.strip.top >= at.host.top && at.review.bottom <= at.host.bottom, 'headlines and review whole');
+  assert.ok(at.submit.bottom <= at.host.bottom);
+  assert.ok(!held.console.some((m) => m.type === 'warning'), 'no warning at 640px');
+  assert.deepEqual(held.errors, []);
+  await held.context.close();
+});
+
+test('spare reserved space goes below the review prompt, and a widget below the fold shrinks to its news unseen', async () => {
+  // In view, with the page going on below it: the box stays, the spare space at its end.
+  const inView = await open(browser, undefined, { viewport: { width: 1000, height: 2600 } });
+  await inView.tab.goto(`${partner.url}/spare.html`);
+  await ready(inView.tab);
+  await inView.tab.waitForTimeout(200);
+  let at = await layout(inView.tab);
+  assert.ok(at.briefs >= 6 && at.briefs < 20, `${at.briefs} briefs`);
+  assert.ok(at.review.top - at.lastBrief.bottom < 40, `briefs and review together: ${at.review.top - at.lastBrief.bottom}px`);
+  assert.ok(at.host.bottom - at.review.bottom > 500, `the spare space is below the review: ${at.host.bottom - at.review.bottom}px`);
+  assert.deepEqual(inView.errors, []);
+  await inView.context.close();
+
+  // Below the fold: it ends at its news, and the page after it moved while nobody saw it.
+  const below = await open(browser);
+  await below.tab.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => window.__shifts.push(...list.getEntries().map((e) => e.value))).observe({ type: 'layout-shift', buffered: true });
+  });
+  await below.tab.goto(`${partner.url}/below.html`);
+  await ready(below.tab);
+  await below.tab.waitForTimeout(200);
+  at = await layout(below.tab);
+  assert.ok(at.host.bottom - at.review.bottom < 40, `no spare space: ${at.host.bottom - at.review.bottom}px`);
+  assert.ok(!at.scrolls, 'every brief shows');
+  assert.ok(at.after.top - at.host.bottom < 40, 'the page goes on right after it');
+  assert.deepEqual(await below.tab.evaluate(() => window.__shifts), []);
+  assert.deepEqual(below.errors, []);
+  await below.context.close();
 });
