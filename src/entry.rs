@@ -132,6 +132,11 @@ fn report_panics() {
     }));
 }
 
+/// Hands the feed request the loader started for `host`, if it did, to the services.
+fn take_early(host: &HtmlElement) {
+    crate::services::hand_over(js_sys::Reflect::get(host, &"_nwEarly".into()).unwrap_or_default());
+}
+
 /// Reads `host`'s attributes and renders the widget into `root`, replacing its placeholder.
 /// Invalid attributes are reported as console warnings; a missing feed is an error state.
 /// `notify(kind, a, b)` tells the loader what happened: `"loading"`, `"ready"` (a, b: the
@@ -140,6 +145,8 @@ fn report_panics() {
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, root: Element, notify: js_sys::Function) -> Mounted {
     report_panics();
+    // The feed request the loader started for this widget, when it did.
+    take_early(&host);
     let mut mounted = Mounted {
         root,
         notify,
@@ -183,6 +190,8 @@ pub fn hydrate(
     attributes: js_sys::Object,
     notify: js_sys::Function,
 ) -> Mounted {
+    // (None for a widget the server rendered; a reused instance forgets its last widget's.)
+    take_early(&host);
     let Some(initial) = Json::parse(state).and_then(|json| initial(&json, &root)) else {
         return mount(host, root, notify);
     };

@@ -159,21 +159,35 @@ export function run(stage) {
       });
   }
 
-  // Starts the feed request while the wasm is still on its way. The widget asks for the
-  // same URL in the same way a moment later, and the browser's HTTP cache (which holds a
-  // second request for a URL until the first is in) answers it: a cacheable feed then
-  // costs one request and no wait. The answer itself is not read here. It is aborted with
-  // the widget (`unmount`), so a widget taken away leaves no request open.
+  // Starts the feed request while the wasm is still on its way, and hands its answer to
+  // the widget (`_nwEarly`, which the wasm calls for the first plain GET of that URL), so a
+  // feed costs one request even where it cannot be cached (no-store). It is aborted with
+  // the widget (`unmount`) until the widget takes it, and with the widget's own request
+  // after, so a widget taken away leaves no request open.
   function prefetch(el) {
     var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
     if (!feed) return;
     var abort = window.AbortController ? new AbortController() : null;
     el._nwPrefetch = abort;
-    fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal })
+    var early = fetch(feed.href, { credentials: 'omit', signal: abort && abort.signal });
+    early
       .catch(function () {})
       .then(function () {
         if (el._nwPrefetch === abort) el._nwPrefetch = null;
       });
+    el._nwEarly = function (url, signal) {
+      if (url !== feed.href || !early) return;
+      var answer = early;
+      early = null;
+      el._nwPrefetch = null;
+      if (signal && abort) {
+        if (signal.aborted) abort.abort();
+        else signal.addEventListener('abort', function () {
+          abort.abort();
+        });
+      }
+      return answer;
+    };
   }
 
   // The browser's first date format loads its locale data (about 30 ms here). Done once,
@@ -300,7 +314,7 @@ export function run(stage) {
   // Tears down a widget taken off the page; its instance waits for the next one.
   function unmount(el) {
     var early = el._nwPrefetch;
-    el._nwPrefetch = null;
+    el._nwPrefetch = el._nwEarly = null;
     var mounted = el._nwMounted;
     var inst = el._nwInstance;
     el._nwMounted = el._nwInstance = null;

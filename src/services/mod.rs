@@ -15,6 +15,29 @@ use web_sys::{
     AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestCredentials,
 };
 
+thread_local! {
+    /// The loader's hand-off (`take(url, signal)`), for the widget this instance runs: the
+    /// answer to the feed request it started while the wasm was on its way, or nothing.
+    static EARLY: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `take` (the host's `_nwEarly`, when the loader set one) for this instance's
+/// widget. A plain GET that it answers is not sent again: a feed that cannot be cached
+/// (`no-store`) would otherwise be downloaded twice for each widget that starts.
+pub fn hand_over(take: JsValue) {
+    // (Checked with `typeof`, not `instanceof`: the smaller test, in bytes of wasm.)
+    let take = take.is_function().then(|| take.unchecked_into());
+    EARLY.with(|early| *early.borrow_mut() = take);
+}
+
+/// The loader's answer for a plain GET of `url` (a promise of a `Response`), once; aborted
+/// with `signal`.
+fn taken(url: &str, signal: &AbortSignal) -> Option<JsFuture> {
+    let take = EARLY.with(|early| early.borrow().clone())?;
+    let answer = take.call2(&JsValue::NULL, &url.into(), signal).ok()?;
+    (!answer.is_undefined()).then(|| JsFuture::from(answer.unchecked_into::<js_sys::Promise>()))
+}
+
 /// What a hook holds for the requests it started: aborting it (when the view goes away, or
 /// a newer load replaces this one) aborts the request in flight, and a pause between
 /// retries, at once, so nothing the widget asked for stays open on the server.
@@ -135,6 +158,11 @@ pub(crate) async fn exchange(
             Failure::Network
         }
     };
+    // A plain GET (the feed's first load) may have been answered by the loader already.
+    let early = match (&method, header) {
+        (&Method::GET, None) => taken(url, &signal),
+        _ => None,
+    };
     let mut request = RequestBuilder::new(url)
         .method(method)
         .credentials(RequestCredentials::Omit)
@@ -147,7 +175,17 @@ pub(crate) async fn exchange(
         None => request.build(),
     }
     .map_err(|_| Failure::Network)?;
-    let response = request.send().await.map_err(|_| why())?;
+    // Sent with the browser's own `fetch` (gloo's `send` also serves workers, and formats a
+    // panic for an answer that is not a `Response`: bytes the widget never needs), or
+    // answered by the loader; the same reading follows either way.
+    let answer = match early {
+        Some(answer) => answer,
+        None => {
+            let window = web_sys::window().ok_or(Failure::Network)?;
+            JsFuture::from(window.fetch_with_request(&request.into()))
+        }
+    };
+    let response: web_sys::Response = answer.await.map_err(|_| why())?.unchecked_into();
     let text = match response.body() {
         Some(stream) => read_capped(stream, max_body)
             .await
@@ -164,7 +202,7 @@ pub(crate) async fn exchange(
     Ok(Reply {
         status: response.status(),
         body: text,
-        etag: response.headers().get("etag"),
+        etag: response.headers().get("etag").ok().flatten(),
     })
 }
 

@@ -15,6 +15,18 @@ let flakyCalls = 0;
 // Requests that reached the partner's counted feed.
 let countedFeed = 0;
 
+/** A feed that counts its requests, sent with `cache` as its Cache-Control. */
+function counted(cache) {
+  return (req, res) => {
+    countedFeed += 1;
+    // Slow enough that the widget asks while the loader's request is still out.
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/feed+json', 'access-control-allow-origin': '*', 'cache-control': cache });
+      res.end(fixture('feed.json'));
+    }, 300);
+  };
+}
+
 before(async () => {
   server = await startServer();
   partner = await startPartner({
@@ -41,18 +53,10 @@ before(async () => {
     '/client.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/plain')),
     '/client-rating.html': page(tag(server, `data-show-rating data-review-endpoint="${server.url}/api/reviews"`).replace(`${server.url}/feed.json`, '/feeds/plain')),
     '/feeds/plain': serve(fixture('feed.json')),
-    '/feeds/counted': (req, res) => {
-      countedFeed += 1;
-      // Slow enough that the widget asks while the loader's request is still out.
-      setTimeout(() => {
-        res.writeHead(200, {
-          'content-type': 'application/feed+json',
-          'access-control-allow-origin': '*',
-          'cache-control': 'public, max-age=60',
-        });
-        res.end(fixture('feed.json'));
-      }, 300);
-    },
+    '/feeds/counted': counted('public, max-age=60'),
+    // As third-party feed hosts often send: no copy may be kept, so no cache can share it.
+    '/nostore.html': page(tag(server).replace(`${server.url}/feed.json`, '/feeds/nostore')),
+    '/feeds/nostore': counted('no-store'),
     '/feeds/error-page': serve(fixture('error-page.html'), 200, 'text/html'),
     '/feeds/not-a-feed': serve(fixture('not-a-feed.json')),
     '/feeds/down': serve('{"error": "down"}', 404, 'application/json'),
@@ -490,19 +494,25 @@ test('show-rating puts the public summary by the prompt, and a stored review upd
   await context.close();
 });
 
-test('the loader starts the feed request early, and the widget reuses it: one request', async () => {
+for (const [kind, path] of [
+  ['a cacheable feed', '/prefetch.html'],
+  ['a no-store feed', '/nostore.html'],
+]) test(`the loader starts the feed request early, and the widget takes its answer: one request for ${kind}`, async () => {
   countedFeed = 0;
   const { context, tab, errors } = await open(browser);
   // (No request routing here: Playwright turns the HTTP cache off for routed pages.)
   const seen = [];
   tab.on('request', (r) => seen.push(new URL(r.url()).pathname));
   tab.on('requestfinished', (r) => seen.push('done ' + new URL(r.url()).pathname));
-  await tab.goto(`${partner.url}/prefetch.html`);
+  await tab.goto(`${partner.url}${path}`);
   await ready(tab);
   // The feed was asked for before the wasm had even arrived, let alone run.
   const wasmArrived = seen.findIndex((p) => p.startsWith('done /newswire/') && p.endsWith('/newswire_bg.wasm'));
-  assert.ok(wasmArrived > 0 && seen.indexOf('/feeds/counted') < wasmArrived, seen.join(' '));
-  assert.equal(countedFeed, 1, 'the cacheable feed was fetched once');
+  const asked = seen.findIndex((p) => p.startsWith('/feeds/'));
+  assert.ok(wasmArrived > 0 && asked >= 0 && asked < wasmArrived, seen.join(' '));
+  assert.equal(await tab.locator('[part="brief"]').count(), 5);
+  await tab.waitForTimeout(300);
+  assert.equal(countedFeed, 1, `${kind} was fetched once`);
   assert.deepEqual(errors, []);
   await context.close();
 });
