@@ -300,13 +300,17 @@
     }
 
     // The element's own sheet: the reserved height for the sections it shows (title 72 px,
-    // strip 58, briefs 30 plus a row each, review 244), and its accent. A brief wraps to
-    // about 118 px in a narrow column and 90 px in a wide one (640 px and up). A widget the
+    // strip 58, briefs 30 plus a row each, review 244, or 268 with the rating line), and its
+    // accent. A brief wraps to about 118 px in a narrow column and 90 px in a wide one (640 px
+    // and up). A widget the
     // page already holds (Declarative Shadow DOM) is laid out by its content, not reserved.
     function sheetsFor(el, laidOut) {
       var shown = sections(el) || SECTIONS;
       var row = el.getBoundingClientRect().width >= 640 ? 90 : 118;
-      var fixed = 72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? 244 : 0);
+      // (The wasm's rule for a boolean attribute: present, and not "false".)
+      var rated = el.getAttribute('show-rating');
+      rated = rated !== null && rated.trim().toLowerCase() !== 'false';
+      var fixed = 72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? (rated ? 268 : 244) : 0);
       el._nwLeast = fixed + (shown.briefs ? row : 0);
       var own = sheet(
         ':host{--nw-row:' + row + 'px;--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' + fixed +

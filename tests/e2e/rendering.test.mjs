@@ -148,7 +148,7 @@ test('a refresh that changes 10 of 50 briefs re-renders only those 10 rows', asy
 
 const SECTIONS = ['headlines', 'briefs', 'review', 'headlines,briefs', 'headlines,review', 'briefs,review', 'headlines,briefs,review'];
 
-test('the client-render reserve fits every sections and density at 320, 640 and 1000 px', async () => {
+test('the client-render reserve fits every sections and density, with and without show-rating, at 320, 640 and 1000 px', async () => {
   // (A viewport tall enough that the reserve is never fitted to the news: it is what is measured.)
   const { context, tab, errors } = await open(browser, `${partner.url}/reserve.html`, {
     reducedMotion: 'reduce',
@@ -159,15 +159,19 @@ test('the client-render reserve fits every sections and density at 320, 640 and 
   for (const width of [320, 640, 1000]) {
     await tab.evaluate((w) => (document.getElementById('column').style.width = `${w}px`), width);
     for (const sections of SECTIONS) {
-      for (const density of ['comfortable', 'compact']) {
+      // Each density, and the rating line where the review prompt shows.
+      const choices = [['comfortable', false], ['compact', false]];
+      if (sections.includes('review')) choices.push(['comfortable', true]);
+      for (const [density, rating] of choices) {
         // Assemble: the attributes, and a turn for the loader's sheet and the wasm.
         await tab.evaluate(
-          ([s, d]) => {
+          ([s, d, r]) => {
             const el = document.querySelector('newswire-widget');
             el.setAttribute('sections', s);
             el.setAttribute('density', d);
+            el.toggleAttribute('show-rating', r);
           },
-          [sections, density],
+          [sections, density, rating],
         );
         await tab.waitForTimeout(120);
         // Action: what the content needs (every brief whole, no inner scrolling) against the
@@ -185,7 +189,7 @@ test('the client-render reserve fits every sections and density at 320, 640 and 
           return { needed, reserved: host.getBoundingClientRect().height };
         });
         // Assert (below): nothing is cut, and little is left empty.
-        if (fit.needed > fit.reserved + 1) misfits.push(`${width}px ${sections} ${density}: needs ${Math.round(fit.needed)}, has ${Math.round(fit.reserved)}`);
+        if (fit.needed > fit.reserved + 1) misfits.push(`${width}px ${sections} ${density}${rating ? ' show-rating' : ''}: needs ${Math.round(fit.needed)}, has ${Math.round(fit.reserved)}`);
       }
     }
   }
