@@ -124,24 +124,16 @@ target/package/package.json: $(DIST)/newswire/.precompressed $(wildcard packages
 
 build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst www/%,$(DIST)/%,$(PAGES))
 
-# wasm-pack builds with the size-tuned release profile; wasm-opt then shrinks it (the
-# flatten and rereloop round between -Oz passes saves about 0.8 KB brotli more than -Oz alone)
-# (wasm-pack's own wasm-opt step is off, so it never tries to download one).
+# wasm-pack builds with the size-tuned release profile (its own wasm-opt step is off, so it
+# never tries to download one).
 $(PKG)/newswire_bg.wasm: $(WIDGET_SOURCES) | tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed
 	wasm-pack --quiet build --release --target web --out-dir $(PKG) --out-name newswire --no-typescript --no-pack
-	wasm-opt -Oz --flatten --rereloop -Oz -Oz --strip-debug --strip-producers $@ -o $@.opt
-	mv $@.opt $@
 
-# The wasm-bindgen glue gets the loader's guard hook; the imports get short names in both
-# the wasm and the glue (about 4 KB brotli of hashed names); and the glue is minified like
-# the loader (terser keeps its export names).
-$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm scripts/guard-glue.mjs scripts/shorten-imports.mjs node_modules/.installed
-	@mkdir -p $(@D)
-	node scripts/guard-glue.mjs $(PKG)/newswire.js $(PKG)/newswire.guarded.js
-	node scripts/shorten-imports.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.guarded.js \
-		$(PKG)/newswire_bg.short.wasm $(PKG)/newswire.short.js
-	terser $(PKG)/newswire.short.js --module --ecma 2020 --compress passes=2 --mangle --comments false --output $(@D)/newswire.js
-	cp $(PKG)/newswire_bg.short.wasm $@
+# Then what every build of the widget goes through (scripts/post-link.mjs): wasm-opt, the
+# loader's guard hook in the glue, short import names, and the glue minified.
+POST_LINK := scripts/post-link.mjs scripts/guard-glue.mjs scripts/shorten-imports.mjs
+$(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm $(POST_LINK) node_modules/.installed
+	node scripts/post-link.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.js $(@D) --optimise --minify
 
 # The loader ships minified (its readable source stays in www/embed.js), and stamped by
 # scripts/release.mjs with where its release's files are and their SRI hashes.
@@ -226,13 +218,11 @@ test-e2e: build package $(FAULTS)/.built node_modules/.installed tool-chromium t
 # The release build plus the fault-injection feature, with the guarded glue, beside the
 # release loader and stylesheet. Only the end-to-end tests load it, to watch a trap being
 # contained. It shares every dependency with the release build; only the crate is rebuilt.
-$(FAULTS)/.built: $(WIDGET_SOURCES) scripts/guard-glue.mjs scripts/shorten-imports.mjs $(DIST)/newswire/.precompressed | tool-wasm-bindgen
+$(FAULTS)/.built: $(WIDGET_SOURCES) $(POST_LINK) $(DIST)/newswire/.precompressed | tool-wasm-bindgen
 	cargo build -p newswire --lib --release --target $(WASM_TARGET) --features fault-injection
 	wasm-bindgen --target web --no-typescript --out-dir $(FAULTS) --out-name newswire \
 		target/$(WASM_TARGET)/release/newswire.wasm
-	node scripts/guard-glue.mjs $(FAULTS)/newswire.js $(FAULTS)/newswire.js
-	node scripts/shorten-imports.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js \
-		$(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js
+	node scripts/post-link.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js $(FAULTS)
 	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(FAULTS)/
 	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js
 	@touch $@
@@ -262,12 +252,7 @@ size-nightly: tools build
 		--target $(WASM_TARGET) -p newswire --lib -Z build-std=std,panic_abort --target-dir target/nightly-build
 	wasm-bindgen --target web --no-typescript --out-dir $(NIGHTLY) --out-name newswire \
 		target/nightly-build/$(WASM_TARGET)/release/newswire.wasm
-	wasm-opt -Oz --flatten --rereloop -Oz -Oz --strip-debug --strip-producers \
-		$(NIGHTLY)/newswire_bg.wasm -o $(NIGHTLY)/newswire_bg.wasm
-	node scripts/guard-glue.mjs $(NIGHTLY)/newswire.js $(NIGHTLY)/newswire.js
-	node scripts/shorten-imports.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js \
-		$(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js
-	terser $(NIGHTLY)/newswire.js --module --compress --mangle --comments false --output $(NIGHTLY)/newswire.js
+	node scripts/post-link.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js $(NIGHTLY) --optimise --minify
 	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(NIGHTLY)/
 	node scripts/release.mjs --here $(NIGHTLY) $(PKG)/embed.min.js
 	node tests/bench/size.mjs $(NIGHTLY) target/bench/size-nightly.json
