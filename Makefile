@@ -135,10 +135,18 @@ POST_LINK := scripts/post-link.mjs scripts/guard-glue.mjs scripts/shorten-import
 $(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm $(POST_LINK) node_modules/.installed
 	node scripts/post-link.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.js $(@D) --optimise --minify
 
-# The loader ships minified (its readable source stays in www/embed.js), and stamped by
+# The loader gets the widget's attribute facts from src/config.rs (scripts/stamp-facts.mjs),
+# ships minified (its readable source stays in www/embed.js), and is stamped by
 # scripts/release.mjs with where its release's files are and their SRI hashes.
-$(PKG)/embed.min.js: www/embed.js node_modules/.installed
+$(PKG)/facts.js: $(WIDGET_SOURCES) examples/loader-facts.rs
 	@mkdir -p $(@D)
+	cargo run --quiet -p newswire --example loader-facts > $@.tmp
+	mv $@.tmp $@
+
+$(PKG)/embed.js: www/embed.js $(PKG)/facts.js scripts/stamp-facts.mjs
+	node scripts/stamp-facts.mjs www/embed.js $(PKG)/facts.js $@
+
+$(PKG)/embed.min.js: $(PKG)/embed.js node_modules/.installed
 	terser $< --ecma 2020 --compress passes=2 --mangle --comments false --output $@
 
 # The loader's second stage (a module), fetched when a widget needs the wasm.
@@ -184,7 +192,8 @@ demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed 
 		--db newswire.db --www $(DIST) --seed-demo \
 		--allow-origins server/demo-partners.txt --allow-loopback
 
-dev: tools
+# (The page loads the loader stamped with the attribute facts, target/pkg/embed.js.)
+dev: tools $(PKG)/embed.js
 	@command -v trunk >/dev/null || cargo install trunk --version 0.21.14 --locked
 	trunk serve
 

@@ -28,6 +28,60 @@ pub const ATTRIBUTES: &[&str] = &[
     "loading",
 ];
 
+/// The attributes that change the server's HTML: the loader asks `/newswire/render` with
+/// these, and no others.
+pub const RENDERED: &[&str] = &[
+    "theme",
+    "category",
+    "max-briefs",
+    "lang",
+    "show-rating",
+    "heading-level",
+    "title",
+    "sections",
+];
+
+/// The section names `sections` takes, in the order the widget shows them.
+pub const SECTION_NAMES: &[&str] = &["headlines", "briefs", "review"];
+
+/// The enumerated attributes the loader applies itself, each with its values, the default
+/// first.
+pub const CHOICES: &[(&str, &[&str])] = &[
+    ("density", &["comfortable", "compact"]),
+    ("ticker", &["scroll", "static"]),
+    ("loading", &["lazy", "eager"]),
+];
+
+/// The loader's copy of these facts, as JavaScript: `scripts/stamp-facts.mjs` writes it
+/// over the loader's `@@NEWSWIRE_FACTS@@` at build time, so that the loader never keeps a
+/// hand-written list of its own (`cargo run --example loader-facts` prints it).
+pub fn loader_facts() -> String {
+    let list = |names: &[&str]| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+        format!("[{}]", quoted.join(", "))
+    };
+    let sections: Vec<String> = SECTION_NAMES.iter().map(|n| format!("{n}: 1")).collect();
+    let choices: Vec<String> = CHOICES
+        .iter()
+        .map(|(name, values)| format!("'{name}': {}", list(values)))
+        .collect();
+    format!(
+        "// Every attribute the widget reads; a change to any of them updates it in place.\n\
+         var ATTRIBUTES = {};\n\
+         // The ones that change the server's HTML, which the render is asked for with.\n\
+         var RENDERED = {};\n\
+         var SECTIONS = {{ {} }};\n\
+         // Values the loader applies itself, the default first.\n\
+         var CHOICES = {{ {} }};\n\
+         // max-briefs: the least, the most, and the default.\n\
+         var BRIEFS = [1, {MAX_BRIEFS_LIMIT}, {DEFAULT_MAX_BRIEFS}];\n",
+        list(ATTRIBUTES),
+        list(RENDERED),
+        sections.join(", "),
+        choices.join(", "),
+    )
+}
+
 /// The default category whose items become briefs.
 pub const DEFAULT_CATEGORY: &str = "Politics";
 /// The default number of briefs.

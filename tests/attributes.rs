@@ -1,7 +1,9 @@
 //! One list of attributes: `config::ATTRIBUTES` is the truth, and the loader, the TypeScript
 //! declarations, the configurator and docs/embedding.md must say the same.
 
-use newswire::config::ATTRIBUTES;
+use newswire::config::{
+    loader_facts, ATTRIBUTES, CHOICES, DEFAULT_MAX_BRIEFS, MAX_BRIEFS_LIMIT, RENDERED,
+};
 use std::collections::BTreeSet;
 
 fn read(path: &str) -> String {
@@ -22,10 +24,34 @@ fn ours() -> BTreeSet<String> {
     ATTRIBUTES.iter().map(|a| a.to_string()).collect()
 }
 
+/// The loader keeps no list of its own: the build writes `config::loader_facts` over its
+/// placeholder (scripts/stamp-facts.mjs), and those facts are config's.
 #[test]
-fn the_loader_watches_exactly_the_attributes_in_their_order() {
-    let loader = js_array(&read("www/embed.js"), "var ATTRIBUTES = [");
-    assert_eq!(loader, ATTRIBUTES, "www/embed.js");
+fn the_loader_gets_its_attribute_facts_from_config_and_writes_none_by_hand() {
+    let source = read("www/embed.js");
+    assert_eq!(source.matches("/* @@NEWSWIRE_FACTS@@ */").count(), 1);
+    for name in ["ATTRIBUTES", "RENDERED", "SECTIONS", "CHOICES", "BRIEFS"] {
+        assert!(
+            !source.contains(&format!("var {name} =")),
+            "www/embed.js writes {name} by hand"
+        );
+    }
+    assert!(
+        !source.contains("'comfortable'"),
+        "a choice written by hand"
+    );
+    let facts = loader_facts();
+    assert_eq!(js_array(&facts, "var ATTRIBUTES = ["), ATTRIBUTES);
+    let rendered = js_array(&facts, "var RENDERED = [");
+    assert_eq!(rendered, RENDERED);
+    for (name, values) in CHOICES {
+        assert!(ATTRIBUTES.contains(name), "{name}");
+        assert!(facts.contains(&format!("'{name}': ['{}'", values.join("', '"))));
+    }
+    assert!(rendered.iter().all(|r| ATTRIBUTES.contains(&r.as_str())));
+    assert!(facts.contains(&format!(
+        "var BRIEFS = [1, {MAX_BRIEFS_LIMIT}, {DEFAULT_MAX_BRIEFS}];"
+    )));
 }
 
 #[test]

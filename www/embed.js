@@ -68,16 +68,10 @@
   window.Newswire = nw;
   // Stamped from Cargo.toml by scripts/release.mjs, as the release's hashes are.
   var VERSION = '@@NEWSWIRE_VERSION@@';
-  // Every attribute the widget reads; a change to any of them updates it in place.
-  var ATTRIBUTES = [
-    'feed', 'theme', 'accent', 'category', 'max-briefs', 'lang', 'review-endpoint', 'refresh',
-    'fallback-url', 'show-rating', 'heading-level', 'title', 'sections', 'density', 'ticker',
-    'loading',
-  ];
-  // The ones that change the server's HTML, which the render is asked for with.
-  var RENDERED = ['theme', 'category', 'max-briefs', 'lang', 'show-rating', 'heading-level', 'title', 'sections'];
-  var SECTIONS = { headlines: 1, briefs: 1, review: 1 };
-  var CHOICES = { density: ['comfortable', 'compact'], ticker: ['scroll', 'static'], loading: ['lazy', 'eager'] };
+  // The widget's attributes and their rules (ATTRIBUTES, RENDERED, SECTIONS, CHOICES and
+  // BRIEFS), written once, in src/config.rs: scripts/stamp-facts.mjs puts them here at build
+  // time, for the release and the dev loop alike.
+  /* @@NEWSWIRE_FACTS@@ */
 
   try {
     if (!script || !script.src) {
@@ -117,7 +111,7 @@
     }
   }
 
-  // The sections named: any of headlines, briefs, review, comma-separated; null for none.
+  // The sections named: any of SECTIONS, comma-separated; null for none.
   function sections(el) {
     var shown = null;
     (el.getAttribute('sections') || '').split(',').forEach(function (name) {
@@ -133,7 +127,7 @@
     var value = el.getAttribute(name);
     if (value === null) return;
     var expected = CHOICES[name] ? !choice(el, name) && CHOICES[name].join(' or ')
-      : name === 'sections' ? !sections(el) && 'any of headlines, briefs, review, comma-separated'
+      : name === 'sections' ? !sections(el) && 'any of ' + Object.keys(SECTIONS).join(', ') + ', comma-separated'
       // (a javascript: or data: link would be dropped; it must never be dropped silently)
       : name === 'fallback-url' && !httpUrl(value, el.baseURI) && 'an http(s) URL';
     if (expected) warn('ignoring `' + name + '`="' + value + '"; expected ' + expected);
@@ -281,11 +275,12 @@
       message(frame(el.shadowRoot), why || 'The news widget cannot run here.', null, link && new URL('/', link).href);
     }
 
-    // The same rule as the widget's own parsing: a whole number from 1 to 50, else 5.
+    // The same rule as the widget's own parsing: a whole number in BRIEFS' range, else its
+    // default.
     function rows(el) {
       var value = (el.getAttribute('max-briefs') || '').trim();
       var n = /^[0-9]+$/.test(value) ? parseInt(value, 10) : 0;
-      return n >= 1 && n <= 50 ? n : 5;
+      return n >= BRIEFS[0] && n <= BRIEFS[1] ? n : BRIEFS[2];
     }
 
     // What the widget renders into, replacing any earlier one (and with it every listener
@@ -673,7 +668,7 @@
           }
           return;
         }
-        ['sections', 'density', 'ticker', 'loading', 'fallback-url'].forEach(function (name) {
+        ['sections', 'fallback-url'].concat(Object.keys(CHOICES)).forEach(function (name) {
           check(el, name);
         });
         // The server put the widget in the page (Declarative Shadow DOM): adopt it.
