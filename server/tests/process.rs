@@ -1,17 +1,17 @@
 //! The real `newswire-server` binary: the crash test (`kill -9` under load, ten times, and
 //! not one acknowledged review lost), and the `check` and `reviews export` commands.
 
+mod support;
+
 use rusqlite::Connection;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::server;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-#[path = "support/server.rs"]
-mod server;
 
 use server::BIN;
 

@@ -1,13 +1,11 @@
 //! Scale-out, with the real binary: two `newswire-server` replicas sharing one real
 //! PostgreSQL (a throwaway cluster), as a load balancer would spread readers over them.
 
-#[path = "support/pg.rs"]
-mod pg;
-#[path = "support/server.rs"]
-mod server;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{pg, server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -2,8 +2,7 @@
 //! real PostgreSQL database (a throwaway cluster), through the one `ReviewStore` interface.
 //! Then what only a shared database can show: two replicas at once, and the migrations.
 
-#[path = "support/pg.rs"]
-mod pg;
+mod support;
 
 use newswire_server::store::{
     self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, ReviewStore,
@@ -12,6 +11,7 @@ use newswire_server::store::{
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use support::pg;
 
 fn review(key: Option<&str>, rating: u8, comment: &str) -> NewReview {
     NewReview {

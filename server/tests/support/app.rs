@@ -1,0 +1,209 @@
+//! The server in this process over real TCP, with a real SQLite file, and the answers it
+//! gives, as the HTTP tests read them.
+
+pub use newswire_server::feed::source::FeedSource;
+pub use newswire_server::net::limits::Rate;
+pub use newswire_server::net::origins::Origins;
+pub use newswire_server::store::sqlite::SqliteStore;
+pub use newswire_server::{AppState, Policy};
+pub use rusqlite::Connection;
+pub use std::path::PathBuf;
+pub use std::sync::Arc;
+pub use tokio::io::{AsyncReadExt, AsyncWriteExt};
+pub use tokio::net::TcpStream;
+
+pub const FEED: &str =
+    r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []}"#;
+
+pub struct Server {
+    pub addr: std::net::SocketAddr,
+    pub dir: PathBuf,
+    pub state: AppState,
+    pub _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Server {
+    /// A server that accepts reviews from `http://partner.example`, with roomy limits.
+    pub async fn start(name: &str) -> Server {
+        Server::start_with(
+            name,
+            Policy {
+                origins: Origins::new(vec!["http://partner.example".into()]),
+                client_rate: Rate::per_minute(10_000),
+                global_rate: Rate::per_second(10_000),
+                ..Policy::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn start_with(name: &str, policy: Policy) -> Server {
+        // Assemble: a fresh folder with a feed, a www tree and an empty database.
+        let dir = std::env::temp_dir().join(format!("newswire-http-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("www/newswire")).unwrap();
+        std::fs::write(dir.join("feed.json"), FEED).unwrap();
+        std::fs::write(
+            dir.join("www/index.html"),
+            "<!doctype html><title>demo</title>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("www/newswire/newswire_bg.wasm"),
+            b"\0asm\x01\0\0\0",
+        )
+        .unwrap();
+        for (name, text) in [
+            ("embed.js", "/* loader */"),
+            ("newswire.js", "/* glue */"),
+            ("newswire.css", ".nw{}"),
+            ("newswire.d.ts", "export {};"),
+        ] {
+            std::fs::write(dir.join("www/newswire").join(name), text).unwrap();
+        }
+        std::fs::write(
+            dir.join("www/configurator.html"),
+            "<!doctype html><title>configurator</title>",
+        )
+        .unwrap();
+        std::fs::write(dir.join("secret.txt"), "outside www").unwrap();
+        let store = std::sync::Arc::new(SqliteStore::open(&dir.join("reviews.db")).unwrap());
+        let state = AppState::new(
+            FeedSource::file(dir.join("feed.json"), "Headline"),
+            dir.join("www"),
+            store,
+            policy,
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(newswire_server::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        Server {
+            addr,
+            dir,
+            state,
+            _stop: stop,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            head.push_str(&format!("Host: {}\r\n", self.addr));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await.unwrap();
+        Reply::parse(&raw)
+    }
+
+    pub async fn post_review(&self, body: &str) -> Reply {
+        self.request(
+            "POST",
+            "/api/reviews",
+            &[
+                ("Content-Type", "application/json"),
+                ("Origin", "http://partner.example"),
+            ],
+            body.as_bytes(),
+        )
+        .await
+    }
+
+    pub fn rows(&self) -> Vec<(i64, i64, String, Option<String>)> {
+        let conn = Connection::open(self.dir.join("reviews.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id, rating, comment, key FROM reviews ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn parse(raw: &[u8]) -> Reply {
+        let text = String::from_utf8_lossy(raw);
+        let (head, body) = text.split_once("\r\n\r\n").expect("a complete response");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
+    }
+
+    /// Every 4xx carries a readable JSON message.
+    pub fn assert_error(&self, status: u16) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let message = self.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(message.len() > 10, "a readable message, not {message:?}");
+    }
+}
+
+pub const REVIEW: &str = r#"{"rating": 5, "comment": "Good.", "subject": "lead-1"}"#;
+
+impl Server {
+    pub async fn post_from(
+        &self,
+        origin: Option<&str>,
+        extra: &[(&str, &str)],
+        body: &str,
+    ) -> Reply {
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(origin) = origin {
+            headers.push(("Origin", origin));
+        }
+        headers.extend_from_slice(extra);
+        self.request("POST", "/api/reviews", &headers, body.as_bytes())
+            .await
+    }
+}
