@@ -5,7 +5,7 @@
 mod support;
 
 use newswire_server::store::{
-    self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, ReviewStore,
+    self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, ReviewStore, Reviews,
     StoreError, Summary, Views, Visibility, KEY_LIFETIME,
 };
 use std::future::Future;

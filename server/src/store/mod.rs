@@ -263,9 +263,10 @@ impl Summary {
     }
 }
 
-/// The one interface both stores implement.
+/// What the store keeps of the reviews themselves: storing, reading, moderating,
+/// and the aggregates the public summary and the console show.
 #[async_trait]
-pub trait ReviewStore: Send + Sync {
+pub trait Reviews: Send + Sync {
     /// Stores `review` and returns its id once it is committed. A key seen before returns the
     /// earlier id when the content matches, and [`StoreError::KeyReused`] when it does not.
     async fn insert(&self, review: NewReview) -> Result<i64, StoreError>;
@@ -282,11 +283,6 @@ pub trait ReviewStore: Send + Sync {
     /// Forgets the idempotency keys of reviews stored before `now - KEY_LIFETIME`.
     async fn expire_keys(&self, now: i64) -> Result<u64, StoreError>;
 
-    /// Counts one request against `key` in the window that starts at `window` (seconds
-    /// since the epoch) and returns the count so far: rate limits that every replica sees.
-    /// `None` where only one process serves (the limits are then kept in its memory).
-    async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError>;
-
     /// A plausible id for the next review: what a honeypot answer shows a bot, with no
     /// database work.
     fn next_id(&self) -> i64;
@@ -302,7 +298,11 @@ pub trait ReviewStore: Send + Sync {
 
     /// The console's overview; reviews per day from `since_day` (days since the epoch).
     async fn stats(&self, since_day: i64) -> Result<Stats, StoreError>;
+}
 
+/// The console's sign-in sessions.
+#[async_trait]
+pub trait Sessions: Send + Sync {
     /// Starts an admin session: `id` is the hash of the session's cookie, `csrf` the token
     /// its forms carry.
     async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError>;
@@ -313,18 +313,37 @@ pub trait ReviewStore: Send + Sync {
     /// Ends session `id` (and forgets every expired one).
     async fn end_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
 
+    /// Console sessions not yet expired at `now`, for the metrics.
+    async fn sessions(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// The shared rate-limit windows that every replica counts in.
+#[async_trait]
+pub trait RateWindows: Send + Sync {
+    /// Counts one request against `key` in the window that starts at `window` (seconds
+    /// since the epoch) and returns the count so far: rate limits that every replica sees.
+    /// `None` where only one process serves (the limits are then kept in its memory).
+    async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError>;
+}
+
+/// Where the widget is shown: counted requests per partner origin and day.
+#[async_trait]
+pub trait ViewCounts: Send + Sync {
     /// Adds counted requests to the per-origin, per-day totals.
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError>;
 
     /// The per-origin, per-day totals from `since_day`, newest day first, the busiest
     /// origins of each day first, at most [`MAX_VIEWS_PER_DAY`] rows a day.
     async fn views(&self, since_day: i64) -> Result<Vec<Views>, StoreError>;
+}
 
+/// The one store both backends are: everything above, and the store as a whole
+/// (alive, its pool, its shutdown). Handlers hold an `Arc<dyn ReviewStore>` and name the part
+/// they use (`use crate::store::Reviews`).
+#[async_trait]
+pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sync {
     /// A trivial query, for the readiness probe: the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Console sessions not yet expired at `now`, for the metrics.
-    async fn sessions(&self, now: i64) -> Result<u64, StoreError>;
 
     /// Connections of the store's pool in use, where it has one.
     fn pool_in_use(&self) -> Option<usize> {
@@ -428,4 +447,31 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Each file in `migrations/` is listed, in the order of its number: one put beside the
+    /// others but not listed would never run.
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        let sqlite: Vec<&str> = super::sqlite::MIGRATIONS.iter().map(|s| s.sql).collect();
+        for (dir, listed) in [
+            ("sqlite", sqlite),
+            ("postgres", super::postgres::MIGRATIONS.to_vec()),
+        ] {
+            let dir = format!("{}/src/store/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            files.sort();
+            assert_eq!(files.len(), listed.len(), "{dir}");
+            for (n, (file, sql)) in files.iter().zip(listed).enumerate() {
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                assert!(name.starts_with(&format!("{:03}_", n + 1)), "{name}");
+                assert_eq!(std::fs::read_to_string(file).unwrap(), sql, "{name}");
+            }
+        }
+    }
 }

@@ -16,8 +16,9 @@
 //! place with every review kept.
 
 use super::{
-    contains_pattern, now, Filter, Group, NewReview, Query, Review, ReviewStore, Stats, StoreError,
-    Summary, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
+    contains_pattern, now, Filter, Group, NewReview, Query, RateWindows, Review, ReviewStore,
+    Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views, Visibility, KEY_LIFETIME,
+    KEY_SWEEP,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -28,69 +29,55 @@ use tokio::sync::oneshot;
 /// The most reviews one transaction takes.
 const MAX_BATCH: usize = 256;
 
+/// One step of the schema: its SQL, a file in `migrations/sqlite/`, then what SQL alone
+/// cannot do.
+pub(crate) struct Step {
+    pub sql: &'static str,
+    then: Option<fn(&Connection) -> rusqlite::Result<()>>,
+}
+
 /// The schema, one step per release that changed it; step `n` brings a file to version `n`.
-/// Version 0 is a file from before versioning: its table may lack `hidden`.
-const MIGRATIONS: &[fn(&Connection) -> rusqlite::Result<()>] = &[
-    |conn| {
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS reviews (
-                id         INTEGER PRIMARY KEY,
-                key        TEXT UNIQUE,
-                rating     INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
-                comment    TEXT NOT NULL,
-                subject    TEXT NOT NULL,
-                page       TEXT NOT NULL,
-                created_at INTEGER NOT NULL
-            );",
-        )?;
-        // Files from before moderation get the column.
-        let has_hidden = conn
-            .prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = 'hidden'")?
-            .exists([])?;
-        if !has_hidden {
-            conn.execute_batch(
-                "ALTER TABLE reviews ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
-            )?;
-        }
-        Ok(())
+/// Version 0 is a file from before versioning: its table may lack `hidden`. (A test checks
+/// that each file in `migrations/sqlite/` is listed.)
+pub(crate) const MIGRATIONS: &[Step] = &[
+    Step {
+        sql: include_str!("migrations/sqlite/001_reviews.sql"),
+        then: Some(|conn| {
+            // Files from before moderation get the column.
+            let has_hidden = conn
+                .prepare("SELECT 1 FROM pragma_table_info('reviews') WHERE name = 'hidden'")?
+                .exists([])?;
+            if !has_hidden {
+                conn.execute_batch(
+                    "ALTER TABLE reviews ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
+                )?;
+            }
+            Ok(())
+        }),
     },
-    // Key expiry and listings by date.
-    |conn| {
-        conn.execute_batch("CREATE INDEX IF NOT EXISTS reviews_created_at ON reviews (created_at);")
+    Step {
+        sql: include_str!("migrations/sqlite/002_created_at.sql"),
+        then: None,
     },
-    // The publisher's console: reviews by partner site (filled in for the reviews already
-    // stored), sessions, and where the widget is shown.
-    |conn| {
-        conn.execute_batch(
-            "ALTER TABLE reviews ADD COLUMN origin TEXT NOT NULL DEFAULT '';
-             CREATE TABLE admin_sessions (
-                 id      TEXT PRIMARY KEY,
-                 csrf    TEXT NOT NULL,
-                 expires INTEGER NOT NULL
-             );
-             CREATE TABLE widget_views (
-                 origin TEXT NOT NULL,
-                 day    INTEGER NOT NULL,
-                 feed   INTEGER NOT NULL DEFAULT 0,
-                 widget INTEGER NOT NULL DEFAULT 0,
-                 PRIMARY KEY (origin, day)
-             );",
-        )?;
-        let pages: Vec<(i64, String)> = conn
-            .prepare("SELECT id, page FROM reviews")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let mut update = conn.prepare("UPDATE reviews SET origin = ?1 WHERE id = ?2")?;
-        for (id, page) in pages {
-            update.execute(params![super::origin_of(&page), id])?;
-        }
-        conn.execute_batch("CREATE INDEX reviews_origin ON reviews (origin);")
+    Step {
+        sql: include_str!("migrations/sqlite/003_console.sql"),
+        // The origins of the reviews already stored, by the one rule (`origin_of`) that
+        // SQLite's SQL could not repeat.
+        then: Some(|conn| {
+            let pages: Vec<(i64, String)> = conn
+                .prepare("SELECT id, page FROM reviews")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut update = conn.prepare("UPDATE reviews SET origin = ?1 WHERE id = ?2")?;
+            for (id, page) in pages {
+                update.execute(params![super::origin_of(&page), id])?;
+            }
+            conn.execute_batch("CREATE INDEX reviews_origin ON reviews (origin);")
+        }),
     },
-    // The widget rendered by the server, counted where it is shown.
-    |conn| {
-        conn.execute_batch(
-            "ALTER TABLE widget_views ADD COLUMN rendered INTEGER NOT NULL DEFAULT 0;",
-        )
+    Step {
+        sql: include_str!("migrations/sqlite/004_rendered_views.sql"),
+        then: None,
     },
 ];
 
@@ -103,7 +90,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for (step, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        migration(&tx)?;
+        tx.execute_batch(migration.sql)?;
+        if let Some(then) = migration.then {
+            then(&tx)?;
+        }
         tx.pragma_update(None, "user_version", step as i64 + 1)?;
         tx.commit()?;
     }
@@ -210,7 +200,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl ReviewStore for SqliteStore {
+impl Reviews for SqliteStore {
     async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
         let (reply, answer) = oneshot::channel();
         {
@@ -277,11 +267,6 @@ impl ReviewStore for SqliteStore {
 
     async fn expire_keys(&self, now: i64) -> Result<u64, StoreError> {
         self.read(move |conn| expire_keys(conn, now)).await
-    }
-
-    /// One process: the limits live in its memory.
-    async fn count_hit(&self, _key: &str, _window: i64) -> Result<Option<i64>, StoreError> {
-        Ok(None)
     }
 
     fn next_id(&self) -> i64 {
@@ -380,7 +365,10 @@ impl ReviewStore for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl Sessions for SqliteStore {
     async fn start_session(&self, id: &str, csrf: &str, expires: i64) -> Result<(), StoreError> {
         let (id, csrf) = (id.to_owned(), csrf.to_owned());
         self.read(move |conn| {
@@ -424,6 +412,28 @@ impl ReviewStore for SqliteStore {
         .await
     }
 
+    async fn sessions(&self, now: i64) -> Result<u64, StoreError> {
+        self.read(move |conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM admin_sessions WHERE expires > ?1",
+                [now],
+                |row| row.get::<_, i64>(0),
+            )? as u64)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RateWindows for SqliteStore {
+    /// One process: the limits live in its memory.
+    async fn count_hit(&self, _key: &str, _window: i64) -> Result<Option<i64>, StoreError> {
+        Ok(None)
+    }
+}
+
+#[async_trait]
+impl ViewCounts for SqliteStore {
     async fn add_views(&self, views: Vec<Views>) -> Result<(), StoreError> {
         self.read(move |conn| {
             // One transaction: all the counts, or none (and the caller keeps them).
@@ -468,18 +478,10 @@ impl ReviewStore for SqliteStore {
         })
         .await
     }
+}
 
-    async fn sessions(&self, now: i64) -> Result<u64, StoreError> {
-        self.read(move |conn| {
-            Ok(conn.query_row(
-                "SELECT COUNT(*) FROM admin_sessions WHERE expires > ?1",
-                [now],
-                |row| row.get::<_, i64>(0),
-            )? as u64)
-        })
-        .await
-    }
-
+#[async_trait]
+impl ReviewStore for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
             .await

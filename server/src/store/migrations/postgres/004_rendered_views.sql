@@ -1,0 +1,2 @@
+-- The widget rendered by the server, counted where it is shown.
+ALTER TABLE widget_views ADD COLUMN rendered BIGINT NOT NULL DEFAULT 0;
