@@ -211,8 +211,15 @@ clippy: tool-wasm-target
 test-native:
 	cargo test -p newswire
 
+# With the browser tier's own feed host (tests/browser-server.mjs) on a free port, for the
+# 304s, retries, aborts and the body cap; stopped when the tests end, however they end.
 test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	@mkdir -p target; rm -f target/browser-server.addr
+	node tests/browser-server.mjs > target/browser-server.addr & server=$$!; \
+		trap 'kill $$server' EXIT; \
+		for _ in $$(seq 100); do [ -s target/browser-server.addr ] && break; sleep 0.1; done; \
+		NEWSWIRE_TEST_SERVER=$$(cat target/browser-server.addr) \
+		CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 		cargo test -p newswire --target $(WASM_TARGET) --test browser
 
 test-server: tool-postgres

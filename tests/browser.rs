@@ -574,3 +574,120 @@ fn the_servers_hydration_state_reads_back_through_json_parse() {
         );
     }
 }
+
+/// The browser tier's own feed host (`tests/browser-server.mjs`, which `make test-browser`
+/// starts), on another origin than this page, with CORS as a real feed host sends it.
+fn host(path: &str) -> String {
+    let base = option_env!("NEWSWIRE_TEST_SERVER")
+        .expect("NEWSWIRE_TEST_SERVER: run through `make test-browser`, which starts its server");
+    format!("{base}{path}")
+}
+
+/// What the test server saw for `id`: requests, and how many are still open.
+async fn seen(id: &str) -> (u64, u64) {
+    let reply = gloo_net::http::Request::get(&host(&format!("/hits/{id}")))
+        .send()
+        .await
+        .unwrap();
+    let json = js_sys::JSON::parse(&reply.text().await.unwrap()).unwrap();
+    let number = |name: &str| {
+        js_sys::Reflect::get(&json, &name.into())
+            .unwrap()
+            .as_f64()
+            .unwrap() as u64
+    };
+    (number("hits"), number("open"))
+}
+
+#[wasm_bindgen_test]
+async fn a_feed_is_fetched_then_revalidated_with_its_etag_as_a_bodiless_304() {
+    use newswire::services::{feed::fetch_feed, feed::Fetched, Cancel};
+    let url = host("/feed/etag");
+    let first = fetch_feed(&url, None, &Cancel::new()).await.unwrap();
+    let etag = match first {
+        Ok(Fetched::Fresh { feed, etag }) => {
+            assert_eq!(feed.items.len(), 1);
+            etag.expect("the exposed ETag is read")
+        }
+        _ => panic!("a fresh feed"),
+    };
+    assert_eq!(etag, "\"browser-v1\"");
+    let again = fetch_feed(&url, Some(&etag), &Cancel::new()).await.unwrap();
+    assert!(matches!(again, Ok(Fetched::Unchanged)), "304 is unchanged");
+    assert_eq!(seen("etag").await, (2, 0));
+}
+
+#[wasm_bindgen_test]
+async fn server_errors_are_retried_with_a_pause_and_then_succeed() {
+    use newswire::services::{feed::fetch_feed, feed::Fetched, Cancel};
+    let started = js_sys::Date::now();
+    let result = fetch_feed(&host("/flaky/retry"), None, &Cancel::new())
+        .await
+        .unwrap();
+    assert!(
+        matches!(result, Ok(Fetched::Fresh { .. })),
+        "the third attempt"
+    );
+    assert_eq!(seen("retry").await.0, 3, "two 503s, then the feed");
+    // Two pauses: at least half of 400 ms, then half of 800 ms (the jitter's floor).
+    assert!(js_sys::Date::now() - started >= 600.0);
+}
+
+#[wasm_bindgen_test]
+async fn a_cancelled_fetch_ends_at_once_and_leaves_no_request_open() {
+    use newswire::services::{feed::fetch_feed, Cancel};
+    // Assemble: a feed whose body never ends, fetched in the background.
+    let cancel = Cancel::new();
+    let ended = Rc::new(RefCell::new(None));
+    let (running, into) = (cancel.clone(), ended.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = fetch_feed(&host("/slow/cancel"), None, &running).await;
+        *into.borrow_mut() = Some(result.is_none());
+    });
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert_eq!(seen("cancel").await, (1, 1), "on the wire");
+    // Action.
+    cancel.abort();
+    // Assert: well before the fetch's own 8 s deadline could have ended it, it has ended as
+    // cancelled, and the server has seen the connection close.
+    let mut state = (None, u64::MAX);
+    for _ in 0..40 {
+        let open = seen("cancel").await.1;
+        // (Read after the await: a borrow held across it would stop the task's own write.)
+        state = (*ended.borrow(), open);
+        if state == (Some(true), 0) {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert_eq!(
+        state,
+        (Some(true), 0),
+        "(ended as cancelled, requests open)"
+    );
+    assert_eq!(seen("cancel").await.0, 1, "and nothing retried");
+}
+
+#[wasm_bindgen_test]
+async fn a_body_past_the_cap_is_refused_as_it_streams_and_the_stream_is_closed() {
+    use newswire::feed::FeedError;
+    use newswire::services::{feed::fetch_feed, Cancel};
+    let result = fetch_feed(&host("/huge/cap"), None, &Cancel::new())
+        .await
+        .unwrap();
+    match result {
+        Err(FeedError::TooLarge(size)) => {
+            assert!(size > 2 * 1024 * 1024 && size < 8 * 1024 * 1024, "{size}")
+        }
+        _ => panic!("too large"),
+    }
+    let mut open = u64::MAX;
+    for _ in 0..40 {
+        open = seen("cap").await.1;
+        if open == 0 {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert_eq!(open, 0, "not read to its 64 MB end");
+}
