@@ -578,8 +578,9 @@ fn the_servers_hydration_state_reads_back_through_json_parse() {
 /// The browser tier's own feed host (`tests/browser-server.mjs`, which `make test-browser`
 /// starts), on another origin than this page, with CORS as a real feed host sends it.
 fn host(path: &str) -> String {
-    let base = option_env!("NEWSWIRE_TEST_SERVER")
-        .expect("NEWSWIRE_TEST_SERVER: run through `make test-browser`, which starts its server");
+    let Some(base) = option_env!("NEWSWIRE_TEST_SERVER") else {
+        panic!("NEWSWIRE_TEST_SERVER: run through `make test-browser`, which starts its server")
+    };
     format!("{base}{path}")
 }
 
