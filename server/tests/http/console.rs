@@ -140,7 +140,7 @@ async fn hold(addr: std::net::SocketAddr, head: &str) -> TcpStream {
 /// is sent), for at most a second; the last answer.
 async fn until_status(server: &Server, path: &str, cookie: &str, status: u16) -> Reply {
     let mut reply = server
-        .request("GET", path, &[("Cookie", cookie)], b"")
+        .request_tcp("GET", path, &[("Cookie", cookie)], b"")
         .await;
     for _ in 0..50 {
         if reply.status == status {
@@ -148,7 +148,7 @@ async fn until_status(server: &Server, path: &str, cookie: &str, status: u16) ->
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         reply = server
-            .request("GET", path, &[("Cookie", cookie)], b"")
+            .request_tcp("GET", path, &[("Cookie", cookie)], b"")
             .await;
     }
     reply
@@ -169,7 +169,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
     .await;
     let form = "Content-Type: application/x-www-form-urlencoded";
     let signed_in = server
-        .request(
+        .request_tcp(
             "POST",
             "/admin/sign-in",
             &[("Content-Type", "application/x-www-form-urlencoded")],
@@ -198,7 +198,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
         .await
         .assert_error(503);
     let busy = server
-        .request(
+        .request_tcp(
             "POST",
             "/admin/sign-in",
             &[("Content-Type", "application/x-www-form-urlencoded")],
@@ -208,7 +208,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
     busy.assert_error(503);
     assert_eq!(
         server
-            .request("GET", "/admin/reviews", &[("Cookie", &cookie)], b"")
+            .request_tcp("GET", "/admin/reviews", &[("Cookie", &cookie)], b"")
             .await
             .status,
         200
@@ -225,7 +225,10 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
         .await
         .assert_error(503);
     assert_eq!(
-        server.request("GET", "/feed.json", &[], b"").await.status,
+        server
+            .request_tcp("GET", "/feed.json", &[], b"")
+            .await
+            .status,
         200
     );
 }

@@ -88,7 +88,63 @@ impl Server {
         }
     }
 
+    /// `method path` with `headers` and `body`, handed straight to the router
+    /// (`Router::oneshot`), as the connection layer would hand it over from this loopback
+    /// address: for the routes, where no socket matters.
     pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::builder().method(method).uri(path);
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            request = request.header("host", self.addr.to_string());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request
+            .header("content-length", body.len())
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap();
+        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        let response = newswire_server::router(self.state.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// The same over a real TCP connection, through the connection layer: where the socket
+    /// matters (its limits and deadlines, what goes on the wire).
+    pub async fn request_tcp(
         &self,
         method: &str,
         path: &str,
