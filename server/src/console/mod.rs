@@ -154,11 +154,22 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session
     }
 }
 
-/// The session, or the way to the sign-in page.
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
-    match session(state, headers).await? {
-        Some(session) => Ok(session),
-        None => Err(Redirect::to("/admin").into_response()),
+/// A request from a signed-in editor: a console handler that takes one runs only with a
+/// live session, and anyone else is sent to the sign-in page (or told the store is away)
+/// before the handler, or its body, is read.
+struct SignedIn(Session);
+
+impl axum::extract::FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        match session(state, &parts.headers).await? {
+            Some(session) => Ok(SignedIn(session)),
+            None => Err(Redirect::to("/admin").into_response()),
+        }
     }
 }
 
@@ -284,15 +295,15 @@ async fn sign_in(
     response
 }
 
-/// The session and the form's fields, if this form post is its own (right CSRF token, same
-/// origin); else the refusal. A request without a session is refused before its body is
-/// read.
+/// The form's fields, if this form post is its session's own (right CSRF token, same
+/// origin); else the refusal. (A request without a session never gets here: [`SignedIn`]
+/// refuses it before its body is read.)
 async fn posted(
     state: &AppState,
+    session: &Session,
     headers: &HeaderMap,
     body: Body,
-) -> Result<(Session, Vec<(String, String)>), Response> {
-    let session = signed_in(state, headers).await?;
+) -> Result<Vec<(String, String)>, Response> {
     let fields = form(state, headers, body).await?;
     let given = field(&fields, "csrf").unwrap_or_default();
     if !session::same_origin_form(
@@ -307,15 +318,19 @@ async fn posted(
         )
             .into_response());
     }
-    Ok((session, fields))
+    Ok(fields)
 }
 
 /// `POST /admin/sign-out`: the session ends on the server, and its cookie goes.
-async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let session = match posted(&state, &headers, body).await {
-        Ok((session, _)) => session,
-        Err(refusal) => return refusal,
-    };
+async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(refusal) = posted(&state, &session, &headers, body).await {
+        return refusal;
+    }
     if let Err(err) = state.store.end_session(&session.key, store::now()).await {
         return store_failure_page(&err);
     }
@@ -328,20 +343,36 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Body)
 }
 
 /// `POST /admin/reviews/hide`.
-async fn hide(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    moderate(state, headers, body, true).await
+async fn hide(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    moderate(state, session, headers, body, true).await
 }
 
 /// `POST /admin/reviews/show`.
-async fn show(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    moderate(state, headers, body, false).await
+async fn show(
+    State(state): State<AppState>,
+    SignedIn(session): SignedIn,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    moderate(state, session, headers, body, false).await
 }
 
 /// Hides or shows the review of the row's button (`one`), else every checked one (`ids`),
 /// then goes back to the same list.
-async fn moderate(state: AppState, headers: HeaderMap, body: Body, hidden: bool) -> Response {
-    let fields = match posted(&state, &headers, body).await {
-        Ok((_, fields)) => fields,
+async fn moderate(
+    state: AppState,
+    session: Session,
+    headers: HeaderMap,
+    body: Body,
+    hidden: bool,
+) -> Response {
+    let fields = match posted(&state, &session, &headers, body).await {
+        Ok(fields) => fields,
         Err(refusal) => return refusal,
     };
     let ids: Vec<i64> = match field(&fields, "one") {
@@ -529,13 +560,9 @@ fn row(review: Review, titles: &HashMap<String, String>) -> Row {
 /// `GET /admin/reviews`.
 async fn reviews(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match signed_in(&state, &headers).await {
-        Ok(session) => session,
-        Err(answer) => return answer,
-    };
     let filters = Filters::read(&params);
     let before = params.get("before").and_then(|b| b.parse().ok());
     let found = state.store.find(filters.filter.clone(), before, PAGE).await;
@@ -655,13 +682,9 @@ struct OverviewPage {
 /// `GET /admin/overview?days=30|90`.
 async fn overview(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    SignedIn(session): SignedIn,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let session = match signed_in(&state, &headers).await {
-        Ok(session) => session,
-        Err(answer) => return answer,
-    };
     let days: i64 = if params.get("days").map(String::as_str) == Some("90") {
         90
     } else {
@@ -762,11 +785,7 @@ struct HealthPage {
 }
 
 /// `GET /admin/health`.
-async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match signed_in(&state, &headers).await {
-        Ok(session) => session,
-        Err(answer) => return answer,
-    };
+async fn health(State(state): State<AppState>, SignedIn(session): SignedIn) -> Response {
     // Reading the feed first brings a file source's figures up to date.
     let _ = state.feed.current().await;
     let health = state.feed.health();
@@ -796,31 +815,23 @@ async fn health(State(state): State<AppState>, headers: HeaderMap) -> Response {
 
 async fn export_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SignedIn,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    export(state, headers, params, false).await
+    export(state, params, false).await
 }
 
 async fn export_json(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _: SignedIn,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    export(state, headers, params, true).await
+    export(state, params, true).await
 }
 
 /// The reviews of the current filter, newest first, streamed a page at a time: the same rows
 /// as the list shows, in the same form as `newswire-server reviews export`.
-async fn export(
-    state: AppState,
-    headers: HeaderMap,
-    params: HashMap<String, String>,
-    json: bool,
-) -> Response {
-    if let Err(answer) = signed_in(&state, &headers).await {
-        return answer;
-    }
+async fn export(state: AppState, params: HashMap<String, String>, json: bool) -> Response {
     let filter = Filters::read(&params).filter;
     let store = state.store.clone();
     // (cursor, the export's framing, done)
