@@ -11,9 +11,9 @@
 //! - `/admin/health`: the feed source's health and the partner allow-list.
 //!
 //! Here: the router, the layout every page shares and the page headers. One file per part:
-//! [`auth`] (sign-in and out, the [`SignedIn`] extractor, posted forms), [`reviews`],
-//! [`overview`] with its [`charts`], [`health`], [`download`] (the exports), and [`session`]
-//! (cookies and CSRF).
+//! `auth` (sign-in and out, the `SignedIn` extractor, posted forms), `reviews`, `overview`
+//! with its [`charts`], `health`, `download` (the exports), and [`session`] (cookies and
+//! CSRF).
 
 mod auth;
 pub mod charts;
