@@ -79,19 +79,23 @@
       '<!-- Your server fetches ' + url + '\n     and puts the HTML it answers here (cache it for a minute). -->\n' + tag;
   }
 
-  // The height the loader reserves for these attributes at the preview's width: title 72
-  // px, the strip 58, the briefs 30 and a row each (90 px from 640 px wide, else 118), the
-  // review 244 (www/embed.js, sheetsFor).
+  // The height the loader reserves for these attributes at the preview's width, read from
+  // the loader itself (its heights are written once, in its CSS): an element with the same
+  // attributes but no feed, so it never starts, out of sight at that width.
   function reserve(attrs) {
-    var get = function (name) {
-      var found = attrs.filter(function (pair) { return pair[0] === name; })[0];
-      return found ? found[1] : null;
-    };
-    var shown = (get('sections') || 'headlines,briefs,review').split(',');
-    var has = function (name) { return shown.indexOf(name) >= 0; };
-    var briefs = parseInt(get('max-briefs') || '5', 10) || 5;
-    var row = parseInt(document.getElementById('width').value, 10) >= 640 ? 90 : 118;
-    return 72 + (has('headlines') ? 58 : 0) + (has('briefs') ? 30 + briefs * row : 0) + (has('review') ? 244 : 0);
+    var probe = document.createElement('newswire-widget');
+    attrs.forEach(function (pair) {
+      if (pair[0] !== 'feed') probe.setAttribute(pair[0], pair[1]);
+    });
+    probe.setAttribute('loading', 'lazy');
+    var box = document.createElement('div');
+    box.style.cssText = 'position:absolute;left:-10000px;top:0;visibility:hidden;width:' +
+      parseInt(document.getElementById('width').value, 10) + 'px';
+    box.appendChild(probe);
+    document.body.appendChild(box);
+    var height = Math.round(probe.getBoundingClientRect().height);
+    box.remove();
+    return height;
   }
 
   // The feed URL applies when it is complete (on change), not at every keystroke.
@@ -117,6 +121,8 @@
   });
 
   update();
+  // The reserve is read from the loader, once it has defined the element.
+  if (window.customElements) customElements.whenDefined('newswire-widget').then(update);
   fetch('/newswire/release.json')
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (json) {

@@ -141,15 +141,21 @@
     // The publisher's own feed, which its server renders.
     var ownFeed = new URL('/feed.json', script.src).href;
 
-    // Until the widget's own stylesheet arrives: the reserved box and the placeholder.
-    // The height follows max-briefs; partners may set --newswire-height instead, which holds
-    // at least the sections' minimum (--nw-least: one brief, the rest whole). Once the news
-    // is in, --nw-fit is its own height, where taking the spare space away moves nothing a
-    // reader can see (`fit`).
+    // Until the widget's own stylesheet arrives: the reserved box and the placeholder. The
+    // heights are here, in CSS: the title 72 px, the strip 58, the briefs 30 plus a row each
+    // (--nw-row: about 118 px in a narrow column, 90 from 640 px wide), the review prompt 244,
+    // and 24 more for its rating line; the element's own sheet says which are shown (--nw-h,
+    // --nw-b, --nw-r and --nw-s, each 0 or 1) and how many rows (`sheetsFor`). Partners may
+    // set --newswire-height instead, which holds at least the sections' minimum (one brief,
+    // the rest whole). Once the news is in, --nw-fit is its own height, where taking the
+    // spare space away moves nothing a reader can see (`fit`).
     var RESERVE =
       ':host{display:block!important;box-sizing:border-box!important;contain:content!important;' +
       'overflow:hidden!important;inline-size:auto;max-inline-size:100%;' +
-      'block-size:var(--nw-fit,max(var(--newswire-height,calc(var(--nw-rows,5) * var(--nw-row,118px) + var(--nw-fixed,400px))),var(--nw-least,0px)))!important}' +
+      '--nw-fixed:calc(72px + var(--nw-h,1) * 58px + var(--nw-r,1) * (244px + var(--nw-s,0) * 24px));' +
+      '--nw-list:calc(var(--nw-b,1) * (30px + var(--nw-row,118px) * var(--nw-rows,5)));' +
+      '--nw-least:calc(var(--nw-fixed) + var(--nw-b,1) * (30px + var(--nw-row,118px)));' +
+      'block-size:var(--nw-fit,max(var(--newswire-height,calc(var(--nw-fixed) + var(--nw-list))),var(--nw-least)))!important}' +
       '.nw-root{block-size:100%}.nw-boot{box-sizing:border-box;block-size:100%;display:grid;place-content:center;' +
       'gap:8px;padding:16px;text-align:center;' +
       'font:15px/1.45 var(--newswire-font,inherit);color:var(--newswire-muted,#575b63);' +
@@ -294,22 +300,18 @@
       return div;
     }
 
-    // The element's own sheet: the reserved height for the sections it shows (title 72 px,
-    // strip 58, briefs 30 plus a row each, review 244, or 268 with the rating line), and its
-    // accent. A brief wraps to about 118 px in a narrow column and 90 px in a wide one (640 px
-    // and up). A widget the
-    // page already holds (Declarative Shadow DOM) is laid out by its content, not reserved.
+    // The element's own sheet: which sections the reserve (RESERVE's heights) is for, the
+    // rows of briefs and their height at this width, and the accent. A widget the page
+    // already holds (Declarative Shadow DOM) is laid out by its content, not reserved.
     function sheetsFor(el, laidOut) {
       var shown = sections(el) || SECTIONS;
-      var row = el.getBoundingClientRect().width >= 640 ? 90 : 118;
       // (The wasm's rule for a boolean attribute: present, and not "false".)
       var rated = el.getAttribute('show-rating');
       rated = rated !== null && rated.trim().toLowerCase() !== 'false';
-      var fixed = 72 + (shown.headlines ? 58 : 0) + (shown.briefs ? 30 : 0) + (shown.review ? (rated ? 268 : 244) : 0);
-      el._nwLeast = fixed + (shown.briefs ? row : 0);
       var own = sheet(
-        ':host{--nw-row:' + row + 'px;--nw-rows:' + (shown.briefs ? rows(el) : 0) + ';--nw-fixed:' + fixed +
-          'px;--nw-least:' + el._nwLeast + 'px' + (el._nwFit ? ';--nw-fit:' + el._nwFit + 'px' : '') + '}'
+        ':host{--nw-row:' + (el.getBoundingClientRect().width >= 640 ? 90 : 118) + 'px;--nw-rows:' + rows(el) +
+          ';--nw-h:' + +!!shown.headlines + ';--nw-b:' + +!!shown.briefs + ';--nw-r:' + +!!shown.review +
+          ';--nw-s:' + +rated + (el._nwFit ? ';--nw-fit:' + el._nwFit + 'px' : '') + '}'
       );
       // Through the CSSOM, so no value can break out of its declaration; the wasm sets the
       // same property on its section.
@@ -341,7 +343,8 @@
       style(el.shadowRoot, sheetsFor(el, el._nwLaidOut));
     }
 
-    // A --newswire-height below the sections' minimum is held at the minimum: said once.
+    // A --newswire-height below the sections' minimum is held at the minimum (RESERVE's
+    // max()): said once. The box is then taller than the height asked for.
     function tall(el) {
       var asked = getComputedStyle(el).getPropertyValue('--newswire-height').trim();
       if (!asked || el._nwTall === asked) return;
@@ -351,8 +354,9 @@
       el.shadowRoot.appendChild(probe);
       var got = probe.getBoundingClientRect().height;
       probe.remove();
-      if (got < el._nwLeast) {
-        warn('--newswire-height: ' + asked + ' is less than these sections need; using ' + el._nwLeast + 'px (one brief, the rest whole)');
+      var held = Math.round(el.getBoundingClientRect().height);
+      if (held > got + 1) {
+        warn('--newswire-height: ' + asked + ' is less than these sections need; using ' + held + 'px (one brief, the rest whole)');
       }
     }
 
