@@ -23,7 +23,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Read when the script runs, not baked in when it was compiled: a build script kept
+    // from a checkout elsewhere (a shared target folder) would hash that checkout's files.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("..");
     let mut all = Vec::new();
     files(&root.join("src"), &mut all);
     all.push(root.join("Cargo.toml"));

@@ -1,8 +1,8 @@
 //! `make bench`'s server half: durable reviews per second with p50 and p99 latency at 1, 16
 //! and 64 concurrent clients, on each store:
 //! - a fresh SQLite file (WAL, `synchronous=FULL`, our group commit);
-//! - a fresh PostgreSQL database (a throwaway cluster, `synchronous_commit=on`, PostgreSQL's
-//!   own group commit);
+//! - a fresh PostgreSQL database (a throwaway cluster, `synchronous_commit=on`, our group
+//!   commit, one writer per replica);
 //! - two replicas sharing that PostgreSQL, the clients spread over both;
 //!
 //! then feed GETs per second (200 and 304), and the widget rendered by the server: renders

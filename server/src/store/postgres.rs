@@ -1,9 +1,10 @@
 //! The PostgreSQL store, for several replicas behind a load balancer sharing one database.
 //!
-//! - **Durable before acknowledged.** Every session runs with `synchronous_commit = on`, and
-//!   a review's id is returned only after its INSERT has committed. PostgreSQL's own group
-//!   commit shares one WAL flush among concurrent commits, so there is no batching of ours on
-//!   top of it.
+//! - **Durable before acknowledged, committed in groups.** Every session runs with
+//!   `synchronous_commit = on`, and a review's id is returned only after its transaction has
+//!   committed. One writer per replica stores the reviews waiting in one transaction (as the
+//!   SQLite store does): a lone review goes at once, and those that arrive while a commit is
+//!   in flight share the next one (`write`, `commit`).
 //! - **Idempotent across replicas.** `INSERT … ON CONFLICT (key) DO NOTHING RETURNING id`,
 //!   and, when that returns nothing, a *second* statement reads the row that holds the key.
 //!   Under Read Committed a single statement that tried both could see neither its own
@@ -43,6 +44,11 @@ use std::time::{Duration, Instant};
 pub const DEADLINE: Duration = Duration::from_secs(3);
 /// Connections per replica.
 const POOL_SIZE: usize = 32;
+/// The most reviews one transaction takes.
+const MAX_BATCH: usize = 256;
+/// Reviews waiting for the writer at most; the review permits keep far fewer in flight.
+const QUEUE: usize = 4096;
+
 /// How long a replica reuses the summary it last read (its own writes refresh it at once).
 const SUMMARY_AGE: Duration = Duration::from_secs(1);
 /// An arbitrary constant: the advisory lock that serialises migrations across replicas.
@@ -85,6 +91,154 @@ pub struct PgStore {
     writes: AtomicU64,
     /// When this replica last forgot expired keys and old rate windows.
     swept: AtomicI64,
+    /// The writer's queue (`None` once closed): reviews that arrive while a commit is in
+    /// flight go together in the next one.
+    jobs: Mutex<Option<tokio::sync::mpsc::Sender<Job>>>,
+    /// The writer, for `close` to wait on.
+    writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// A review waiting for the writer, and where its answer goes.
+struct Job {
+    review: NewReview,
+    reply: tokio::sync::oneshot::Sender<Result<i64, StoreError>>,
+}
+
+/// Group commit, as the SQLite store has it: the writer takes every review waiting, stores
+/// them in one transaction and answers each only after it has committed (with
+/// `synchronous_commit=on`). A lone review goes at once; those that arrive meanwhile share
+/// the next commit, and its one WAL flush.
+async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let reviews: Vec<&NewReview> = batch.iter().map(|job| &job.review).collect();
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(DEADLINE * 2, commit(&pool, &reviews)).await;
+        crate::net::metrics::metrics().store_query(started.elapsed());
+        match outcome {
+            Ok(Ok(answers)) => {
+                for (job, answer) in batch.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer);
+                }
+            }
+            // None of the batch is stored (the transaction did not commit): each review
+            // gets the answer a lone review would, 503 while the database is away.
+            failed => {
+                let why = match failed {
+                    Ok(Err(err)) if !err.is_unavailable() => {
+                        tracing::error!(error = %err, "a batch of reviews was not stored");
+                        None
+                    }
+                    Ok(Err(err)) => Some(with_causes(&err)),
+                    _ => Some("no answer in time".to_owned()),
+                };
+                for job in batch {
+                    let err = match &why {
+                        Some(why) => StoreError::Unavailable(why.clone()),
+                        None => StoreError::Batch,
+                    };
+                    let _ = job.reply.send(Err(err));
+                }
+            }
+        }
+    }
+}
+
+/// Stores `batch` in one transaction: one INSERT a review, pipelined on the one connection
+/// (so the batch costs about one round trip more than a lone review, and one commit), in the
+/// order of their keys, so that two replicas' batches wait on each other's keys in the same
+/// order and never deadlock. Then one SELECT for each key that was there already. Each
+/// review's answer: its new id; the id its key has when the content matches (a retry); or
+/// [`StoreError::KeyReused`], which fails that review alone.
+async fn commit(
+    pool: &Pool,
+    batch: &[&NewReview],
+) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+    let mut client = pool
+        .get()
+        .await
+        .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
+    let tx = client.transaction().await?;
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (key) DO NOTHING RETURNING id",
+        )
+        .await?;
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by(|a, b| batch[*a].key.cmp(&batch[*b].key));
+    let now = now();
+    let ratings: Vec<i16> = batch.iter().map(|r| i16::from(r.rating)).collect();
+    let times: Vec<i64> = batch.iter().map(|r| r.at.unwrap_or(now)).collect();
+    let (txn, insert) = (&tx, &insert);
+    let inserted = futures_util::future::try_join_all(order.iter().map(|&n| {
+        let review = batch[n];
+        let (rating, at) = (&ratings[n], &times[n]);
+        async move {
+            txn.query_opt(
+                insert,
+                &[
+                    &review.key,
+                    rating,
+                    &review.comment,
+                    &review.subject,
+                    &review.page,
+                    at,
+                    &review.partner,
+                ],
+            )
+            .await
+        }
+    }))
+    .await?;
+    let mut answers: Vec<Option<Result<i64, StoreError>>> =
+        (0..batch.len()).map(|_| None).collect();
+    let mut taken = Vec::new();
+    for (&n, row) in order.iter().zip(inserted) {
+        match row {
+            Some(row) => answers[n] = Some(Ok(row.get(0))),
+            None => taken.push(n),
+        }
+    }
+    // A second statement each, with a snapshot taken after the conflicting row's
+    // transaction committed (or of this one's, for a key twice in the batch).
+    let select = tx
+        .prepare_cached("SELECT id, rating, comment, subject, page FROM reviews WHERE key = $1")
+        .await?;
+    let select = &select;
+    let earlier = futures_util::future::try_join_all(
+        taken
+            .iter()
+            .map(|&n| async move { txn.query_opt(select, &[&batch[n].key]).await }),
+    )
+    .await?;
+    for (&n, row) in taken.iter().zip(earlier) {
+        let review = batch[n];
+        answers[n] = Some(match row {
+            Some(row)
+                if row.get::<_, i16>(1) == i16::from(review.rating)
+                    && row.get::<_, &str>(2) == review.comment
+                    && row.get::<_, &str>(3) == review.subject
+                    && row.get::<_, &str>(4) == review.page =>
+            {
+                Ok(row.get(0))
+            }
+            // Expired meanwhile, or a different review.
+            _ => Err(StoreError::KeyReused),
+        });
+    }
+    tx.commit().await?;
+    Ok(answers
+        .into_iter()
+        .map(|answer| answer.unwrap_or(Err(StoreError::Batch)))
+        .collect())
 }
 
 /// `err` and each error beneath it: "error performing TLS handshake" alone would not say
@@ -134,6 +288,8 @@ impl PgStore {
             refreshing: tokio::sync::Mutex::new(None),
             writes: AtomicU64::new(0),
             swept: AtomicI64::new(0),
+            jobs: Mutex::new(None),
+            writer: tokio::sync::Mutex::new(None),
         };
         store.migrate().await?;
         let latest: i64 = store
@@ -146,6 +302,9 @@ impl PgStore {
             })
             .await?;
         store.latest.store(latest, Ordering::Relaxed);
+        let (jobs, queue) = tokio::sync::mpsc::channel(QUEUE);
+        *store.jobs.lock().unwrap_or_else(|p| p.into_inner()) = Some(jobs);
+        *store.writer.lock().await = Some(tokio::spawn(write(store.pool.clone(), queue)));
         Ok(store)
     }
 
@@ -346,49 +505,17 @@ fn review_from_row(row: &tokio_postgres::Row) -> Review {
 impl Reviews for PgStore {
     async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
         self.sweep().await;
-        let id = with_client!(self, |client| {
-            // The summary's count follows in the same transaction (the trigger).
-            let inserted = client
-                .query_opt(
-                    "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)
-                         ON CONFLICT (key) DO NOTHING RETURNING id",
-                    &[
-                        &review.key,
-                        &i16::from(review.rating),
-                        &review.comment,
-                        &review.subject,
-                        &review.page,
-                        &review.at.unwrap_or_else(now),
-                        &review.partner,
-                    ],
-                )
-                .await?;
-            if let Some(row) = inserted {
-                return Ok(row.get::<_, i64>(0));
-            }
-            // A second statement, with a snapshot taken after the conflicting row's
-            // transaction committed.
-            let earlier = client
-                .query_opt(
-                    "SELECT id, rating, comment, subject, page FROM reviews WHERE key = $1",
-                    &[&review.key],
-                )
-                .await?;
-            match earlier {
-                Some(row)
-                    if row.get::<_, i16>(1) == i16::from(review.rating)
-                        && row.get::<_, &str>(2) == review.comment
-                        && row.get::<_, &str>(3) == review.subject
-                        && row.get::<_, &str>(4) == review.page =>
-                {
-                    Ok(row.get(0))
-                }
-                // Expired between the two statements, or a different review.
-                _ => Err(StoreError::KeyReused),
-            }
-        })
-        .await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let jobs = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or(StoreError::Closed)?;
+        jobs.send(Job { review, reply })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let id = answer.await.map_err(|_| StoreError::Closed)??;
         self.latest.fetch_max(id, Ordering::Relaxed);
         // This replica's readers see their own review counted at once.
         self.forget_summary();
@@ -749,6 +876,11 @@ impl ReviewStore for PgStore {
 
     /// Nothing is held back: every review is committed before its call returns.
     async fn close(&self) {
+        // No review is taken from now on; those already queued are committed and answered.
+        drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some(writer) = self.writer.lock().await.take() {
+            let _ = writer.await;
+        }
         self.pool.close();
     }
 }
