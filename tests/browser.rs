@@ -600,6 +600,19 @@ async fn seen(id: &str) -> (u64, u64) {
     (number("hits"), number("open"))
 }
 
+/// The requests for `id` still open once they have all closed, or after `ms` at the most.
+async fn open_after(ms: u32, id: &str) -> u64 {
+    let mut open = seen(id).await.1;
+    for _ in 0..ms / 50 {
+        if open == 0 {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        open = seen(id).await.1;
+    }
+    open
+}
+
 #[wasm_bindgen_test]
 async fn a_feed_is_fetched_then_revalidated_with_its_etag_as_a_bodiless_304() {
     use newswire::services::{feed::fetch_feed, feed::Fetched, Cancel};
@@ -651,18 +664,10 @@ async fn a_cancelled_fetch_ends_at_once_and_leaves_no_request_open() {
     cancel.abort();
     // Assert: well before the fetch's own 8 s deadline could have ended it, it has ended as
     // cancelled, and the server has seen the connection close.
-    let mut state = (None, u64::MAX);
-    for _ in 0..40 {
-        let open = seen("cancel").await.1;
-        // (Read after the await: a borrow held across it would stop the task's own write.)
-        state = (*ended.borrow(), open);
-        if state == (Some(true), 0) {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
+    let open = open_after(2000, "cancel").await;
+    gloo_timers::future::TimeoutFuture::new(50).await;
     assert_eq!(
-        state,
+        (*ended.borrow(), open),
         (Some(true), 0),
         "(ended as cancelled, requests open)"
     );
@@ -682,13 +687,9 @@ async fn a_body_past_the_cap_is_refused_as_it_streams_and_the_stream_is_closed()
         }
         _ => panic!("too large"),
     }
-    let mut open = u64::MAX;
-    for _ in 0..40 {
-        open = seen("cap").await.1;
-        if open == 0 {
-            break;
-        }
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-    assert_eq!(open, 0, "not read to its 64 MB end");
+    assert_eq!(
+        open_after(2000, "cap").await,
+        0,
+        "not read to its 64 MB end"
+    );
 }

@@ -19,6 +19,9 @@ pub struct Server {
     pub addr: std::net::SocketAddr,
     pub dir: PathBuf,
     pub state: AppState,
+    /// One router for `request`, as one process has: what its layers keep (permits, shed
+    /// load) is shared by every request it is handed.
+    router: axum::Router,
     pub _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -83,6 +86,7 @@ impl Server {
         Server {
             addr,
             dir,
+            router: newswire_server::router(state.clone()),
             state,
             _stop: stop,
         }
@@ -117,10 +121,7 @@ impl Server {
         request
             .extensions_mut()
             .insert(axum::extract::ConnectInfo(peer));
-        let response = newswire_server::router(self.state.clone())
-            .oneshot(request)
-            .await
-            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response
             .headers()
