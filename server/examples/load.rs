@@ -4,6 +4,8 @@
 //! - a fresh PostgreSQL database (a throwaway cluster, `synchronous_commit=on`, our group
 //!   commit, one writer per replica);
 //! - two replicas sharing that PostgreSQL, the clients spread over both;
+//! - pgbench on the same cluster, one durable one-row INSERT a transaction, and the
+//!   reviews' rates beside it as ratios (group commit should reach at least 1.0);
 //!
 //! then feed GETs per second (200 and 304), and the widget rendered by the server: renders
 //! per second on one core, uncached (the components run for each) and cached (what
@@ -146,14 +148,19 @@ async fn serve(dir: &std::path::Path, store: Arc<dyn ReviewStore>) -> String {
     addr
 }
 
-/// Durable reviews per second with 1, 16 and 64 clients, spread over `addrs`.
-async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) {
+/// The client counts every durable write is measured at.
+const CLIENTS: [usize; 3] = [1, 16, 64];
+
+/// Durable reviews per second with 1, 16 and 64 clients, spread over `addrs`; a result for
+/// each count.
+async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) -> Vec<Result> {
+    let mut all = Vec::new();
     println!("\nDurable reviews: {label}, {}s each", RUN.as_secs());
     println!(
         "{:>8} {:>12} {:>9} {:>9} {:>9}",
         "clients", "reviews/s", "p50 ms", "p99 ms", "stored"
     );
-    for clients in [1usize, 16, 64] {
+    for clients in CLIENTS {
         let mut results = Vec::new();
         let share = clients.div_ceil(addrs.len());
         for (n, addr) in addrs.iter().enumerate() {
@@ -182,6 +189,131 @@ async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) {
         println!("{clients:>8} {per_second:>12.0} {p50:>9.2} {p99:>9.2} {count:>9}");
         rows.push(format!(
             r#"{{"kind": "review", "store": "{label}", "clients": {clients}, "per_second": {per_second:.1}, "p50_ms": {p50:.3}, "p99_ms": {p99:.3}, "count": {count}}}"#
+        ));
+        all.push(Result {
+            per_second,
+            p50_ms: p50,
+            p99_ms: p99,
+            count,
+        });
+    }
+    all
+}
+
+/// What the same cluster commits when nothing else is in the way: pgbench running a script
+/// of one durable one-row INSERT a transaction (`synchronous_commit=on`, as the store has
+/// it) for [`RUN`] at each client count, with p50 and p99 from its per-transaction log.
+fn pgbench(cluster: &pg::Cluster, url: &str, dir: &std::path::Path) -> Vec<Result> {
+    let run = |program: std::path::PathBuf, args: &[&str]| {
+        let out = std::process::Command::new(&program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        assert!(
+            out.status.success(),
+            "{} failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(
+        cluster.program("psql"),
+        &[
+            url,
+            "-qc",
+            "CREATE TABLE IF NOT EXISTS bench_rows (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
+        ],
+    );
+    let script = dir.join("insert.sql");
+    std::fs::write(
+        &script,
+        "INSERT INTO bench_rows (body) VALUES ('one durable row');\n",
+    )
+    .unwrap();
+    println!(
+        "\npgbench on the same cluster: one durable one-row INSERT a transaction, {}s each",
+        RUN.as_secs()
+    );
+    println!(
+        "{:>8} {:>12} {:>9} {:>9}",
+        "clients", "commits/s", "p50 ms", "p99 ms"
+    );
+    let mut all = Vec::new();
+    for clients in CLIENTS {
+        let logs = dir.join(format!("pgbench-{clients}"));
+        std::fs::create_dir_all(&logs).unwrap();
+        let prefix = logs.join("log");
+        let out = run(
+            cluster.program("pgbench"),
+            &[
+                "-n",
+                "-c",
+                &clients.to_string(),
+                "-j",
+                &clients.min(2).to_string(),
+                "-T",
+                &RUN.as_secs().to_string(),
+                "-f",
+                script.to_str().unwrap(),
+                "-l",
+                &format!("--log-prefix={}", prefix.display()),
+                url,
+            ],
+        );
+        let tps: f64 = out
+            .lines()
+            .find_map(|l| l.strip_prefix("tps = "))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no tps in pgbench's output: {out}"));
+        // Each log line: client, transaction, latency in µs, script, epoch s, epoch µs.
+        let mut latencies: Vec<f64> = std::fs::read_dir(&logs)
+            .unwrap()
+            .flatten()
+            .flat_map(|f| {
+                std::fs::read_to_string(f.path())
+                    .unwrap()
+                    .lines()
+                    .filter_map(|l| l.split(' ').nth(2).and_then(|us| us.parse::<f64>().ok()))
+                    .collect::<Vec<_>>()
+            })
+            .map(|us| us / 1000.0)
+            .collect();
+        latencies.sort_by(f64::total_cmp);
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        let (p50, p99) = (at(0.50), at(0.99));
+        println!("{clients:>8} {tps:>12.0} {p50:>9.2} {p99:>9.2}");
+        all.push(Result {
+            per_second: tps,
+            p50_ms: p50,
+            p99_ms: p99,
+            count: latencies.len(),
+        });
+    }
+    all
+}
+
+/// The project's durable reviews beside pgbench's bare inserts, as ratios: group commit
+/// should beat one insert a commit (at least 1.0 at 16 and 64 clients), and two replicas
+/// should keep up with one.
+fn compare(bare: &[Result], one: &[Result], two: &[Result], rows: &mut Vec<String>) {
+    println!("\nPostgreSQL: durable reviews/s beside pgbench's commits/s");
+    println!(
+        "{:>8} {:>10} {:>10} {:>7} {:>10} {:>7} {:>9} {:>9}",
+        "clients", "pgbench", "1 replica", "ratio", "2 replicas", "ratio", "p99 1", "p99 2"
+    );
+    for (n, clients) in CLIENTS.iter().enumerate() {
+        let (b, o, t) = (&bare[n], &one[n], &two[n]);
+        let (r1, r2) = (o.per_second / b.per_second, t.per_second / b.per_second);
+        println!(
+            "{clients:>8} {:>10.0} {:>10.0} {r1:>7.2} {:>10.0} {r2:>7.2} {:>9.2} {:>9.2}",
+            b.per_second, o.per_second, t.per_second, o.p99_ms, t.p99_ms
+        );
+        rows.push(format!(
+            r#"{{"kind": "pgbench", "clients": {clients}, "per_second": {:.1}, "p50_ms": {:.3}, "p99_ms": {:.3}, "ratio_one_replica": {r1:.3}, "ratio_two_replicas": {r2:.3}}}"#,
+            b.per_second, b.p50_ms, b.p99_ms
         ));
     }
 }
@@ -214,9 +346,11 @@ async fn main() {
     let cluster = pg::Cluster::start();
     let url = cluster.database("bench").await;
     let first = serve(&dir, store::open(&url).await.unwrap()).await;
-    reviews("postgres", std::slice::from_ref(&first), &mut rows).await;
+    let one = reviews("postgres", std::slice::from_ref(&first), &mut rows).await;
     let second = serve(&dir, store::open(&url).await.unwrap()).await;
-    reviews("postgres, 2 replicas", &[first, second], &mut rows).await;
+    let two = reviews("postgres, 2 replicas", &[first, second], &mut rows).await;
+    let bare = pgbench(&cluster, &url, &dir);
+    compare(&bare, &one, &two, &mut rows);
 
     let get = format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\n\r\n").into_bytes();
     let etag = {

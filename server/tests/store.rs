@@ -5,8 +5,8 @@
 mod support;
 
 use newswire_server::store::{
-    self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, ReviewStore, Reviews,
-    StoreError, Summary, Views, Visibility, KEY_LIFETIME,
+    self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, RateWindows,
+    ReviewStore, Reviews, StoreError, Summary, Views, Visibility, KEY_LIFETIME,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -1033,9 +1033,11 @@ async fn tls_to_postgresql_follows_sslmode_as_libpq_does() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Group commit on PostgreSQL: reviews that arrive together share one transaction, and a
-/// reused key in it fails that review alone, not the others. (A batch that fails as a whole
-/// is the replicas test's PostgreSQL outage: every review in it gets 503.)
+/// Group commit on PostgreSQL: reviews that arrive together share one transaction (and
+/// the summary's counters are updated once for it, not once a review), and a reused key in
+/// it fails that review alone, not the others; a key sent twice in one batch stores one
+/// row. (A batch that fails as a whole is the replicas test's PostgreSQL outage: every
+/// review in it gets 503.)
 #[tokio::test]
 async fn reviews_that_arrive_together_share_a_commit_and_a_reused_key_fails_only_itself() {
     // Assemble: a key already stored, and the database's commit count.
@@ -1065,14 +1067,35 @@ async fn reviews_that_arrive_together_share_a_commit_and_a_reused_key_fails_only
             .unwrap();
         row.get::<_, i64>(0)
     };
+    let counter_updates = || async {
+        client
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .await
+            .unwrap();
+        let row = client
+            .query_one(
+                "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'review_counts'",
+                &[],
+            )
+            .await
+            .unwrap();
+        row.get::<_, i64>(0)
+    };
     let before = commits().await;
-    // Action: 63 new reviews, a retry of the stored one, and its key with other words, all at
-    // once (queued before the writer runs: this runtime has one thread).
+    let updated_before = counter_updates().await;
+    // Action: 63 new reviews, a retry of the stored one, and its key with other words, a new
+    // key twice and then with other words, and two reviews without a key, all at once
+    // (queued before the writer runs: this runtime has one thread).
     let mut reviews: Vec<NewReview> = (0..63)
         .map(|n| review(Some(&format!("new-{n}")), 4, "together"))
         .collect();
     reviews.push(review(Some("taken"), 5, "first"));
     reviews.push(review(Some("taken"), 1, "other words"));
+    reviews.push(review(Some("twice"), 3, "sent twice"));
+    reviews.push(review(Some("twice"), 3, "sent twice"));
+    reviews.push(review(Some("twice"), 2, "not the same"));
+    reviews.push(review(None, 2, "no key"));
+    reviews.push(review(None, 1, "no key either"));
     let answers =
         futures_util::future::join_all(reviews.into_iter().map(|r| store.insert(r))).await;
     // Assert.
@@ -1087,11 +1110,148 @@ async fn reviews_that_arrive_together_share_a_commit_and_a_reused_key_fails_only
         "the retry gets its id"
     );
     assert!(matches!(answers[64], Err(StoreError::KeyReused)));
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let twice = *answers[65].as_ref().unwrap();
+    assert_eq!(
+        answers[66].as_ref().ok(),
+        Some(&twice),
+        "one row for the key"
+    );
+    assert!(matches!(answers[67], Err(StoreError::KeyReused)));
+    assert_eq!(store.summary().await.unwrap().count, 67);
+    // (Backends report their counts of rows written as they end.)
+    store.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // (This connection's own statements count too: about 18 in all, where one commit a
+    // review would take over 70.)
     let used = commits().await - before;
     assert!(
-        used < 16,
-        "65 reviews took {used} commits: they were not grouped"
+        used < 35,
+        "70 reviews took {used} commits: they were not grouped"
     );
+    let updated = counter_updates().await - updated_before;
+    assert!(
+        updated < 16,
+        "the counters were updated {updated} times: not once a batch"
+    );
+    let unkeyed: Vec<i64> = answers[68..].iter().map(|a| *a.as_ref().unwrap()).collect();
+    assert_ne!(unkeyed[0], unkeyed[1]);
+    for (id, words) in unkeyed.iter().zip(["no key", "no key either"]) {
+        let row = client
+            .query_one("SELECT comment FROM reviews WHERE id = $1", &[id])
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, &str>(0), words, "each review its own id");
+    }
+    let stored: i64 = client
+        .query_one("SELECT COUNT(*) FROM reviews", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1 + 63 + 1 + 2);
+}
+
+/// Hits in a shared rate window that arrive together are counted in one upsert, not one
+/// each, and still exactly: over two replicas at once, every hit gets its own number.
+#[tokio::test]
+async fn hits_that_arrive_together_are_counted_together_and_exactly() {
+    // Assemble: two replicas, and the writes to the windows so far.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("hits").await;
+    let one = PgStore::open(&db).await.unwrap();
+    let two = PgStore::open(&db).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let writes = || async {
+        client
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .await
+            .unwrap();
+        let row = client
+            .query_one(
+                "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables
+                 WHERE relname = 'rate_windows'",
+                &[],
+            )
+            .await
+            .unwrap();
+        row.get::<_, i64>(0)
+    };
+    let before = writes().await;
+    // Action: 80 hits from one client and 20 from another, over both replicas at once.
+    let window = 1_000_020;
+    let hits = (0..100).map(|n| {
+        let store = if n % 2 == 0 { &one } else { &two };
+        let key = if n < 80 {
+            "client 192.0.2.7"
+        } else {
+            "client 192.0.2.8"
+        };
+        async move { (key, store.count_hit(key, window).await.unwrap().unwrap()) }
+    });
+    let counted = futures_util::future::join_all(hits).await;
+    // Assert: each client's hits numbered 1 to n, none twice, in few writes.
+    for (key, n) in [("client 192.0.2.7", 80), ("client 192.0.2.8", 20)] {
+        let mut numbers: Vec<i64> = counted
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, hit)| *hit)
+            .collect();
+        numbers.sort();
+        assert_eq!(numbers, (1..=n).collect::<Vec<i64>>(), "{key}");
+    }
+    // (Backends report their counts of rows written as they end.)
+    one.close().await;
+    two.close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let used = writes().await - before;
+    assert!(
+        used < 16,
+        "100 hits took {used} writes: they were not grouped"
+    );
+}
+
+/// A batch that fails for a reason other than the database being away answers every
+/// review in it with the 500 a lone review would get, and stores none of them: a review the
+/// database refuses (a rating its CHECK forbids, which the API never sends) fails its batch.
+#[tokio::test]
+async fn a_batch_that_fails_answers_each_review_and_stores_none_of_it() {
+    // Assemble.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("failing").await;
+    let store = PgStore::open(&db).await.unwrap();
+    // (The first review also runs the hourly sweep; after it, reviews go straight in.)
+    store
+        .insert(review(Some("earlier"), 5, "first"))
+        .await
+        .unwrap();
+    // Action: five reviews and one the table refuses, at once (one thread: one batch).
+    let mut reviews: Vec<NewReview> = (0..5)
+        .map(|n| review(Some(&format!("good-{n}")), 4, "fine"))
+        .collect();
+    reviews.push(review(Some("refused"), 9, "out of range"));
+    let answers =
+        futures_util::future::join_all(reviews.into_iter().map(|r| store.insert(r))).await;
+    // Assert: every answer an error that is not "unavailable" (500, not 503), nothing stored,
+    // and the store still takes a review.
+    for answer in &answers {
+        let err = answer.as_ref().unwrap_err();
+        assert!(!err.is_unavailable(), "{err}");
+    }
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let stored: i64 = client
+        .query_one("SELECT COUNT(*) FROM reviews", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1, "half a batch was stored");
+    store
+        .insert(review(Some("good-0"), 4, "fine"))
+        .await
+        .unwrap();
     store.close().await;
 }

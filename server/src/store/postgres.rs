@@ -4,18 +4,21 @@
 //!   `synchronous_commit = on`, and a review's id is returned only after its transaction has
 //!   committed. One writer per replica stores the reviews waiting in one transaction (as the
 //!   SQLite store does): a lone review goes at once, and those that arrive while a commit is
-//!   in flight share the next one (`write`, `commit`).
+//!   in flight share the next one, in one multi-row INSERT (`write`, `commit`).
 //! - **Idempotent across replicas.** `INSERT … ON CONFLICT (key) DO NOTHING RETURNING id`,
-//!   and, when that returns nothing, a *second* statement reads the row that holds the key.
+//!   and, for the keys it returns nothing for, a *second* statement reads the rows that hold
+//!   them.
 //!   Under Read Committed a single statement that tried both could see neither its own
 //!   insert nor the other transaction's row (its snapshot predates the other's commit); the
 //!   second statement takes a fresh snapshot, after the INSERT waited for the other
 //!   transaction to finish. So the same key sent to two replicas at once stores one row and
 //!   answers one id everywhere.
 //! - **Rate limits across replicas.** Fixed windows counted in an UNLOGGED table: every
-//!   replica adds to the same count, and losing the counts in a crash costs nothing.
+//!   replica adds to the same count, and losing the counts in a crash costs nothing. The
+//!   hits that arrive together are added in one upsert (`count`), each still getting its
+//!   own number, so the limit stays exact.
 //! - **The public summary without counting.** `review_counts` keeps the visible reviews per
-//!   rating. Statement triggers on `reviews` keep it, once per statement whatever the
+//!   rating. Statement triggers on `reviews` keep it, once per statement (so once a batch)
 //!   number of rows, in the statement's own transaction, for every writer there is (an
 //!   older replica during a rolling deploy, or an operator's SQL too). Each session counts in
 //!   a shard of its own (its backend pid modulo 16), so concurrent commits seldom wait on one
@@ -91,17 +94,79 @@ pub struct PgStore {
     writes: AtomicU64,
     /// When this replica last forgot expired keys and old rate windows.
     swept: AtomicI64,
-    /// The writer's queue (`None` once closed): reviews that arrive while a commit is in
-    /// flight go together in the next one.
-    jobs: Mutex<Option<tokio::sync::mpsc::Sender<Job>>>,
-    /// The writer, for `close` to wait on.
-    writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The writer's queue: reviews that arrive while a commit is in flight go together in
+    /// the next one.
+    jobs: Queue<Job>,
+    /// The counter's queue: hits that arrive while an upsert is in flight go together in
+    /// the next one.
+    hits: Queue<Hit>,
+    /// The writer and the counter, for `close` to wait on.
+    tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 /// A review waiting for the writer, and where its answer goes.
 struct Job {
     review: NewReview,
-    reply: tokio::sync::oneshot::Sender<Result<i64, StoreError>>,
+    reply: Reply<i64>,
+}
+
+/// A request counted in a shared rate window, waiting for the counter, and where its hit
+/// number goes.
+struct Hit {
+    key: String,
+    window: i64,
+    reply: Reply<i64>,
+}
+
+/// Where a queued job's answer goes.
+type Reply<T> = tokio::sync::oneshot::Sender<Result<T, StoreError>>;
+
+/// A queue feeding one of this replica's batch tasks (`None` once closed).
+type Queue<J> = Mutex<Option<tokio::sync::mpsc::Sender<J>>>;
+
+/// Queues the job that `make` builds around its reply channel and waits for the answer.
+async fn ask<J, T>(queue: &Queue<J>, make: impl FnOnce(Reply<T>) -> J) -> Result<T, StoreError> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sender = queue
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or(StoreError::Closed)?;
+    sender
+        .send(make(reply))
+        .await
+        .map_err(|_| StoreError::Closed)?;
+    answer.await.map_err(|_| StoreError::Closed)?
+}
+
+/// Answers each job of a batch that did not commit as a lone job would be answered: 503
+/// while the database is away or slow (`failed` is `None` when the deadline passed), 500
+/// for anything else, which is logged once for the batch rather than once per job.
+fn fail_all<T>(
+    failed: Option<StoreError>,
+    what: &str,
+    replies: impl IntoIterator<Item = Reply<T>>,
+) {
+    let err = failure(failed, what);
+    for reply in replies {
+        let _ = reply.send(Err(err()));
+    }
+}
+
+/// The error each job of a failed batch gets (see [`fail_all`]), made once a job.
+fn failure(failed: Option<StoreError>, what: &str) -> impl Fn() -> StoreError {
+    let why = match failed {
+        Some(err) if !err.is_unavailable() => {
+            tracing::error!(error = %err, "{what}");
+            None
+        }
+        Some(err) => Some(with_causes(&err)),
+        None => Some("no answer in time".to_owned()),
+    };
+    move || match &why {
+        Some(why) => StoreError::Unavailable(why.clone()),
+        None => StoreError::Batch,
+    }
 }
 
 /// Group commit, as the SQLite store has it: the writer takes every review waiting, stores
@@ -109,135 +174,228 @@ struct Job {
 /// `synchronous_commit=on`). A lone review goes at once; those that arrive meanwhile share
 /// the next commit, and its one WAL flush.
 async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let reviews: Vec<&NewReview> = batch.iter().map(|job| &job.review).collect();
         let started = Instant::now();
         let outcome = tokio::time::timeout(DEADLINE * 2, commit(&pool, &reviews)).await;
         crate::net::metrics::metrics().store_query(started.elapsed());
         match outcome {
             Ok(Ok(answers)) => {
-                for (job, answer) in batch.into_iter().zip(answers) {
+                for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
             }
-            // None of the batch is stored (the transaction did not commit): each review
-            // gets the answer a lone review would, 503 while the database is away.
-            failed => {
-                let why = match failed {
-                    Ok(Err(err)) if !err.is_unavailable() => {
-                        tracing::error!(error = %err, "a batch of reviews was not stored");
-                        None
-                    }
-                    Ok(Err(err)) => Some(with_causes(&err)),
-                    _ => Some("no answer in time".to_owned()),
-                };
-                for job in batch {
-                    let err = match &why {
-                        Some(why) => StoreError::Unavailable(why.clone()),
-                        None => StoreError::Batch,
-                    };
-                    let _ = job.reply.send(Err(err));
-                }
-            }
+            // None of the batch is stored: the transaction did not commit.
+            failed => fail_all(
+                failed.ok().map(|f| f.err().unwrap_or(StoreError::Batch)),
+                "a batch of reviews was not stored",
+                batch.drain(..).map(|job| job.reply),
+            ),
         }
     }
 }
 
-/// Stores `batch` in one transaction: one INSERT a review, pipelined on the one connection
-/// (so the batch costs about one round trip more than a lone review, and one commit), in the
-/// order of their keys, so that two replicas' batches wait on each other's keys in the same
-/// order and never deadlock. Then one SELECT for each key that was there already. Each
-/// review's answer: its new id; the id its key has when the content matches (a retry); or
-/// [`StoreError::KeyReused`], which fails that review alone.
+/// Stores `batch` in one INSERT, a transaction of its own (so the batch costs one round
+/// trip and one WAL flush, as a lone one-row INSERT does), its rows taken in the order of
+/// their keys, so that two replicas' batches wait on each other's keys in the same order
+/// and never deadlock; the statement triggers that keep the summary's counters run once
+/// for the batch. Then, after that commit, one SELECT for the keys that were there
+/// already. Each review's answer: its new id; the id its key has when the content matches
+/// (a retry); or [`StoreError::KeyReused`], which fails that review alone. An error before
+/// the commit fails the whole batch, none of it stored; one in the SELECT fails only the
+/// reviews that were waiting on it.
 async fn commit(
     pool: &Pool,
     batch: &[&NewReview],
 ) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
-    let mut client = pool
+    let client = pool
         .get()
         .await
         .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
-    let tx = client.transaction().await?;
-    let insert = tx
+    // `n` breaks ties: of a key sent twice in one batch, the first review is stored.
+    let insert = client
         .prepare_cached(
             "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (key) DO NOTHING RETURNING id",
+             SELECT key, rating, comment, subject, page, created_at, origin
+             FROM UNNEST($1::TEXT[], $2::SMALLINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                         $6::BIGINT[], $7::TEXT[])
+                  WITH ORDINALITY AS r (key, rating, comment, subject, page, created_at,
+                                        origin, n)
+             ORDER BY key, n
+             ON CONFLICT (key) DO NOTHING RETURNING id, key",
         )
         .await?;
-    let mut order: Vec<usize> = (0..batch.len()).collect();
-    order.sort_by(|a, b| batch[*a].key.cmp(&batch[*b].key));
     let now = now();
+    let text = |f: fn(&NewReview) -> &str| batch.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let keys: Vec<Option<&str>> = batch.iter().map(|r| r.key.as_deref()).collect();
     let ratings: Vec<i16> = batch.iter().map(|r| i16::from(r.rating)).collect();
     let times: Vec<i64> = batch.iter().map(|r| r.at.unwrap_or(now)).collect();
-    let (txn, insert) = (&tx, &insert);
-    let inserted = futures_util::future::try_join_all(order.iter().map(|&n| {
-        let review = batch[n];
-        let (rating, at) = (&ratings[n], &times[n]);
-        async move {
-            txn.query_opt(
-                insert,
-                &[
-                    &review.key,
-                    rating,
-                    &review.comment,
-                    &review.subject,
-                    &review.page,
-                    at,
-                    &review.partner,
-                ],
-            )
-            .await
+    let inserted = client
+        .query(
+            &insert,
+            &[
+                &keys,
+                &ratings,
+                &text(|r| &r.comment),
+                &text(|r| &r.subject),
+                &text(|r| &r.page),
+                &times,
+                &text(|r| &r.partner),
+            ],
+        )
+        .await?;
+    let mut ids = std::collections::HashMap::new();
+    // Reviews without a key are always stored, in batch order (keys sort nulls last), so
+    // their ids ascend in that order.
+    let mut unkeyed = Vec::new();
+    for row in inserted {
+        match row.get::<_, Option<String>>(1) {
+            Some(key) => {
+                ids.insert(key, row.get::<_, i64>(0));
+            }
+            None => unkeyed.push(row.get::<_, i64>(0)),
         }
-    }))
-    .await?;
+    }
+    unkeyed.sort_unstable();
+    let mut unkeyed = unkeyed.into_iter();
     let mut answers: Vec<Option<Result<i64, StoreError>>> =
         (0..batch.len()).map(|_| None).collect();
     let mut taken = Vec::new();
-    for (&n, row) in order.iter().zip(inserted) {
-        match row {
-            Some(row) => answers[n] = Some(Ok(row.get(0))),
-            None => taken.push(n),
+    for (n, key) in keys.iter().enumerate() {
+        match key {
+            None => answers[n] = unkeyed.next().map(Ok),
+            // The first review with the key took the row.
+            Some(key) => match ids.remove(*key) {
+                Some(id) => answers[n] = Some(Ok(id)),
+                None => taken.push(n),
+            },
         }
     }
-    // A second statement each, with a snapshot taken after the conflicting row's
-    // transaction committed (or of this one's, for a key twice in the batch).
-    let select = tx
-        .prepare_cached("SELECT id, rating, comment, subject, page FROM reviews WHERE key = $1")
-        .await?;
-    let select = &select;
-    let earlier = futures_util::future::try_join_all(
-        taken
-            .iter()
-            .map(|&n| async move { txn.query_opt(select, &[&batch[n].key]).await }),
-    )
-    .await?;
-    for (&n, row) in taken.iter().zip(earlier) {
-        let review = batch[n];
-        answers[n] = Some(match row {
-            Some(row)
-                if row.get::<_, i16>(1) == i16::from(review.rating)
-                    && row.get::<_, &str>(2) == review.comment
-                    && row.get::<_, &str>(3) == review.subject
-                    && row.get::<_, &str>(4) == review.page =>
-            {
-                Ok(row.get(0))
+    if !taken.is_empty() {
+        // A second statement, with a snapshot taken after the conflicting rows'
+        // transactions committed (and the batch's own, for a key twice in it).
+        let wanted: Vec<&str> = taken.iter().filter_map(|&n| keys[n]).collect();
+        let earlier = async {
+            let select = client
+                .prepare_cached(
+                    "SELECT key, id, rating, comment, subject, page FROM reviews
+                     WHERE key = ANY($1)",
+                )
+                .await?;
+            Ok::<_, StoreError>(client.query(&select, &[&wanted]).await?)
+        };
+        let earlier: std::collections::HashMap<String, tokio_postgres::Row> = match earlier.await {
+            Ok(rows) => rows.into_iter().map(|row| (row.get(0), row)).collect(),
+            Err(err) => {
+                let err = failure(Some(err), "stored keys could not be read");
+                for &n in &taken {
+                    answers[n] = Some(Err(err()));
+                }
+                return Ok(finish(answers));
             }
-            // Expired meanwhile, or a different review.
-            _ => Err(StoreError::KeyReused),
-        });
+        };
+        for n in taken {
+            let review = batch[n];
+            let row = keys[n].and_then(|key| earlier.get(key));
+            answers[n] = Some(match row {
+                Some(row)
+                    if row.get::<_, i16>(2) == i16::from(review.rating)
+                        && row.get::<_, &str>(3) == review.comment
+                        && row.get::<_, &str>(4) == review.subject
+                        && row.get::<_, &str>(5) == review.page =>
+                {
+                    Ok(row.get(1))
+                }
+                // Expired meanwhile, or a different review.
+                _ => Err(StoreError::KeyReused),
+            });
+        }
     }
-    tx.commit().await?;
-    Ok(answers
+    Ok(finish(answers))
+}
+
+/// Each review's answer; one that has none was lost track of (never expected).
+fn finish(answers: Vec<Option<Result<i64, StoreError>>>) -> Vec<Result<i64, StoreError>> {
+    answers
         .into_iter()
         .map(|answer| answer.unwrap_or(Err(StoreError::Batch)))
+        .collect()
+}
+
+/// Counts the hits waiting in shared rate windows, one statement for them all: the writes
+/// a flood of requests costs the database grow with the number of batches, not of
+/// requests. The limit stays exact across replicas: each window's count is added to
+/// atomically and every hit gets its own number, as one upsert a request would give it.
+async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Hit>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while hits.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut windows: std::collections::BTreeMap<(String, i64), Vec<Reply<i64>>> =
+            Default::default();
+        for hit in batch.drain(..) {
+            windows
+                .entry((hit.key, hit.window))
+                .or_default()
+                .push(hit.reply);
+        }
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(DEADLINE * 2, add_hits(&pool, &windows)).await;
+        crate::net::metrics::metrics().store_query(started.elapsed());
+        match outcome {
+            Ok(Ok(mut totals)) => {
+                for (window, replies) in windows {
+                    let Some(total) = totals.remove(&window) else {
+                        fail_all(
+                            Some(StoreError::Batch),
+                            "a rate window was not counted",
+                            replies,
+                        );
+                        continue;
+                    };
+                    let first = total - replies.len() as i64;
+                    for (n, reply) in replies.into_iter().enumerate() {
+                        let _ = reply.send(Ok(first + n as i64 + 1));
+                    }
+                }
+            }
+            failed => fail_all(
+                failed.ok().map(|f| f.err().unwrap_or(StoreError::Batch)),
+                "rate windows were not counted",
+                windows.into_values().flatten(),
+            ),
+        }
+    }
+}
+
+/// Adds each window's hits in one upsert, the windows in key order (so that two
+/// replicas' upserts lock the rows they share in the same order); each window's total.
+async fn add_hits(
+    pool: &Pool,
+    windows: &std::collections::BTreeMap<(String, i64), Vec<Reply<i64>>>,
+) -> Result<std::collections::HashMap<(String, i64), i64>, StoreError> {
+    let client = pool
+        .get()
+        .await
+        .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
+    let upsert = client
+        .prepare_cached(
+            "INSERT INTO rate_windows (key, window_start, hits)
+             SELECT key, window_start, hits
+             FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[]) AS h (key, window_start, hits)
+             ORDER BY key, window_start
+             ON CONFLICT (key, window_start)
+             DO UPDATE SET hits = rate_windows.hits + EXCLUDED.hits
+             RETURNING key, window_start, hits",
+        )
+        .await?;
+    let keys: Vec<&str> = windows.keys().map(|(key, _)| key.as_str()).collect();
+    let starts: Vec<i64> = windows.keys().map(|(_, start)| *start).collect();
+    let counts: Vec<i64> = windows.values().map(|r| r.len() as i64).collect();
+    Ok(client
+        .query(&upsert, &[&keys, &starts, &counts])
+        .await?
+        .into_iter()
+        .map(|row| ((row.get(0), row.get(1)), row.get(2)))
         .collect())
 }
 
@@ -289,7 +447,8 @@ impl PgStore {
             writes: AtomicU64::new(0),
             swept: AtomicI64::new(0),
             jobs: Mutex::new(None),
-            writer: tokio::sync::Mutex::new(None),
+            hits: Mutex::new(None),
+            tasks: tokio::sync::Mutex::new(Vec::new()),
         };
         store.migrate().await?;
         let latest: i64 = store
@@ -304,7 +463,12 @@ impl PgStore {
         store.latest.store(latest, Ordering::Relaxed);
         let (jobs, queue) = tokio::sync::mpsc::channel(QUEUE);
         *store.jobs.lock().unwrap_or_else(|p| p.into_inner()) = Some(jobs);
-        *store.writer.lock().await = Some(tokio::spawn(write(store.pool.clone(), queue)));
+        let (hits, counted) = tokio::sync::mpsc::channel(QUEUE);
+        *store.hits.lock().unwrap_or_else(|p| p.into_inner()) = Some(hits);
+        *store.tasks.lock().await = vec![
+            tokio::spawn(write(store.pool.clone(), queue)),
+            tokio::spawn(count(store.pool.clone(), counted)),
+        ];
         Ok(store)
     }
 
@@ -505,17 +669,7 @@ fn review_from_row(row: &tokio_postgres::Row) -> Review {
 impl Reviews for PgStore {
     async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
         self.sweep().await;
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let jobs = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or(StoreError::Closed)?;
-        jobs.send(Job { review, reply })
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let id = answer.await.map_err(|_| StoreError::Closed)??;
+        let id = ask(&self.jobs, |reply| Job { review, reply }).await?;
         self.latest.fetch_max(id, Ordering::Relaxed);
         // This replica's readers see their own review counted at once.
         self.forget_summary();
@@ -793,18 +947,10 @@ impl Sessions for PgStore {
 #[async_trait]
 impl RateWindows for PgStore {
     async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError> {
-        with_client!(self, |client| {
-            let row = client
-                .query_one(
-                    "INSERT INTO rate_windows (key, window_start, hits) VALUES ($1, $2, 1)
-                     ON CONFLICT (key, window_start)
-                     DO UPDATE SET hits = rate_windows.hits + 1 RETURNING hits",
-                    &[&key, &window],
-                )
-                .await?;
-            Ok(Some(row.get(0)))
-        })
-        .await
+        let key = key.to_owned();
+        ask(&self.hits, |reply| Hit { key, window, reply })
+            .await
+            .map(Some)
     }
 }
 
@@ -878,8 +1024,9 @@ impl ReviewStore for PgStore {
     async fn close(&self) {
         // No review is taken from now on; those already queued are committed and answered.
         drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
-        if let Some(writer) = self.writer.lock().await.take() {
-            let _ = writer.await;
+        drop(self.hits.lock().unwrap_or_else(|p| p.into_inner()).take());
+        for task in std::mem::take(&mut *self.tasks.lock().await) {
+            let _ = task.await;
         }
         self.pool.close();
     }

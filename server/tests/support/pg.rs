@@ -150,6 +150,11 @@ impl Cluster {
         self.resume();
     }
 
+    /// The path of one of this PostgreSQL's programs (`pgbench`, say).
+    pub fn program(&self, name: &str) -> PathBuf {
+        self.bin.join(name)
+    }
+
     /// The URL of database `name` (the default one is `postgres`).
     pub fn url(&self, name: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
