@@ -10,8 +10,9 @@
 //! then feed GETs per second (200 and 304), and the widget rendered by the server: renders
 //! per second on one core, uncached (the components run for each) and cached (what
 //! `/newswire/render` answers from its cache, one client). The servers run in-process on
-//! loopback; each
-//! client holds one keep-alive connection. Prints tables and writes
+//! loopback, behind a proxy as far as they know: each client holds one keep-alive
+//! connection and is a reader with an address of its own (`X-Forwarded-For`), so that the
+//! shared rate windows are counted per reader, as in production. Prints tables and writes
 //! `target/bench/server.json`.
 //!
 //!   cargo run --profile server -p newswire-server --example load
@@ -130,6 +131,7 @@ async fn serve(dir: &std::path::Path, store: Arc<dyn ReviewStore>) -> String {
         global_rate: Rate::per_second(1_000_000),
         max_inflight: 100_000,
         review_inflight: 100_000,
+        proxies: newswire_server::net::proxies::Proxies::AnyPeer,
         ..Policy::default()
     };
     let state = AppState::new(
@@ -174,8 +176,12 @@ async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) -> Vec<R
                 let body = format!(
                     r#"{{"rating": 4, "comment": "bench", "key": "{label}-{clients}-{n}-{c}-{i}"}}"#
                 );
+                // Each client a reader of its own, as the proxy in front names it.
+                let reader = n * share + c;
                 format!(
-                    "POST /api/reviews HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    "POST /api/reviews HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-For: 10.0.{}.{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    reader / 250,
+                    reader % 250 + 1,
                     body.len()
                 )
                 .into_bytes()

@@ -365,3 +365,43 @@ async fn a_flood_from_one_address_is_refused_without_writing_to_postgresql() {
         "{spent} commits for {refused} refusals"
     );
 }
+
+/// A review from 203.0.113.90, as the proxy in front of the replicas names it.
+async fn send(to: &str, body: &str) -> Option<(u16, String, Vec<u8>)> {
+    exchange(
+        to,
+        format!(
+            "POST /api/reviews HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\nX-Forwarded-For: 203.0.113.90\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await
+}
+
+/// The shared limit counts every review request, not only the ones that reach the store:
+/// bad reviews, and a bot's, use up the window as good ones do, over both replicas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_never_reach_the_store_count_against_the_shared_limit() {
+    // Assemble: two replicas that allow 4 reviews a minute per client.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("uncounted").await;
+    let (_one, a) = replica(&url, &["--client-rate", "4", "--trust-proxy"]);
+    let (_two, b) = replica(&url, &["--client-rate", "4", "--trust-proxy"]);
+    // Action: two reviews out of range, one that is not JSON and one from a bot (the
+    // honeypot filled in), then a good one.
+    let out_of_range = r#"{"rating": 9, "comment": "too high"}"#;
+    assert_eq!(send(&a, out_of_range).await.unwrap().0, 422);
+    assert_eq!(send(&b, out_of_range).await.unwrap().0, 422);
+    assert_eq!(send(&a, "{not json").await.unwrap().0, 400);
+    let bot = r#"{"rating": 5, "comment": "buy now", "website": "https://spam.example"}"#;
+    assert_eq!(send(&b, bot).await.unwrap().0, 201);
+    let good = send(
+        &a,
+        r#"{"rating": 4, "comment": "fine", "key": "after-four"}"#,
+    )
+    .await
+    .unwrap();
+    // Assert: the window was used up by the four before it.
+    assert_eq!(good.0, 429, "the fifth request of the minute");
+    assert!(stored_keys(&url).await.is_empty());
+}

@@ -5,8 +5,8 @@
 mod support;
 
 use newswire_server::store::{
-    self, postgres::PgStore, sqlite::SqliteStore, Filter, NewReview, Query, RateWindows,
-    ReviewStore, Reviews, StoreError, Summary, Views, Visibility, KEY_LIFETIME,
+    self, postgres::PgStore, sqlite::SqliteStore, Admitted, Filter, Hit, NewReview, Query,
+    RateWindows, ReviewStore, Reviews, StoreError, Summary, Views, Visibility, KEY_LIFETIME,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -1254,4 +1254,87 @@ async fn a_batch_that_fails_answers_each_review_and_stores_none_of_it() {
         .await
         .unwrap();
     store.close().await;
+}
+
+/// Reviews counted in their rate windows in the review's own statement (one write a batch
+/// for both): over two replicas at once, exactly the limit is stored, every request counts,
+/// and the windows are the ones `count_hit` counts in.
+#[tokio::test]
+async fn reviews_counted_with_their_limits_store_exactly_the_limit_over_two_replicas() {
+    // Assemble: two replicas.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("counted").await;
+    let one = PgStore::open(&db).await.unwrap();
+    let two = PgStore::open(&db).await.unwrap();
+    assert!(one.shares_windows());
+    // A window of the coming hour: the hourly sweep that each replica's first review runs
+    // forgets windows more than an hour old, and must not forget this one midway.
+    let window = store::now() + 3600;
+    let hits = |client: &str| {
+        vec![
+            Hit {
+                key: format!("client {client}"),
+                window,
+                limit: 6,
+            },
+            Hit {
+                key: "network 2001:db8:1::".into(),
+                window,
+                limit: 100,
+            },
+        ]
+    };
+    // Action: twenty reviews from one client and five from another, all at once, spread
+    // over both replicas.
+    let sent = (0..25).map(|n| {
+        let store = if n % 2 == 0 { &one } else { &two };
+        let client = if n < 20 {
+            "2001:db8:1:1::"
+        } else {
+            "2001:db8:1:2::"
+        };
+        let review = review(Some(&format!("counted-{n}")), 4, "counted");
+        async move { store.insert_counted(review, hits(client)).await.unwrap() }
+    });
+    let answers = futures_util::future::join_all(sent).await;
+    // Assert: six of the first client's stored, the rest refused for its window alone;
+    // all of the second's stored; and every request counted.
+    let stored: Vec<i64> = answers
+        .iter()
+        .filter_map(|a| match a {
+            Admitted::Stored(id) => Some(*id),
+            Admitted::Limited(_) => None,
+        })
+        .collect();
+    assert_eq!(stored.len(), 6 + 5, "{answers:?}");
+    for answer in &answers[..20] {
+        if let Admitted::Limited(over) = answer {
+            assert_eq!(over, &["client 2001:db8:1:1::".to_owned()]);
+        }
+    }
+    assert!(answers[20..]
+        .iter()
+        .all(|a| matches!(a, Admitted::Stored(_))));
+    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let rows: i64 = client
+        .query_one("SELECT COUNT(*) FROM reviews", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 11);
+    assert_eq!(
+        one.count_hit("client 2001:db8:1:1::", window)
+            .await
+            .unwrap(),
+        Some(21)
+    );
+    assert_eq!(
+        two.count_hit("network 2001:db8:1::", window).await.unwrap(),
+        Some(26)
+    );
+    one.close().await;
+    two.close().await;
 }

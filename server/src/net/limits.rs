@@ -8,6 +8,7 @@
 //! `--trust-proxy` says a reverse proxy in front sets `X-Forwarded-For`: only then is that
 //! header read, so rotating it bypasses nothing.
 
+use crate::store::{Hit, ReviewStore};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
@@ -148,7 +149,7 @@ impl Limits {
     }
 
     /// Takes a token from the global bucket only: where the per-client limits are counted
-    /// elsewhere ([`take_shared`]).
+    /// elsewhere ([`Limits::shared_hits`]).
     pub fn take_global(&self, now: Instant) -> Result<(), Duration> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let all = state
@@ -213,51 +214,72 @@ pub fn network_key(ip: IpAddr) -> Option<IpAddr> {
 /// The length of a shared rate window, in seconds: the client rate is per minute.
 const WINDOW: i64 = 60;
 
+/// A request's hits in the shared windows, and how long it waits if one is over.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub hits: Vec<Hit>,
+    pub wait: Duration,
+}
+
 impl Limits {
     /// The per-client limits where several replicas share one store: fixed one-minute
     /// windows counted by the store, `rate.burst` requests a window per client and
     /// [`NETWORK_FACTOR`] times that per IPv6 /48, so that spreading requests over N
-    /// replicas gains nothing. `Ok(None)` when the store is one process's own (its limits
-    /// then live in the buckets).
+    /// replicas gains nothing. The hits to count for a request from `client`, or how long
+    /// it waits when this replica already knows it is over a limit.
     ///
     /// A client (or network) this replica has seen over its limit in the current window is
     /// refused from memory, with no query: the shared count only grows within a window, and
     /// this replica's last reading of it is never above it, so this refuses nobody the
     /// shared limit would let through. A flood from one address then costs the database
     /// one write a window, not one per request.
-    pub async fn take_shared(
-        &self,
-        store: &dyn crate::store::ReviewStore,
-        client: IpAddr,
-        rate: Rate,
-    ) -> Result<Option<Result<(), Duration>>, crate::store::StoreError> {
+    pub fn shared_hits(&self, client: IpAddr, rate: Rate) -> Result<Shared, Duration> {
         let now = crate::store::now();
         let window = now - now.rem_euclid(WINDOW);
         let wait = Duration::from_secs((window + WINDOW - now).max(1) as u64);
-        let client_key = format!("client {}", bucket_key(client));
-        let network_key = network_key(client).map(|network| format!("network {network}"));
-        if self.is_full(window, &client_key)
-            || network_key
-                .as_ref()
-                .is_some_and(|key| self.is_full(window, key))
-        {
-            return Ok(Some(Err(wait)));
+        let mut hits = vec![Hit {
+            key: format!("client {}", bucket_key(client)),
+            window,
+            limit: rate.burst as i64,
+        }];
+        if let Some(network) = network_key(client) {
+            hits.push(Hit {
+                key: format!("network {network}"),
+                window,
+                limit: (rate.burst * f64::from(NETWORK_FACTOR)) as i64,
+            });
         }
-        let Some(hits) = store.count_hit(&client_key, window).await? else {
-            return Ok(None);
-        };
-        if hits as f64 > rate.burst {
-            self.mark_full(window, client_key);
-            return Ok(Some(Err(wait)));
+        if hits.iter().any(|hit| self.is_full(window, &hit.key)) {
+            return Err(wait);
         }
-        if let Some(key) = network_key {
-            let hits = store.count_hit(&key, window).await?;
-            if hits.is_some_and(|n| n as f64 > rate.burst * f64::from(NETWORK_FACTOR)) {
-                self.mark_full(window, key);
-                return Ok(Some(Err(wait)));
+        Ok(Shared { hits, wait })
+    }
+
+    /// Notes the windows a store found over their limits (so the next requests are refused
+    /// from memory) and says how long the client waits.
+    pub fn refuse(&self, shared: &Shared, over: Vec<String>) -> Duration {
+        for key in over {
+            self.mark_full(shared.hits[0].window, key);
+        }
+        shared.wait
+    }
+
+    /// Counts a request that never reached the store (an invalid review, say) in its
+    /// shared windows, as [`ReviewStore::insert_counted`] would have: so that the limit
+    /// holds for every request, not only the good ones.
+    pub async fn count(
+        &self,
+        store: &dyn ReviewStore,
+        shared: &Shared,
+    ) -> Result<(), crate::store::StoreError> {
+        for hit in &shared.hits {
+            let count = store.count_hit(&hit.key, hit.window).await?;
+            if count.is_some_and(|n| n > hit.limit) {
+                self.mark_full(hit.window, hit.key.clone());
+                break;
             }
         }
-        Ok(Some(Ok(())))
+        Ok(())
     }
 
     /// Whether `key` is known to be over its limit in `window`.

@@ -7,7 +7,8 @@ pub mod demo;
 pub mod export;
 
 use crate::net::errors::{json_error, store_failure};
-use crate::store::{NewReview, StoreError};
+use crate::net::limits::Shared;
+use crate::store::{Admitted, NewReview, StoreError};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -130,24 +131,27 @@ pub async fn create(
     body: Body,
 ) -> Response {
     let client = state.policy.proxies.client(peer.ip(), &headers);
-    let limited = match state
-        .limits
-        .take_shared(&*state.store, client, state.policy.client_rate)
-        .await
-    {
-        // Several replicas: the client's limits are counted in the database, the global
-        // one in this replica.
-        Ok(Some(Ok(()))) => state.limits.take_global(std::time::Instant::now()),
-        Ok(Some(Err(wait))) => Err(wait),
-        Ok(None) => state.limits.take(client, std::time::Instant::now()),
-        Err(err) => return store_failure(&err, "the rate limits could not be checked"),
+    let now = std::time::Instant::now();
+    // Several replicas: the client's limits are counted in the database, with the review
+    // (only a client already known to be over is refused here); the global one in this
+    // replica. One process: all of them in its memory.
+    let limited = if state.store.shares_windows() {
+        state
+            .limits
+            .shared_hits(client, state.policy.client_rate)
+            .and_then(|shared| state.limits.take_global(now).map(|()| Some(shared)))
+    } else {
+        state.limits.take(client, now).map(|()| None)
     };
     let metrics = crate::net::metrics::metrics();
-    if let Err(wait) = limited {
-        metrics.refused("rate_limit");
-        return ReviewError::TooMany(wait.as_secs_f64().ceil().max(1.0) as u64).into_response();
-    }
-    match store_review(state, &headers, body).await {
+    let shared = match limited {
+        Ok(shared) => shared,
+        Err(wait) => {
+            metrics.refused("rate_limit");
+            return ReviewError::TooMany(seconds(wait)).into_response();
+        }
+    };
+    match store_review(&state, &headers, body, shared.as_ref()).await {
         Ok(id) => {
             metrics.reviews_stored.inc();
             (
@@ -164,11 +168,72 @@ pub async fn create(
     }
 }
 
+/// A wait in the whole seconds `Retry-After` gives, at least one.
+fn seconds(wait: std::time::Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
+}
+
+/// Reads, checks and stores the review, counting it in `shared`'s windows where the limits
+/// are shared: with the review in one write, or alone when it never reaches the store (a
+/// bad body, or the honeypot), so that every request counts.
 async fn store_review(
-    state: AppState,
+    state: &AppState,
     headers: &HeaderMap,
     body: Body,
+    shared: Option<&Shared>,
 ) -> Result<i64, ReviewError> {
+    let review = match read_review(state, headers, body).await {
+        Ok(Some(review)) => review,
+        outcome => {
+            if let Some(shared) = shared {
+                state
+                    .limits
+                    .count(&*state.store, shared)
+                    .await
+                    .map_err(storage_error)?;
+            }
+            // A bot gets the answer a person would, and nothing is stored.
+            return outcome.map(|_| state.store.next_id());
+        }
+    };
+    let Some(shared) = shared else {
+        return state.store.insert(review).await.map_err(storage_error);
+    };
+    match state
+        .store
+        .insert_counted(review, shared.hits.clone())
+        .await
+    {
+        Ok(Admitted::Stored(id)) => Ok(id),
+        Ok(Admitted::Limited(over)) => Err(ReviewError::TooMany(seconds(
+            state.limits.refuse(shared, over),
+        ))),
+        Err(err) => Err(storage_error(err)),
+    }
+}
+
+/// A store's error as the reviewer sees it: a reused key is theirs to fix, a database away
+/// is worth a retry, and anything else is ours (and logged).
+fn storage_error(err: StoreError) -> ReviewError {
+    match err {
+        StoreError::KeyReused => ReviewError::KeyReused,
+        err => {
+            tracing::error!(error = %err, "storing a review failed");
+            if err.is_unavailable() {
+                ReviewError::Unavailable
+            } else {
+                ReviewError::Storage
+            }
+        }
+    }
+}
+
+/// The review in the body, checked; `None` for the honeypot's catch.
+async fn read_review(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Option<NewReview>, ReviewError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -196,22 +261,7 @@ async fn store_review(
         .is_some_and(|w| !w.trim().is_empty());
     let mut review = validate(input)?;
     review.partner = partner(headers, &review.page);
-    if honeypot {
-        // A bot: it gets the answer a person would, and nothing is stored.
-        return Ok(state.store.next_id());
-    }
-    match state.store.insert(review).await {
-        Ok(id) => Ok(id),
-        Err(StoreError::KeyReused) => Err(ReviewError::KeyReused),
-        Err(err) => {
-            tracing::error!(error = %err, "storing a review failed");
-            Err(if err.is_unavailable() {
-                ReviewError::Unavailable
-            } else {
-                ReviewError::Storage
-            })
-        }
-    }
+    Ok((!honeypot).then_some(review))
 }
 
 /// Characters that change how the text around them reads, or hide text, without being

@@ -5,8 +5,9 @@
 //!   group-committed by one writer thread; the public summary and the honeypot's next id live
 //!   in memory, since no other process writes the file.
 //! - [`postgres`]: a PostgreSQL database shared by several stateless replicas behind a load
-//!   balancer. PostgreSQL's own group commit batches the fsyncs; idempotency keys and the
-//!   per-client rate limits hold across replicas because they live in the database.
+//!   balancer. One writer per replica commits the reviews waiting together, counting their
+//!   rate limits in the same statement; idempotency keys and the per-client rate limits
+//!   hold across replicas because they live in the database.
 //!
 //! Either way a review is committed before its id is returned, so a 201 means it is on disk.
 //! Each store applies its versioned migrations when it opens: an SQLite file written by an
@@ -324,6 +325,31 @@ pub trait RateWindows: Send + Sync {
     /// since the epoch) and returns the count so far: rate limits that every replica sees.
     /// `None` where only one process serves (the limits are then kept in its memory).
     async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError>;
+
+    /// Whether the windows are shared by several processes: then the per-client limits are
+    /// counted here ([`ReviewStore::insert_counted`]), not in one process's memory.
+    fn shares_windows(&self) -> bool {
+        false
+    }
+}
+
+/// A request counted in a shared rate window, and the count it may reach there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// `client 192.0.2.1`, say: the limit's own name, never one a client chooses.
+    pub key: String,
+    /// The window's start, in seconds since the epoch.
+    pub window: i64,
+    pub limit: i64,
+}
+
+/// What became of a review sent with its hits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admitted {
+    /// Stored (or already stored, for a retry), with this id.
+    Stored(i64),
+    /// Not stored: these windows were over their limits.
+    Limited(Vec<String>),
 }
 
 /// Where the widget is shown: counted requests per partner origin and day.
@@ -352,6 +378,25 @@ pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sy
 
     /// Stops taking reviews and waits until every one already accepted is committed.
     async fn close(&self);
+
+    /// Counts `hits` and stores `review` unless one of them is over its limit. Every hit
+    /// is counted, the refused ones too, as [`RateWindows::count_hit`] counts them. By
+    /// default one after the other, stopping at the first over its limit, then the
+    /// review; PostgreSQL does it all in its review batch's one statement, so that a review
+    /// costs no write of its own for its limits.
+    async fn insert_counted(
+        &self,
+        review: NewReview,
+        hits: Vec<Hit>,
+    ) -> Result<Admitted, StoreError> {
+        for hit in hits {
+            let count = self.count_hit(&hit.key, hit.window).await?;
+            if count.is_some_and(|n| n > hit.limit) {
+                return Ok(Admitted::Limited(vec![hit.key]));
+            }
+        }
+        self.insert(review).await.map(Admitted::Stored)
+    }
 }
 
 /// Every review in `store`, oldest first, handed to `each` a page at a time as it is read, so

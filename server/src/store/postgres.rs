@@ -14,9 +14,10 @@
 //!   transaction to finish. So the same key sent to two replicas at once stores one row and
 //!   answers one id everywhere.
 //! - **Rate limits across replicas.** Fixed windows counted in an UNLOGGED table: every
-//!   replica adds to the same count, and losing the counts in a crash costs nothing. The
-//!   hits that arrive together are added in one upsert (`count`), each still getting its
-//!   own number, so the limit stays exact.
+//!   replica adds to the same count, and losing the counts in a crash costs nothing. A
+//!   review's hits are counted in its batch's statement (`commit`), and the hits of requests
+//!   that never reach the store in one upsert for those that arrive together (`count`);
+//!   either way each hit gets its own number, so the limit stays exact.
 //! - **The public summary without counting.** `review_counts` keeps the visible reviews per
 //!   rating. Statement triggers on `reviews` keep it, once per statement (so once a batch)
 //!   number of rows, in the statement's own transaction, for every writer there is (an
@@ -32,9 +33,9 @@
 //!   replicas that start together do not race; `schema_migrations` records each step.
 
 use super::{
-    contains_pattern, now, Filter, Group, NewReview, Query, RateWindows, Review, ReviewStore,
-    Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views, Visibility, KEY_LIFETIME,
-    KEY_SWEEP,
+    contains_pattern, now, Admitted, Filter, Group, Hit, NewReview, Query, RateWindows, Review,
+    ReviewStore, Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views, Visibility,
+    KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -99,20 +100,22 @@ pub struct PgStore {
     jobs: Queue<Job>,
     /// The counter's queue: hits that arrive while an upsert is in flight go together in
     /// the next one.
-    hits: Queue<Hit>,
+    hits: Queue<Tally>,
     /// The writer and the counter, for `close` to wait on.
     tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
-/// A review waiting for the writer, and where its answer goes.
+/// A review waiting for the writer, with the rate windows it counts in, and where its
+/// answer goes.
 struct Job {
     review: NewReview,
-    reply: Reply<i64>,
+    hits: Vec<Hit>,
+    reply: Reply<Admitted>,
 }
 
 /// A request counted in a shared rate window, waiting for the counter, and where its hit
 /// number goes.
-struct Hit {
+struct Tally {
     key: String,
     window: i64,
     reply: Reply<i64>,
@@ -176,9 +179,8 @@ fn failure(failed: Option<StoreError>, what: &str) -> impl Fn() -> StoreError {
 async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let reviews: Vec<&NewReview> = batch.iter().map(|job| &job.review).collect();
         let started = Instant::now();
-        let outcome = tokio::time::timeout(DEADLINE * 2, commit(&pool, &reviews)).await;
+        let outcome = tokio::time::timeout(DEADLINE * 2, commit(&pool, &batch)).await;
         crate::net::metrics::metrics().store_query(started.elapsed());
         match outcome {
             Ok(Ok(answers)) => {
@@ -196,44 +198,90 @@ async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
     }
 }
 
-/// Stores `batch` in one INSERT, a transaction of its own (so the batch costs one round
-/// trip and one WAL flush, as a lone one-row INSERT does), its rows taken in the order of
-/// their keys, so that two replicas' batches wait on each other's keys in the same order
-/// and never deadlock; the statement triggers that keep the summary's counters run once
-/// for the batch. Then, after that commit, one SELECT for the keys that were there
-/// already. Each review's answer: its new id; the id its key has when the content matches
-/// (a retry); or [`StoreError::KeyReused`], which fails that review alone. An error before
+/// Stores `batch` in one statement, a transaction of its own (so the batch costs one round
+/// trip and one WAL flush, as a lone one-row INSERT does), which:
+/// 1. counts the batch's hits in their rate windows, one upsert row a window, the windows
+///    in key order; each review's hits are numbered within their window's new total in
+///    batch order, exactly as one upsert a review would number them;
+/// 2. inserts the reviews none of whose hits is over its limit, their rows taken in key
+///    order. Windows first, then keys, each in order: two replicas' batches wait on each
+///    other's rows in the same order and never deadlock. The statement triggers that keep
+///    the summary's counters run once for the batch.
+///
+/// Then, after that commit, one SELECT for the keys that were there already. Each review's
+/// answer: its new id; the id its key has when the content matches (a retry); the windows
+/// it is over; or [`StoreError::KeyReused`], which fails that review alone. An error before
 /// the commit fails the whole batch, none of it stored; one in the SELECT fails only the
 /// reviews that were waiting on it.
 async fn commit(
     pool: &Pool,
-    batch: &[&NewReview],
-) -> Result<Vec<Result<i64, StoreError>>, StoreError> {
+    batch: &[Job],
+) -> Result<Vec<Result<Admitted, StoreError>>, StoreError> {
     let client = pool
         .get()
         .await
         .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
-    // `n` breaks ties: of a key sent twice in one batch, the first review is stored.
-    let insert = client
+    // `n` breaks ties: of a key sent twice in one batch, the first review is stored. The
+    // Sort that ORDER BY needs reads every row, and so finishes `counted`, before the first
+    // review is inserted.
+    let statement = client
         .prepare_cached(
-            "INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
-             SELECT key, rating, comment, subject, page, created_at, origin
-             FROM UNNEST($1::TEXT[], $2::SMALLINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
-                         $6::BIGINT[], $7::TEXT[])
-                  WITH ORDINALITY AS r (key, rating, comment, subject, page, created_at,
-                                        origin, n)
-             ORDER BY key, n
-             ON CONFLICT (key) DO NOTHING RETURNING id, key",
+            "WITH counted AS (
+                 INSERT INTO rate_windows (key, window_start, hits)
+                 SELECT key, window_start, hits
+                 FROM UNNEST($8::TEXT[], $9::BIGINT[], $10::BIGINT[])
+                      AS h (key, window_start, hits)
+                 ORDER BY key, window_start
+                 ON CONFLICT (key, window_start)
+                 DO UPDATE SET hits = rate_windows.hits + EXCLUDED.hits
+                 RETURNING key, window_start, hits
+             ), over AS (
+                 SELECT q.n
+                 FROM UNNEST($11::BIGINT[], $12::TEXT[], $13::BIGINT[], $14::BIGINT[])
+                      AS q (n, key, window_start, most)
+                 JOIN counted c USING (key, window_start)
+                 WHERE c.hits > q.most
+             ), stored AS (
+                 INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
+                 SELECT key, rating, comment, subject, page, created_at, origin
+                 FROM UNNEST($1::TEXT[], $2::SMALLINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                             $6::BIGINT[], $7::TEXT[])
+                      WITH ORDINALITY AS r (key, rating, comment, subject, page, created_at,
+                                            origin, n)
+                 WHERE r.n NOT IN (SELECT n FROM over)
+                 ORDER BY key, n
+                 ON CONFLICT (key) DO NOTHING RETURNING id, key
+             )
+             SELECT FALSE, key, window_start, hits FROM counted
+             UNION ALL SELECT TRUE, key, id, 0 FROM stored",
         )
         .await?;
     let now = now();
-    let text = |f: fn(&NewReview) -> &str| batch.iter().map(|r| f(r)).collect::<Vec<&str>>();
-    let keys: Vec<Option<&str>> = batch.iter().map(|r| r.key.as_deref()).collect();
-    let ratings: Vec<i16> = batch.iter().map(|r| i16::from(r.rating)).collect();
-    let times: Vec<i64> = batch.iter().map(|r| r.at.unwrap_or(now)).collect();
-    let inserted = client
+    let reviews: Vec<&NewReview> = batch.iter().map(|job| &job.review).collect();
+    let text = |f: fn(&NewReview) -> &str| reviews.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let keys: Vec<Option<&str>> = reviews.iter().map(|r| r.key.as_deref()).collect();
+    let ratings: Vec<i16> = reviews.iter().map(|r| i16::from(r.rating)).collect();
+    let times: Vec<i64> = reviews.iter().map(|r| r.at.unwrap_or(now)).collect();
+    // Each window's hits in this batch; then each hit's highest allowed total: the window
+    // may hold `limit` hits, and this one is the `rank`th of the batch's `k` there.
+    let mut windows: std::collections::BTreeMap<(&str, i64), i64> = Default::default();
+    for hit in batch.iter().flat_map(|job| &job.hits) {
+        *windows.entry((hit.key.as_str(), hit.window)).or_default() += 1;
+    }
+    let mut ranks: std::collections::HashMap<(&str, i64), i64> = Default::default();
+    let mut limits = Vec::new();
+    for (n, job) in batch.iter().enumerate() {
+        for hit in &job.hits {
+            let place = (hit.key.as_str(), hit.window);
+            let rank = ranks.entry(place).or_default();
+            *rank += 1;
+            let most = hit.limit + windows[&place] - *rank;
+            limits.push((n, hit, most));
+        }
+    }
+    let rows = client
         .query(
-            &insert,
+            &statement,
             &[
                 &keys,
                 &ratings,
@@ -242,32 +290,71 @@ async fn commit(
                 &text(|r| &r.page),
                 &times,
                 &text(|r| &r.partner),
+                &windows.keys().map(|w| w.0).collect::<Vec<&str>>(),
+                &windows.keys().map(|w| w.1).collect::<Vec<i64>>(),
+                &windows.values().copied().collect::<Vec<i64>>(),
+                &limits
+                    .iter()
+                    .map(|(n, _, _)| *n as i64 + 1)
+                    .collect::<Vec<i64>>(),
+                &limits
+                    .iter()
+                    .map(|(_, hit, _)| hit.key.as_str())
+                    .collect::<Vec<&str>>(),
+                &limits
+                    .iter()
+                    .map(|(_, hit, _)| hit.window)
+                    .collect::<Vec<i64>>(),
+                &limits
+                    .iter()
+                    .map(|(_, _, most)| *most)
+                    .collect::<Vec<i64>>(),
             ],
         )
         .await?;
+    let mut totals = std::collections::HashMap::new();
     let mut ids = std::collections::HashMap::new();
     // Reviews without a key are always stored, in batch order (keys sort nulls last), so
     // their ids ascend in that order.
     let mut unkeyed = Vec::new();
-    for row in inserted {
-        match row.get::<_, Option<String>>(1) {
-            Some(key) => {
-                ids.insert(key, row.get::<_, i64>(0));
+    for row in rows {
+        let key: Option<String> = row.get(1);
+        match (row.get::<_, bool>(0), key) {
+            (false, Some(key)) => {
+                totals.insert((key, row.get::<_, i64>(2)), row.get::<_, i64>(3));
             }
-            None => unkeyed.push(row.get::<_, i64>(0)),
+            (true, Some(key)) => {
+                ids.insert(key, row.get::<_, i64>(2));
+            }
+            (true, None) => unkeyed.push(row.get::<_, i64>(2)),
+            (false, None) => {}
         }
     }
     unkeyed.sort_unstable();
     let mut unkeyed = unkeyed.into_iter();
-    let mut answers: Vec<Option<Result<i64, StoreError>>> =
+    // The windows each review is over, decided as the statement decided it.
+    let mut over: Vec<Vec<String>> = vec![Vec::new(); batch.len()];
+    for (n, hit, most) in &limits {
+        if totals
+            .get(&(hit.key.clone(), hit.window))
+            .is_some_and(|total| total > most)
+        {
+            over[*n].push(hit.key.clone());
+        }
+    }
+    let mut answers: Vec<Option<Result<Admitted, StoreError>>> =
         (0..batch.len()).map(|_| None).collect();
     let mut taken = Vec::new();
     for (n, key) in keys.iter().enumerate() {
+        if !over[n].is_empty() {
+            answers[n] = Some(Ok(Admitted::Limited(std::mem::take(&mut over[n]))));
+            continue;
+        }
         match key {
-            None => answers[n] = unkeyed.next().map(Ok),
+            None => answers[n] = unkeyed.next().map(|id| Ok(Admitted::Stored(id))),
             // The first review with the key took the row.
             Some(key) => match ids.remove(*key) {
-                Some(id) => answers[n] = Some(Ok(id)),
+                Some(id) => answers[n] = Some(Ok(Admitted::Stored(id))),
                 None => taken.push(n),
             },
         }
@@ -296,7 +383,7 @@ async fn commit(
             }
         };
         for n in taken {
-            let review = batch[n];
+            let review = reviews[n];
             let row = keys[n].and_then(|key| earlier.get(key));
             answers[n] = Some(match row {
                 Some(row)
@@ -305,7 +392,7 @@ async fn commit(
                         && row.get::<_, &str>(4) == review.subject
                         && row.get::<_, &str>(5) == review.page =>
                 {
-                    Ok(row.get(1))
+                    Ok(Admitted::Stored(row.get(1)))
                 }
                 // Expired meanwhile, or a different review.
                 _ => Err(StoreError::KeyReused),
@@ -316,18 +403,18 @@ async fn commit(
 }
 
 /// Each review's answer; one that has none was lost track of (never expected).
-fn finish(answers: Vec<Option<Result<i64, StoreError>>>) -> Vec<Result<i64, StoreError>> {
+fn finish(answers: Vec<Option<Result<Admitted, StoreError>>>) -> Vec<Result<Admitted, StoreError>> {
     answers
         .into_iter()
         .map(|answer| answer.unwrap_or(Err(StoreError::Batch)))
         .collect()
 }
 
-/// Counts the hits waiting in shared rate windows, one statement for them all: the writes
-/// a flood of requests costs the database grow with the number of batches, not of
-/// requests. The limit stays exact across replicas: each window's count is added to
+/// Counts the hits waiting in shared rate windows (of requests that never reach the store:
+/// reviews count in their batch), one statement for them all: the writes a flood of them
+/// costs the database grow with the number of batches, not of requests. The limit stays exact across replicas: each window's count is added to
 /// atomically and every hit gets its own number, as one upsert a request would give it.
-async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Hit>) {
+async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while hits.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut windows: std::collections::BTreeMap<(String, i64), Vec<Reply<i64>>> =
@@ -529,6 +616,23 @@ impl PgStore {
         answer?
     }
 
+    /// Hands `review` and its `hits` to the writer and waits for the commit.
+    async fn submit(&self, review: NewReview, hits: Vec<Hit>) -> Result<Admitted, StoreError> {
+        self.sweep().await;
+        let admitted = ask(&self.jobs, |reply| Job {
+            review,
+            hits,
+            reply,
+        })
+        .await?;
+        if let Admitted::Stored(id) = admitted {
+            self.latest.fetch_max(id, Ordering::Relaxed);
+            // This replica's readers see their own review counted at once.
+            self.forget_summary();
+        }
+        Ok(admitted)
+    }
+
     /// After a write: a summary read before it no longer answers for this replica's
     /// readers, who must see their own review counted.
     fn forget_summary(&self) {
@@ -668,12 +772,11 @@ fn review_from_row(row: &tokio_postgres::Row) -> Review {
 #[async_trait]
 impl Reviews for PgStore {
     async fn insert(&self, review: NewReview) -> Result<i64, StoreError> {
-        self.sweep().await;
-        let id = ask(&self.jobs, |reply| Job { review, reply }).await?;
-        self.latest.fetch_max(id, Ordering::Relaxed);
-        // This replica's readers see their own review counted at once.
-        self.forget_summary();
-        Ok(id)
+        match self.submit(review, Vec::new()).await? {
+            Admitted::Stored(id) => Ok(id),
+            // (No hits, no limits.)
+            Admitted::Limited(_) => Err(StoreError::Batch),
+        }
     }
 
     /// Read at most once a second per replica (and again after each of its own writes), from
@@ -948,9 +1051,13 @@ impl Sessions for PgStore {
 impl RateWindows for PgStore {
     async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError> {
         let key = key.to_owned();
-        ask(&self.hits, |reply| Hit { key, window, reply })
+        ask(&self.hits, |reply| Tally { key, window, reply })
             .await
             .map(Some)
+    }
+
+    fn shares_windows(&self) -> bool {
+        true
     }
 }
 
@@ -1013,6 +1120,15 @@ impl ReviewStore for PgStore {
             Ok(())
         })
         .await
+    }
+
+    /// The hits are counted in the review's batch, in the same statement.
+    async fn insert_counted(
+        &self,
+        review: NewReview,
+        hits: Vec<Hit>,
+    ) -> Result<Admitted, StoreError> {
+        self.submit(review, hits).await
     }
 
     fn pool_in_use(&self) -> Option<usize> {
