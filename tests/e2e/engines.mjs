@@ -132,6 +132,31 @@ async function driver(command, args, env = {}) {
   };
 }
 
+/**
+ * A new WebDriver session with `capabilities` on the driver `current()` returns. A browser
+ * that has not come up within a minute (MiniBrowser did not, once, on a busy machine, and
+ * the request then waited out fetch's five minutes) is given up on: `restart()` starts a new
+ * driver, which is asked once more. A second failure fails the test.
+ */
+async function newSession(name, current, restart, capabilities) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await fetch(`${current().base}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ capabilities }),
+        signal: AbortSignal.timeout(60000),
+      }).then((r) => r.json());
+      if (!created.value || !created.value.sessionId) throw new Error(`${name}: ${JSON.stringify(created)} ${current().log()}`);
+      return created;
+    } catch (err) {
+      if (attempt >= 2) throw err;
+      console.log(`${name}: no session (${err.message}); starting the driver again`);
+      await restart();
+    }
+  }
+}
+
 /** Where Debian puts WebKitGTK's MiniBrowser. */
 function miniBrowser() {
   for (const path of [
@@ -172,36 +197,34 @@ export const ENGINES = [
     name: 'Firefox',
     darkScheme: 'the ui.systemUsesDarkTheme preference, set when the session starts',
     async start() {
-      const gecko = await driver('geckodriver', ['--port', 'PORT', '--host', '127.0.0.1']);
+      const start = () => driver('geckodriver', ['--port', 'PORT', '--host', '127.0.0.1']);
+      let gecko = await start();
+      const restart = async () => {
+        gecko.stop();
+        gecko = await start();
+      };
       let version = null;
       return {
         get version() {
           return version;
         },
         async page({ dark = false } = {}) {
-          const created = await fetch(`${gecko.base}/session`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              capabilities: {
-                alwaysMatch: {
-                  browserName: 'firefox',
-                  'moz:firefoxOptions': {
-                    binary: '/usr/bin/firefox-esr',
-                    args: ['-headless'],
-                    prefs: {
-                      'intl.accept_languages': 'en-GB',
-                      'intl.regional_prefs.use_os_locales': false,
-                      'ui.systemUsesDarkTheme': dark ? 1 : 0,
-                      'browser.shell.checkDefaultBrowser': false,
-                    },
-                    env: { TZ: 'UTC', LANG: 'en_GB.UTF-8' },
-                  },
+          const created = await newSession('geckodriver', () => gecko, restart, {
+            alwaysMatch: {
+              browserName: 'firefox',
+              'moz:firefoxOptions': {
+                binary: '/usr/bin/firefox-esr',
+                args: ['-headless'],
+                prefs: {
+                  'intl.accept_languages': 'en-GB',
+                  'intl.regional_prefs.use_os_locales': false,
+                  'ui.systemUsesDarkTheme': dark ? 1 : 0,
+                  'browser.shell.checkDefaultBrowser': false,
                 },
+                env: { TZ: 'UTC', LANG: 'en_GB.UTF-8' },
               },
-            }),
-          }).then((r) => r.json());
-          if (!created.value || !created.value.sessionId) throw new Error(`geckodriver: ${JSON.stringify(created)} ${gecko.log()}`);
+            },
+          });
           version = created.value.capabilities.browserVersion;
           const page = new WebDriverPage(gecko.base, created.value.sessionId);
           page.close = () => page.command('DELETE', '').catch(() => {});
@@ -220,33 +243,32 @@ export const ENGINES = [
       // MiniBrowser needs a display: a virtual one. As root in a throwaway machine, WebKit's
       // sandbox (bubblewrap) cannot start, so it is turned off with the variable WebKit itself
       // names for that; never do this on a machine that browses for real.
-      const webkit = await driver('xvfb-run', ['-a', 'WebKitWebDriver', '--port=PORT', '--host=127.0.0.1'], {
-        WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1',
-        TZ: 'UTC',
-        LANG: 'en_GB.UTF-8',
-      });
+      const start = () =>
+        driver('xvfb-run', ['-a', 'WebKitWebDriver', '--port=PORT', '--host=127.0.0.1'], {
+          WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1',
+          TZ: 'UTC',
+          LANG: 'en_GB.UTF-8',
+        });
+      let webkit = await start();
+      const restart = async () => {
+        webkit.stop();
+        webkit = await start();
+      };
       let version = null;
       return {
         get version() {
           return version;
         },
         async page({ dark = false } = {}) {
-          const created = await fetch(`${webkit.base}/session`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              capabilities: {
-                alwaysMatch: {
-                  browserName: 'MiniBrowser',
-                  'webkitgtk:browserOptions': {
-                    binary: miniBrowser(),
-                    args: ['--automation', ...(dark ? ['--dark-mode'] : [])],
-                  },
-                },
+          const created = await newSession('WebKitWebDriver', () => webkit, restart, {
+            alwaysMatch: {
+              browserName: 'MiniBrowser',
+              'webkitgtk:browserOptions': {
+                binary: miniBrowser(),
+                args: ['--automation', ...(dark ? ['--dark-mode'] : [])],
               },
-            }),
-          }).then((r) => r.json());
-          if (!created.value || !created.value.sessionId) throw new Error(`WebKitWebDriver: ${JSON.stringify(created)} ${webkit.log()}`);
+            },
+          });
           version = created.value.capabilities.browserVersion;
           const page = new WebDriverPage(webkit.base, created.value.sessionId);
           page.close = () => page.command('DELETE', '').catch(() => {});
