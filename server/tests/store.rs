@@ -1249,6 +1249,20 @@ async fn a_batch_that_fails_answers_each_review_and_stores_none_of_it() {
         .unwrap()
         .get(0);
     assert_eq!(stored, 1, "half a batch was stored");
+    // What a log shows of such a refusal names the constraint, never the row it quotes.
+    let refused = client
+        .execute(
+            "INSERT INTO reviews (key, rating, comment, subject, page, created_at)
+             VALUES ('logged', 9, 'a private comment', 'hw-1', 'https://p.example/', 0)",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    let quoted = refused.as_db_error().map(|db| db.to_string());
+    assert!(quoted.is_some_and(|text| text.contains("a private comment")));
+    let shown = StoreError::from(refused).to_string();
+    assert!(shown.contains("reviews_rating_check"), "{shown}");
+    assert!(!shown.contains("a private comment"), "{shown}");
     store
         .insert(review(Some("good-0"), 4, "fine"))
         .await

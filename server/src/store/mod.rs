@@ -32,7 +32,7 @@ pub const KEY_SWEEP: i64 = 60 * 60;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database error: {0}")]
+    #[error("database error: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No connection to PostgreSQL could be had in time: the database is down or swamped.
     #[error("the database is not reachable: {0}")]
@@ -58,6 +58,15 @@ pub enum StoreError {
     /// A command that reads a store was given an SQLite file that does not exist.
     #[error("no such file (only `serve` creates a database)")]
     Missing,
+}
+
+/// A PostgreSQL error as a log may show it: its severity, SQLSTATE and message, never its
+/// DETAIL, which for a refused row quotes the row (a reader's comment, the page it was on).
+fn postgres_message(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => err.to_string(),
+    }
 }
 
 impl StoreError {
