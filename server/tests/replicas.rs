@@ -388,20 +388,22 @@ async fn requests_that_never_reach_the_store_count_against_the_shared_limit() {
     let (_one, a) = replica(&url, &["--client-rate", "4", "--trust-proxy"]);
     let (_two, b) = replica(&url, &["--client-rate", "4", "--trust-proxy"]);
     // Action: two reviews out of range, one that is not JSON and one from a bot (the
-    // honeypot filled in), then a good one.
+    // honeypot filled in), then another out of range and a good one.
     let out_of_range = r#"{"rating": 9, "comment": "too high"}"#;
     assert_eq!(send(&a, out_of_range).await.unwrap().0, 422);
     assert_eq!(send(&b, out_of_range).await.unwrap().0, 422);
     assert_eq!(send(&a, "{not json").await.unwrap().0, 400);
     let bot = r#"{"rating": 5, "comment": "buy now", "website": "https://spam.example"}"#;
     assert_eq!(send(&b, bot).await.unwrap().0, 201);
+    // The fifth request, a bad one too, is over the limit: 429, not 422.
+    assert_eq!(send(&b, out_of_range).await.unwrap().0, 429);
     let good = send(
         &a,
-        r#"{"rating": 4, "comment": "fine", "key": "after-four"}"#,
+        r#"{"rating": 4, "comment": "fine", "key": "after-five"}"#,
     )
     .await
     .unwrap();
-    // Assert: the window was used up by the four before it.
-    assert_eq!(good.0, 429, "the fifth request of the minute");
+    // Assert: the window was used up by the ones before it.
+    assert_eq!(good.0, 429, "the sixth request of the minute");
     assert!(stored_keys(&url).await.is_empty());
 }

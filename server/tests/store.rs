@@ -1352,3 +1352,56 @@ async fn reviews_counted_with_their_limits_store_exactly_the_limit_over_two_repl
     one.close().await;
     two.close().await;
 }
+
+/// A batch the database holds up past the deadline is stopped by the database itself, so it
+/// never commits after its reviews were told 503: here another session holds the row of the
+/// review's rate window, and lets go only after the answer.
+#[tokio::test]
+async fn a_batch_held_past_the_deadline_is_answered_503_and_never_commits_later() {
+    // Assemble: a store, and a session holding a window's row in an open transaction.
+    let cluster = pg::Cluster::start();
+    let db = cluster.database("held").await;
+    let store = PgStore::open(&db).await.unwrap();
+    store
+        .insert(review(Some("earlier"), 5, "first"))
+        .await
+        .unwrap();
+    let (holder, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let window = store::now() + 3600;
+    holder
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO rate_windows (key, window_start, hits)
+             VALUES ('client 192.0.2.50', {window}, 0)"
+        ))
+        .await
+        .unwrap();
+    // Action: a review counted in that window.
+    let started = std::time::Instant::now();
+    let answer = store
+        .insert_counted(
+            review(Some("held"), 4, "held up"),
+            vec![Hit {
+                key: "client 192.0.2.50".into(),
+                window,
+                limit: 10,
+            }],
+        )
+        .await;
+    let waited = started.elapsed();
+    holder.batch_execute("COMMIT").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Assert: 503 within the deadline, and the review not stored after it.
+    let err = answer.unwrap_err();
+    assert!(err.is_unavailable(), "{err}");
+    assert!(waited < std::time::Duration::from_secs(8), "{waited:?}");
+    let stored: i64 = holder
+        .query_one("SELECT COUNT(*) FROM reviews WHERE key = 'held'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 0, "the batch committed after its 503");
+    store.close().await;
+}

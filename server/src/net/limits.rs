@@ -265,21 +265,22 @@ impl Limits {
     }
 
     /// Counts a request that never reached the store (an invalid review, say) in its
-    /// shared windows, as [`ReviewStore::insert_counted`] would have: so that the limit
-    /// holds for every request, not only the good ones.
+    /// shared windows, every hit, as [`ReviewStore::insert_counted`] would have: so that
+    /// the limit holds for every request, not only the good ones. How long the client
+    /// waits, when one of them is over its limit.
     pub async fn count(
         &self,
         store: &dyn ReviewStore,
         shared: &Shared,
-    ) -> Result<(), crate::store::StoreError> {
+    ) -> Result<Option<Duration>, crate::store::StoreError> {
+        let mut over = Vec::new();
         for hit in &shared.hits {
             let count = store.count_hit(&hit.key, hit.window).await?;
             if count.is_some_and(|n| n > hit.limit) {
-                self.mark_full(hit.window, hit.key.clone());
-                break;
+                over.push(hit.key.clone());
             }
         }
-        Ok(())
+        Ok((!over.is_empty()).then(|| self.refuse(shared, over)))
     }
 
     /// Whether `key` is known to be over its limit in `window`.

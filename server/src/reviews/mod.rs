@@ -186,11 +186,15 @@ async fn store_review(
         Ok(Some(review)) => review,
         outcome => {
             if let Some(shared) = shared {
-                state
+                // Over the limit, any request gets 429, whatever its body.
+                let over = state
                     .limits
                     .count(&*state.store, shared)
                     .await
                     .map_err(storage_error)?;
+                if let Some(wait) = over {
+                    return Err(ReviewError::TooMany(seconds(wait)));
+                }
             }
             // A bot gets the answer a person would, and nothing is stored.
             return outcome.map(|_| state.store.next_id());

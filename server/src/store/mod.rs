@@ -72,13 +72,19 @@ fn postgres_message(err: &tokio_postgres::Error) -> String {
 impl StoreError {
     /// Whether the database is away rather than the request wrong: the client should retry.
     /// A PostgreSQL error without a SQLSTATE is a lost or refused connection; with one, only
-    /// connection exceptions (class 08), shutdowns (57P) and exhausted resources (53) are.
+    /// connection exceptions (class 08), shutdowns (57P), exhausted resources (53) and
+    /// statement timeouts (57014) are.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Unavailable(_) => true,
+            // Shutting down: another replica (or this one, restarted) takes the retry.
+            StoreError::Unavailable(_) | StoreError::Closed => true,
             StoreError::Postgres(err) => err.code().is_none_or(|code| {
                 let code = code.code();
-                code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+                // 57014: a statement the server stopped at its timeout (the writer's).
+                code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
+                    || code == "57014"
             }),
             _ => false,
         }
@@ -389,20 +395,23 @@ pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sy
     async fn close(&self);
 
     /// Counts `hits` and stores `review` unless one of them is over its limit. Every hit
-    /// is counted, the refused ones too, as [`RateWindows::count_hit`] counts them. By
-    /// default one after the other, stopping at the first over its limit, then the
-    /// review; PostgreSQL does it all in its review batch's one statement, so that a review
-    /// costs no write of its own for its limits.
+    /// is counted, a refused request's too, as [`RateWindows::count_hit`] counts them. By
+    /// default one after the other, then the review; PostgreSQL does it all in its review
+    /// batch's one statement, so that a review costs no write of its own for its limits.
     async fn insert_counted(
         &self,
         review: NewReview,
         hits: Vec<Hit>,
     ) -> Result<Admitted, StoreError> {
+        let mut over = Vec::new();
         for hit in hits {
             let count = self.count_hit(&hit.key, hit.window).await?;
             if count.is_some_and(|n| n > hit.limit) {
-                return Ok(Admitted::Limited(vec![hit.key]));
+                over.push(hit.key);
             }
+        }
+        if !over.is_empty() {
+            return Ok(Admitted::Limited(over));
         }
         self.insert(review).await.map(Admitted::Stored)
     }

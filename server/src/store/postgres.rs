@@ -46,8 +46,15 @@ use std::time::{Duration, Instant};
 
 /// The longest an operation waits for a connection and for its answer.
 pub const DEADLINE: Duration = Duration::from_secs(3);
-/// Connections per replica.
+/// Connections per replica, for everything but the writer and the counter.
 const POOL_SIZE: usize = 32;
+/// The writer's and the counter's connections, whose statements time out on the server.
+const WRITER_POOL: usize = 2;
+/// How long the writer waits for a batch before it answers 503: longer than a
+/// connection's wait, the server's timeout of the batch's statement and that of the SELECT
+/// after it together, so that it gives up only on a database that stopped answering, not
+/// on a statement that may yet commit.
+const BATCH_DEADLINE: Duration = Duration::from_secs(10);
 /// The most reviews one transaction takes.
 const MAX_BATCH: usize = 256;
 /// Reviews waiting for the writer at most; the review permits keep far fewer in flight.
@@ -83,6 +90,8 @@ macro_rules! with_client {
 /// A pool of connections to one PostgreSQL database.
 pub struct PgStore {
     pool: Pool,
+    /// The writer's and the counter's own connections (`statement_timeout` set).
+    writers: Pool,
     /// The largest id this replica has seen, for the honeypot's answer.
     latest: AtomicI64,
     /// The summary this replica last read.
@@ -180,7 +189,7 @@ async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = Instant::now();
-        let outcome = tokio::time::timeout(DEADLINE * 2, commit(&pool, &batch)).await;
+        let outcome = tokio::time::timeout(BATCH_DEADLINE, commit(&pool, &batch)).await;
         crate::net::metrics::metrics().store_query(started.elapsed());
         match outcome {
             Ok(Ok(answers)) => {
@@ -222,8 +231,8 @@ async fn commit(
         .await
         .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
     // `n` breaks ties: of a key sent twice in one batch, the first review is stored. The
-    // Sort that ORDER BY needs reads every row, and so finishes `counted`, before the first
-    // review is inserted.
+    // COUNT of `counted`, evaluated once before the first row whatever the plan, finishes
+    // the windows' upsert before any review is inserted: windows first, then keys.
     let statement = client
         .prepare_cached(
             "WITH counted AS (
@@ -248,7 +257,7 @@ async fn commit(
                              $6::BIGINT[], $7::TEXT[])
                       WITH ORDINALITY AS r (key, rating, comment, subject, page, created_at,
                                             origin, n)
-                 WHERE r.n NOT IN (SELECT n FROM over)
+                 WHERE (SELECT COUNT(*) FROM counted) >= 0 AND r.n NOT IN (SELECT n FROM over)
                  ORDER BY key, n
                  ON CONFLICT (key) DO NOTHING RETURNING id, key
              )
@@ -426,7 +435,7 @@ async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
                 .push(hit.reply);
         }
         let started = Instant::now();
-        let outcome = tokio::time::timeout(DEADLINE * 2, add_hits(&pool, &windows)).await;
+        let outcome = tokio::time::timeout(BATCH_DEADLINE, add_hits(&pool, &windows)).await;
         crate::net::metrics::metrics().store_query(started.elapsed());
         match outcome {
             Ok(Ok(mut totals)) => {
@@ -488,7 +497,12 @@ async fn add_hits(
 
 /// `err` and each error beneath it: "error performing TLS handshake" alone would not say
 /// that the certificate is for another host name.
-fn with_causes(err: &dyn std::error::Error) -> String {
+fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    // Beneath a PostgreSQL error is its DETAIL, which may quote a row: its own text stops
+    // above that.
+    if let Some(StoreError::Postgres(_)) = err.downcast_ref::<StoreError>() {
+        return err.to_string();
+    }
     let mut text = err.to_string();
     let mut cause = err.source();
     while let Some(inner) = cause {
@@ -501,6 +515,32 @@ fn with_causes(err: &dyn std::error::Error) -> String {
     text
 }
 
+/// A pool of at most `size` connections made with `config`, each wait bounded by
+/// [`DEADLINE`].
+fn pool_of(
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    size: usize,
+) -> Result<Pool, StoreError> {
+    let manager = Manager::from_config(
+        config,
+        tls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .timeouts(Timeouts {
+            wait: Some(DEADLINE),
+            create: Some(DEADLINE),
+            recycle: Some(DEADLINE),
+        })
+        .build()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
 impl PgStore {
     /// Connects to `url`, applies the migrations, and reads the largest id.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
@@ -509,25 +549,17 @@ impl PgStore {
         config.options("-c synchronous_commit=on");
         config.connect_timeout(DEADLINE);
         config.application_name("newswire-server");
-        let manager = Manager::from_config(
-            config,
-            tls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .timeouts(Timeouts {
-                wait: Some(DEADLINE),
-                create: Some(DEADLINE),
-                recycle: Some(DEADLINE),
-            })
-            .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pool = pool_of(config.clone(), tls.clone(), POOL_SIZE)?;
+        // The writer's statements end within the deadline on the server's side too: one the
+        // writer stops waiting for must not commit later, after its reviews were told 503.
+        config.options(format!(
+            "-c synchronous_commit=on -c statement_timeout={}",
+            DEADLINE.as_millis()
+        ));
+        let writers = pool_of(config, tls, WRITER_POOL)?;
         let store = PgStore {
             pool,
+            writers,
             latest: AtomicI64::new(0),
             summary: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(None),
@@ -553,8 +585,8 @@ impl PgStore {
         let (hits, counted) = tokio::sync::mpsc::channel(QUEUE);
         *store.hits.lock().unwrap_or_else(|p| p.into_inner()) = Some(hits);
         *store.tasks.lock().await = vec![
-            tokio::spawn(write(store.pool.clone(), queue)),
-            tokio::spawn(count(store.pool.clone(), counted)),
+            tokio::spawn(write(store.writers.clone(), queue)),
+            tokio::spawn(count(store.writers.clone(), counted)),
         ];
         Ok(store)
     }
@@ -1144,6 +1176,7 @@ impl ReviewStore for PgStore {
         for task in std::mem::take(&mut *self.tasks.lock().await) {
             let _ = task.await;
         }
+        self.writers.close();
         self.pool.close();
     }
 }
