@@ -211,17 +211,7 @@ async fn reviews(label: &str, addrs: &[String], rows: &mut Vec<String>) -> Vec<R
 /// it) for [`RUN`] at each client count, with p50 and p99 from its per-transaction log.
 fn pgbench(cluster: &pg::Cluster, url: &str, dir: &std::path::Path) -> Vec<Result> {
     let run = |program: std::path::PathBuf, args: &[&str]| {
-        let out = std::process::Command::new(&program)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-        assert!(
-            out.status.success(),
-            "{} failed: {}",
-            program.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        pg::output(std::process::Command::new(program).args(args))
     };
     run(
         cluster.program("psql"),

@@ -28,17 +28,32 @@ fn review(key: Option<&str>, rating: u8, comment: &str) -> NewReview {
 /// Runs `sql` on the database behind `spec`, beside the store: to age reviews, say.
 async fn raw(spec: &str, sql: &str) {
     if store::is_postgres(spec) {
-        let (client, connection) = tokio_postgres::connect(spec, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        client.batch_execute(sql).await.unwrap();
+        connect(spec).await.batch_execute(sql).await.unwrap();
     } else {
         rusqlite::Connection::open(spec)
             .unwrap()
             .execute_batch(sql)
             .unwrap();
     }
+}
+
+/// A connection of the test's own to the PostgreSQL database at `url`, beside the store.
+async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The one number that `sql` reads, with other backends' statistics as of now (a session
+/// otherwise keeps the figures it read first in a transaction).
+async fn number(client: &tokio_postgres::Client, sql: &str) -> i64 {
+    client
+        .batch_execute("SELECT pg_stat_clear_snapshot()")
+        .await
+        .unwrap();
+    client.query_one(sql, &[]).await.unwrap().get(0)
 }
 
 type Behaviour = fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -651,28 +666,17 @@ async fn two_replicas_share_keys_and_limits() {
 async fn scans(url: &str) -> (i64, i64) {
     // Backends report their counts when they end; give the ones just closed a moment.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let reviews = client
-        .query_one(
-            "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'reviews'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    let counters = client
-        .query_one(
-            "SELECT seq_scan + COALESCE(idx_scan, 0) FROM pg_stat_user_tables
-             WHERE relname = 'review_counts'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    (reviews, counters)
+    let client = connect(url).await;
+    let reviews = number(
+        &client,
+        "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'reviews'",
+    );
+    let counters = number(
+        &client,
+        "SELECT seq_scan + COALESCE(idx_scan, 0) FROM pg_stat_user_tables
+         WHERE relname = 'review_counts'",
+    );
+    (reviews.await, counters.await)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -770,10 +774,7 @@ async fn a_hundred_summary_readers_during_writes_never_scan_the_reviews() {
         counter_reads <= 3 * i64::from(written) + 10,
         "{counter_reads} counter reads for {written} writes"
     );
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = connect(&db).await;
     let counted = || async {
         let row = client
             .query_one(
@@ -865,10 +866,7 @@ async fn a_file_written_before_migrations_upgrades_and_moves_to_postgres_whole()
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("copied 6 reviews"));
     // Assert: the same rows, ids, keys and moderation; new ids continue after them.
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let client = connect(&url).await;
     let moved: Vec<Row> = client
         .query(
             "SELECT id, key, rating::INT8, comment, subject, page, created_at, hidden FROM reviews ORDER BY id",
@@ -1048,38 +1046,18 @@ async fn reviews_that_arrive_together_share_a_commit_and_a_reused_key_fails_only
         .insert(review(Some("taken"), 5, "first"))
         .await
         .unwrap();
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let commits = || async {
-        // (The figures of other backends, as of now.)
-        client
-            .batch_execute("SELECT pg_stat_clear_snapshot()")
-            .await
-            .unwrap();
-        let row = client
-            .query_one(
-                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
-                &[],
-            )
-            .await
-            .unwrap();
-        row.get::<_, i64>(0)
+    let client = connect(&db).await;
+    let commits = || {
+        number(
+            &client,
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+        )
     };
-    let counter_updates = || async {
-        client
-            .batch_execute("SELECT pg_stat_clear_snapshot()")
-            .await
-            .unwrap();
-        let row = client
-            .query_one(
-                "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'review_counts'",
-                &[],
-            )
-            .await
-            .unwrap();
-        row.get::<_, i64>(0)
+    let counter_updates = || {
+        number(
+            &client,
+            "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'review_counts'",
+        )
     };
     let before = commits().await;
     let updated_before = counter_updates().await;
@@ -1142,11 +1120,7 @@ async fn reviews_that_arrive_together_share_a_commit_and_a_reused_key_fails_only
             .unwrap();
         assert_eq!(row.get::<_, &str>(0), words, "each review its own id");
     }
-    let stored: i64 = client
-        .query_one("SELECT COUNT(*) FROM reviews", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = number(&client, "SELECT COUNT(*) FROM reviews").await;
     assert_eq!(stored, 1 + 63 + 1 + 2);
 }
 
@@ -1159,24 +1133,13 @@ async fn hits_that_arrive_together_are_counted_together_and_exactly() {
     let db = cluster.database("hits").await;
     let one = PgStore::open(&db).await.unwrap();
     let two = PgStore::open(&db).await.unwrap();
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let writes = || async {
-        client
-            .batch_execute("SELECT pg_stat_clear_snapshot()")
-            .await
-            .unwrap();
-        let row = client
-            .query_one(
-                "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables
-                 WHERE relname = 'rate_windows'",
-                &[],
-            )
-            .await
-            .unwrap();
-        row.get::<_, i64>(0)
+    let client = connect(&db).await;
+    let writes = || {
+        number(
+            &client,
+            "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables
+             WHERE relname = 'rate_windows'",
+        )
     };
     let before = writes().await;
     // Action: 80 hits from one client and 20 from another, over both replicas at once.
@@ -1239,15 +1202,8 @@ async fn a_batch_that_fails_answers_each_review_and_stores_none_of_it() {
         let err = answer.as_ref().unwrap_err();
         assert!(!err.is_unavailable(), "{err}");
     }
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let stored: i64 = client
-        .query_one("SELECT COUNT(*) FROM reviews", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let client = connect(&db).await;
+    let stored = number(&client, "SELECT COUNT(*) FROM reviews").await;
     assert_eq!(stored, 1, "half a batch was stored");
     // What a log shows of such a refusal names the constraint, never the row it quotes.
     let refused = client
@@ -1329,15 +1285,8 @@ async fn reviews_counted_with_their_limits_store_exactly_the_limit_over_two_repl
     assert!(answers[20..]
         .iter()
         .all(|a| matches!(a, Admitted::Stored(_))));
-    let (client, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    let rows: i64 = client
-        .query_one("SELECT COUNT(*) FROM reviews", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let client = connect(&db).await;
+    let rows = number(&client, "SELECT COUNT(*) FROM reviews").await;
     assert_eq!(rows, 11);
     assert_eq!(
         one.count_hit("client 2001:db8:1:1::", window)
@@ -1366,10 +1315,7 @@ async fn a_batch_held_past_the_deadline_is_answered_503_and_never_commits_later(
         .insert(review(Some("earlier"), 5, "first"))
         .await
         .unwrap();
-    let (holder, connection) = tokio_postgres::connect(&db, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
+    let holder = connect(&db).await;
     let window = store::now() + 3600;
     holder
         .batch_execute(&format!(
@@ -1397,11 +1343,7 @@ async fn a_batch_held_past_the_deadline_is_answered_503_and_never_commits_later(
     let err = answer.unwrap_err();
     assert!(err.is_unavailable(), "{err}");
     assert!(waited < std::time::Duration::from_secs(8), "{waited:?}");
-    let stored: i64 = holder
-        .query_one("SELECT COUNT(*) FROM reviews WHERE key = 'held'", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let stored = number(&holder, "SELECT COUNT(*) FROM reviews WHERE key = 'held'").await;
     assert_eq!(stored, 0, "the batch committed after its 503");
     store.close().await;
 }

@@ -273,13 +273,7 @@ impl Limits {
         store: &dyn ReviewStore,
         shared: &Shared,
     ) -> Result<Option<Duration>, crate::store::StoreError> {
-        let mut over = Vec::new();
-        for hit in &shared.hits {
-            let count = store.count_hit(&hit.key, hit.window).await?;
-            if count.is_some_and(|n| n > hit.limit) {
-                over.push(hit.key.clone());
-            }
-        }
+        let over = store.count_hits(&shared.hits).await?;
         Ok((!over.is_empty()).then(|| self.refuse(shared, over)))
     }
 

@@ -341,6 +341,19 @@ pub trait RateWindows: Send + Sync {
     /// `None` where only one process serves (the limits are then kept in its memory).
     async fn count_hit(&self, key: &str, window: i64) -> Result<Option<i64>, StoreError>;
 
+    /// Counts each of `hits` ([`RateWindows::count_hit`]), every one even once one is over,
+    /// so that a refused request counts too; the keys of those over their limits.
+    async fn count_hits(&self, hits: &[Hit]) -> Result<Vec<String>, StoreError> {
+        let mut over = Vec::new();
+        for hit in hits {
+            let count = self.count_hit(&hit.key, hit.window).await?;
+            if count.is_some_and(|n| n > hit.limit) {
+                over.push(hit.key.clone());
+            }
+        }
+        Ok(over)
+    }
+
     /// Whether the windows are shared by several processes: then the per-client limits are
     /// counted here ([`ReviewStore::insert_counted`]), not in one process's memory.
     fn shares_windows(&self) -> bool {
@@ -395,7 +408,7 @@ pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sy
     async fn close(&self);
 
     /// Counts `hits` and stores `review` unless one of them is over its limit. Every hit
-    /// is counted, a refused request's too, as [`RateWindows::count_hit`] counts them. By
+    /// is counted, a refused request's too, as [`RateWindows::count_hits`] counts them. By
     /// default one after the other, then the review; PostgreSQL does it all in its review
     /// batch's one statement, so that a review costs no write of its own for its limits.
     async fn insert_counted(
@@ -403,13 +416,7 @@ pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sy
         review: NewReview,
         hits: Vec<Hit>,
     ) -> Result<Admitted, StoreError> {
-        let mut over = Vec::new();
-        for hit in hits {
-            let count = self.count_hit(&hit.key, hit.window).await?;
-            if count.is_some_and(|n| n > hit.limit) {
-                over.push(hit.key);
-            }
-        }
+        let over = self.count_hits(&hits).await?;
         if !over.is_empty() {
             return Ok(Admitted::Limited(over));
         }

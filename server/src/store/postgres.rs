@@ -151,34 +151,61 @@ async fn ask<J, T>(queue: &Queue<J>, make: impl FnOnce(Reply<T>) -> J) -> Result
     answer.await.map_err(|_| StoreError::Closed)?
 }
 
+/// `work`, or [`StoreError::Unavailable`] once `deadline` has passed (a database that has
+/// stopped answering, not only one that refuses connections, must not hold a request for
+/// long), timed for the metrics.
+async fn within<T>(
+    deadline: Duration,
+    work: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let answer = tokio::time::timeout(deadline, work)
+        .await
+        .map_err(|_| StoreError::Unavailable("no answer in time".into()));
+    crate::net::metrics::metrics().store_query(started.elapsed());
+    answer?
+}
+
 /// Answers each job of a batch that did not commit as a lone job would be answered: 503
-/// while the database is away or slow (`failed` is `None` when the deadline passed), 500
-/// for anything else, which is logged once for the batch rather than once per job.
-fn fail_all<T>(
-    failed: Option<StoreError>,
-    what: &str,
-    replies: impl IntoIterator<Item = Reply<T>>,
-) {
-    let err = failure(failed, what);
+/// while the database is away or slow, 500 for anything else, which is logged once for the
+/// batch rather than once per job.
+fn fail_all<T>(err: StoreError, what: &str, replies: impl IntoIterator<Item = Reply<T>>) {
+    let err = failure(err, what);
     for reply in replies {
         let _ = reply.send(Err(err()));
     }
 }
 
 /// The error each job of a failed batch gets (see [`fail_all`]), made once a job.
-fn failure(failed: Option<StoreError>, what: &str) -> impl Fn() -> StoreError {
-    let why = match failed {
-        Some(err) if !err.is_unavailable() => {
+fn failure(err: StoreError, what: &str) -> impl Fn() -> StoreError {
+    let why = match err {
+        err if !err.is_unavailable() => {
             tracing::error!(error = %err, "{what}");
             None
         }
-        Some(err) => Some(with_causes(&err)),
-        None => Some("no answer in time".to_owned()),
+        StoreError::Unavailable(why) => Some(why),
+        err => Some(with_causes(&err)),
     };
     move || match &why {
         Some(why) => StoreError::Unavailable(why.clone()),
         None => StoreError::Batch,
     }
+}
+
+/// Adds hits to their rate windows, the windows in key order (so that two replicas' upserts
+/// lock the rows they share in the same order), and returns each window's new total: `$1`
+/// the windows' keys, `$2` their starts, `$3` the hits to add. A macro, so that the review
+/// batch's statement can hold the same text as a CTE.
+macro_rules! add_to_windows {
+    () => {
+        "INSERT INTO rate_windows (key, window_start, hits)
+         SELECT key, window_start, hits
+         FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[]) AS h (key, window_start, hits)
+         ORDER BY key, window_start
+         ON CONFLICT (key, window_start)
+         DO UPDATE SET hits = rate_windows.hits + EXCLUDED.hits
+         RETURNING key, window_start, hits"
+    };
 }
 
 /// Group commit, as the SQLite store has it: the writer takes every review waiting, stores
@@ -188,18 +215,15 @@ fn failure(failed: Option<StoreError>, what: &str) -> impl Fn() -> StoreError {
 async fn write(pool: Pool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let started = Instant::now();
-        let outcome = tokio::time::timeout(BATCH_DEADLINE, commit(&pool, &batch)).await;
-        crate::net::metrics::metrics().store_query(started.elapsed());
-        match outcome {
-            Ok(Ok(answers)) => {
+        match within(BATCH_DEADLINE, commit(&pool, &batch)).await {
+            Ok(answers) => {
                 for (job, answer) in batch.drain(..).zip(answers) {
                     let _ = job.reply.send(answer);
                 }
             }
             // None of the batch is stored: the transaction did not commit.
-            failed => fail_all(
-                failed.ok().map(|f| f.err().unwrap_or(StoreError::Batch)),
+            Err(err) => fail_all(
+                err,
                 "a batch of reviews was not stored",
                 batch.drain(..).map(|job| job.reply),
             ),
@@ -234,17 +258,10 @@ async fn commit(
     // COUNT of `counted`, evaluated once before the first row whatever the plan, finishes
     // the windows' upsert before any review is inserted: windows first, then keys.
     let statement = client
-        .prepare_cached(
-            "WITH counted AS (
-                 INSERT INTO rate_windows (key, window_start, hits)
-                 SELECT key, window_start, hits
-                 FROM UNNEST($8::TEXT[], $9::BIGINT[], $10::BIGINT[])
-                      AS h (key, window_start, hits)
-                 ORDER BY key, window_start
-                 ON CONFLICT (key, window_start)
-                 DO UPDATE SET hits = rate_windows.hits + EXCLUDED.hits
-                 RETURNING key, window_start, hits
-             ), over AS (
+        .prepare_cached(concat!(
+            "WITH counted AS (",
+            add_to_windows!(),
+            "), over AS (
                  SELECT q.n
                  FROM UNNEST($11::BIGINT[], $12::TEXT[], $13::BIGINT[], $14::BIGINT[])
                       AS q (n, key, window_start, most)
@@ -253,8 +270,8 @@ async fn commit(
              ), stored AS (
                  INSERT INTO reviews (key, rating, comment, subject, page, created_at, origin)
                  SELECT key, rating, comment, subject, page, created_at, origin
-                 FROM UNNEST($1::TEXT[], $2::SMALLINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
-                             $6::BIGINT[], $7::TEXT[])
+                 FROM UNNEST($4::TEXT[], $5::SMALLINT[], $6::TEXT[], $7::TEXT[], $8::TEXT[],
+                             $9::BIGINT[], $10::TEXT[])
                       WITH ORDINALITY AS r (key, rating, comment, subject, page, created_at,
                                             origin, n)
                  WHERE (SELECT COUNT(*) FROM counted) >= 0 AND r.n NOT IN (SELECT n FROM over)
@@ -263,7 +280,7 @@ async fn commit(
              )
              SELECT FALSE, key, window_start, hits FROM counted
              UNION ALL SELECT TRUE, key, id, 0 FROM stored",
-        )
+        ))
         .await?;
     let now = now();
     let reviews: Vec<&NewReview> = batch.iter().map(|job| &job.review).collect();
@@ -292,6 +309,9 @@ async fn commit(
         .query(
             &statement,
             &[
+                &windows.keys().map(|w| w.0).collect::<Vec<&str>>(),
+                &windows.keys().map(|w| w.1).collect::<Vec<i64>>(),
+                &windows.values().copied().collect::<Vec<i64>>(),
                 &keys,
                 &ratings,
                 &text(|r| &r.comment),
@@ -299,9 +319,6 @@ async fn commit(
                 &text(|r| &r.page),
                 &times,
                 &text(|r| &r.partner),
-                &windows.keys().map(|w| w.0).collect::<Vec<&str>>(),
-                &windows.keys().map(|w| w.1).collect::<Vec<i64>>(),
-                &windows.values().copied().collect::<Vec<i64>>(),
                 &limits
                     .iter()
                     .map(|(n, _, _)| *n as i64 + 1)
@@ -384,7 +401,7 @@ async fn commit(
         let earlier: std::collections::HashMap<String, tokio_postgres::Row> = match earlier.await {
             Ok(rows) => rows.into_iter().map(|row| (row.get(0), row)).collect(),
             Err(err) => {
-                let err = failure(Some(err), "stored keys could not be read");
+                let err = failure(err, "stored keys could not be read");
                 for &n in &taken {
                     answers[n] = Some(Err(err()));
                 }
@@ -421,8 +438,8 @@ fn finish(answers: Vec<Option<Result<Admitted, StoreError>>>) -> Vec<Result<Admi
 
 /// Counts the hits waiting in shared rate windows (of requests that never reach the store:
 /// reviews count in their batch), one statement for them all: the writes a flood of them
-/// costs the database grow with the number of batches, not of requests. The limit stays exact across replicas: each window's count is added to
-/// atomically and every hit gets its own number, as one upsert a request would give it.
+/// costs the database grow with the number of batches, not of requests. The limit stays
+/// exact across replicas: each window's count is added to atomically and every hit gets its own number, as one upsert a request would give it.
 async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while hits.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -434,18 +451,11 @@ async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
                 .or_default()
                 .push(hit.reply);
         }
-        let started = Instant::now();
-        let outcome = tokio::time::timeout(BATCH_DEADLINE, add_hits(&pool, &windows)).await;
-        crate::net::metrics::metrics().store_query(started.elapsed());
-        match outcome {
-            Ok(Ok(mut totals)) => {
+        match within(BATCH_DEADLINE, add_hits(&pool, &windows)).await {
+            Ok(mut totals) => {
                 for (window, replies) in windows {
                     let Some(total) = totals.remove(&window) else {
-                        fail_all(
-                            Some(StoreError::Batch),
-                            "a rate window was not counted",
-                            replies,
-                        );
+                        fail_all(StoreError::Batch, "a rate window was not counted", replies);
                         continue;
                     };
                     let first = total - replies.len() as i64;
@@ -454,8 +464,8 @@ async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
                     }
                 }
             }
-            failed => fail_all(
-                failed.ok().map(|f| f.err().unwrap_or(StoreError::Batch)),
+            Err(err) => fail_all(
+                err,
                 "rate windows were not counted",
                 windows.into_values().flatten(),
             ),
@@ -463,8 +473,7 @@ async fn count(pool: Pool, mut hits: tokio::sync::mpsc::Receiver<Tally>) {
     }
 }
 
-/// Adds each window's hits in one upsert, the windows in key order (so that two
-/// replicas' upserts lock the rows they share in the same order); each window's total.
+/// Adds each window's hits in one upsert (`add_to_windows!`); each window's total.
 async fn add_hits(
     pool: &Pool,
     windows: &std::collections::BTreeMap<(String, i64), Vec<Reply<i64>>>,
@@ -473,17 +482,7 @@ async fn add_hits(
         .get()
         .await
         .map_err(|e| StoreError::Unavailable(with_causes(&e)))?;
-    let upsert = client
-        .prepare_cached(
-            "INSERT INTO rate_windows (key, window_start, hits)
-             SELECT key, window_start, hits
-             FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[]) AS h (key, window_start, hits)
-             ORDER BY key, window_start
-             ON CONFLICT (key, window_start)
-             DO UPDATE SET hits = rate_windows.hits + EXCLUDED.hits
-             RETURNING key, window_start, hits",
-        )
-        .await?;
+    let upsert = client.prepare_cached(add_to_windows!()).await?;
     let keys: Vec<&str> = windows.keys().map(|(key, _)| key.as_str()).collect();
     let starts: Vec<i64> = windows.keys().map(|(_, start)| *start).collect();
     let counts: Vec<i64> = windows.values().map(|r| r.len() as i64).collect();
@@ -640,12 +639,7 @@ impl PgStore {
         &self,
         work: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let started = std::time::Instant::now();
-        let answer = tokio::time::timeout(DEADLINE * 2, work)
-            .await
-            .map_err(|_| StoreError::Unavailable("no answer in time".into()));
-        crate::net::metrics::metrics().store_query(started.elapsed());
-        answer?
+        within(DEADLINE * 2, work).await
     }
 
     /// Hands `review` and its `hits` to the writer and waits for the commit.

@@ -54,18 +54,21 @@ fn run(program: &Path, args: &[&str]) {
     } else {
         Command::new(program)
     };
+    output(command.args(args).stdin(Stdio::null()));
+}
+
+/// Runs `command` to its end and returns what it printed; a failure panics with its output.
+pub fn output(command: &mut Command) -> String {
     let out = command
-        .args(args)
-        .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         out.status.success(),
-        "{} {args:?} failed: {}{}",
-        program.display(),
+        "{command:?} failed: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn free_port() -> u16 {
