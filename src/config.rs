@@ -257,6 +257,20 @@ impl std::fmt::Display for ConfigError {
 pub type Parsed = (Config, Vec<ConfigError>);
 
 impl Config {
+    /// The language the widget speaks and the tag `Intl` formats with: the `lang` attribute,
+    /// then the feed's language (`feed_language`), then the host page's, then the reader's,
+    /// else English; in the reader's regional format when it matches. The one place this
+    /// choice is made: the component renders with it, and the server keys its renders on it
+    /// (two readers whose languages end in the same choice share one render).
+    pub fn locale(&self, feed_language: Option<&str>) -> crate::i18n::Locale {
+        let candidates = [
+            self.lang.as_deref(),
+            feed_language,
+            self.page_language.as_deref(),
+        ];
+        crate::i18n::Locale::for_reader(&candidates, self.reader_language.as_deref())
+    }
+
     /// Reads the configuration through `attr` (an attribute getter), resolving URLs with
     /// `resolve` (relative to the page). Fails only when the feed is missing or unusable.
     pub fn from_attributes(

@@ -11,6 +11,11 @@ use crate::platform::Json;
 const VERSION_PREFIX: &str = "https://jsonfeed.org/version/1";
 /// Only this many items are considered; a feed of 20,000 must not freeze a reader's tab.
 pub const MAX_ITEMS: usize = 500;
+/// The longest `id`, `url` or `external_url` read, in bytes: twice what browsers and search
+/// engines reliably handle in a link. A longer link is dropped, never cut (a cut link leads
+/// nowhere), and an item whose id is longer is dropped: every link and id is written into
+/// each render, so one 300 KB link would make every render of the feed weigh megabytes.
+pub const MAX_LINK: usize = 4096;
 
 /// What can go wrong between asking for a feed and holding a usable one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,7 +128,7 @@ fn item(json: &Json) -> Option<Item> {
             Some((n as i64).to_string())
         })
     });
-    let id = id.filter(|id| !id.trim().is_empty())?;
+    let id = id.filter(|id| !id.trim().is_empty() && id.len() <= MAX_LINK)?;
     let tags = json
         .get("tags")
         .and_then(|tags| tags.elements(64))
@@ -136,8 +141,8 @@ fn item(json: &Json) -> Option<Item> {
         .unwrap_or(false);
     Some(Item {
         id,
-        url: string(json, "url"),
-        external_url: string(json, "external_url"),
+        url: link(json, "url"),
+        external_url: link(json, "external_url"),
         title: string(json, "title"),
         summary: string(json, "summary"),
         content_text: string(json, "content_text"),
@@ -152,6 +157,11 @@ fn item(json: &Json) -> Option<Item> {
 /// A string field; absent, null and wrong types are all `None`.
 fn string(json: &Json, key: &str) -> Option<String> {
     json.get(key).and_then(|v| v.as_string())
+}
+
+/// A link field, when it is a string of at most [`MAX_LINK`] bytes.
+fn link(json: &Json, key: &str) -> Option<String> {
+    string(json, key).filter(|link| link.len() <= MAX_LINK)
 }
 
 pub use crate::date::parse_rfc3339;
@@ -220,6 +230,30 @@ mod tests {
             parse(r#"{"version": "https://jsonfeed.org/version/1.1", "items": 5}"#),
             Err(FeedError::NotAFeed(_))
         ));
+    }
+
+    #[test]
+    fn over_long_links_are_dropped_and_items_with_over_long_ids_too() {
+        // Assemble: links and ids at the bound, and one byte over it.
+        let at = format!("https://agency.example/{}", "a".repeat(MAX_LINK - 23));
+        let over = format!("{at}b");
+        assert_eq!(at.len(), MAX_LINK);
+        let body = format!(
+            r#"{{"version": "https://jsonfeed.org/version/1.1", "items": [
+                {{"id": "{at}", "url": "{at}", "external_url": "{over}"}},
+                {{"id": "short", "url": "{over}", "external_url": "{at}"}},
+                {{"id": "{over}", "url": "https://agency.example/"}}
+            ]}}"#
+        );
+        // Action.
+        let feed = parse(&body).unwrap();
+        // Assert: kept whole at the bound, dropped (never cut) over it.
+        let ids: Vec<_> = feed.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, [at.as_str(), "short"]);
+        assert_eq!(feed.items[0].url.as_deref(), Some(at.as_str()));
+        assert_eq!(feed.items[0].external_url, None);
+        assert_eq!(feed.items[1].url, None);
+        assert_eq!(feed.items[1].external_url.as_deref(), Some(at.as_str()));
     }
 
     #[test]

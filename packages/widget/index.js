@@ -8,26 +8,75 @@ import { RELEASE } from './release.js';
 /** The release this package pins: its folder, its loader and the loader's SRI hash. */
 export const release = RELEASE;
 
+/** How long `define()` waits for the loader to define the element, by default. */
+export const DEFINE_TIMEOUT = 15000;
+
+// The load in progress, shared by every call until it settles.
+let pending = null;
+
 /**
  * Loads the pinned loader from `origin` (the publisher's server, e.g. `https://news.example`)
  * once per page, and resolves when `<newswire-widget>` is defined. Safe to call from every
  * component that renders a widget, and a no-op where there is no document (server rendering).
+ *
+ * It rejects, with a message that says why, when the loader cannot load (offline, refused by
+ * the page's Content-Security-Policy, or a file that is not the pinned release, whose
+ * integrity check fails) or has not defined the element within `timeout` ms. The failed
+ * script is taken out of the page, so a later call tries again; a loader that arrives after
+ * all defines the element once, as a loader always does.
  */
-export function define({ origin } = {}) {
+export function define({ origin, timeout = DEFINE_TIMEOUT } = {}) {
   if (typeof document === 'undefined' || typeof customElements === 'undefined') {
     return Promise.resolve(undefined);
   }
   if (!origin) return Promise.reject(new Error('newswire-widget: define() needs { origin }'));
-  if (!customElements.get('newswire-widget') && !document.querySelector('script[data-newswire-package]')) {
+  const defined = customElements.get('newswire-widget');
+  if (defined) return Promise.resolve(defined);
+  if (pending) return pending;
+  let src;
+  try {
+    src = new URL(RELEASE.embed, origin).href;
+  } catch {
+    return Promise.reject(new Error(`newswire-widget: define() needs an origin such as https://news.example, not ${JSON.stringify(String(origin))}`));
+  }
+  pending = new Promise((resolve, reject) => {
     const script = document.createElement('script');
-    script.src = new URL(RELEASE.embed, origin).href;
+    let timer;
+    const settle = (error, value) => {
+      clearTimeout(timer);
+      pending = null;
+      if (error) {
+        script.remove();
+        reject(new Error(`newswire-widget: the widget's loader ${src} ${error}`));
+      } else resolve(value);
+    };
+    script.addEventListener('error', () =>
+      settle('did not load: the server is unreachable, the page\'s Content-Security-Policy refuses it, or it is not the release this package pins (its integrity check failed)'),
+    );
+    timer = setTimeout(() => settle(`did not define <newswire-widget> within ${timeout / 1000} s`), timeout);
+    customElements.whenDefined('newswire-widget').then((ctor) => settle(null, ctor));
+    script.src = src;
     script.integrity = RELEASE.integrity;
     script.crossOrigin = 'anonymous';
     script.async = true;
     script.dataset.newswirePackage = RELEASE.release;
     document.head.appendChild(script);
-  }
-  return customElements.whenDefined('newswire-widget');
+  });
+  return pending;
+}
+
+/**
+ * `define()` for the element `element`, as the wrappers use it: a failure is reported the way
+ * the widget reports its own, a `newswire:error` event on the element with `{message}`, so
+ * that it reaches the wrapper's error callback or event. Resolves either way.
+ */
+export function defineOn(element, options) {
+  return define(options).catch((err) => {
+    if (element && element.isConnected) {
+      element.dispatchEvent(new CustomEvent(EVENTS.error, { detail: { message: err.message } }));
+    }
+    return undefined;
+  });
 }
 
 /** The `newswire:*` events, by the name the wrappers give their callbacks. */

@@ -1,7 +1,8 @@
 // <NewswireWidget> for React: the element, its attributes as props, and the `newswire:*`
-// events as callbacks (onReady, onError, onReview, onInteractive) with the event's detail.
+// events as callbacks (onReady, onError, onReview, onInteractive) with the event's detail;
+// a loader that fails to load reaches onError too, with `{message}`.
 import { createElement, useEffect, useRef } from 'react';
-import { attributes, define, EVENTS } from './index.js';
+import { attributes, defineOn, EVENTS } from './index.js';
 
 const CALLBACKS = { onReady: EVENTS.ready, onError: EVENTS.error, onReview: EVENTS.review, onInteractive: EVENTS.interactive };
 
@@ -11,9 +12,6 @@ export function NewswireWidget(props) {
   // The latest callbacks, read when an event comes: listeners are added once.
   const latest = useRef({});
   latest.current = { onReady, onError, onReview, onInteractive };
-  useEffect(() => {
-    define({ origin });
-  }, [origin]);
   useEffect(() => {
     const el = ref.current;
     if (!el) return undefined;
@@ -27,5 +25,9 @@ export function NewswireWidget(props) {
     });
     return () => off.forEach((remove) => remove());
   }, []);
+  // After the listeners, so that a loader that fails reaches onError.
+  useEffect(() => {
+    defineOn(ref.current, { origin });
+  }, [origin]);
   return createElement('newswire-widget', { ref, className, style, id, ...attributes(rest) });
 }

@@ -1,7 +1,7 @@
 // <NewswireWidget> for Vue 3: the element, its attributes passed through, and the
 // `newswire:*` events emitted as `ready`, `error`, `review` and `interactive` with the detail.
-import { defineComponent, h, onMounted, watch } from 'vue';
-import { attributes, define, EVENTS } from './index.js';
+import { defineComponent, h, onMounted, ref, watch } from 'vue';
+import { attributes, defineOn, EVENTS } from './index.js';
 
 export const NewswireWidget = defineComponent({
   name: 'NewswireWidget',
@@ -11,8 +11,10 @@ export const NewswireWidget = defineComponent({
   },
   emits: ['ready', 'error', 'review', 'interactive'],
   setup(props, { attrs, emit }) {
-    onMounted(() => define({ origin: props.origin }));
-    watch(() => props.origin, (origin) => define({ origin }));
+    const element = ref(null);
+    // A loader that fails to load is emitted as `error`, with `{message}`, like the widget's own.
+    onMounted(() => defineOn(element.value, { origin: props.origin }));
+    watch(() => props.origin, (origin) => defineOn(element.value, { origin }));
     const on = {};
     for (const [name, type] of Object.entries(EVENTS)) {
       // Vue adds `on` + the event's name as a listener for exactly that name.
@@ -20,7 +22,7 @@ export const NewswireWidget = defineComponent({
     }
     return () => {
       const { class: cls, style, ...rest } = attrs;
-      return h('newswire-widget', { class: cls, style, ...attributes(rest), ...on });
+      return h('newswire-widget', { ref: element, class: cls, style, ...attributes(rest), ...on });
     };
   },
 });

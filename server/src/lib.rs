@@ -61,8 +61,11 @@ pub struct Policy {
     pub body_timeout: Duration,
     /// Open connections, header and stall timeouts.
     pub connections: ConnectionLimits,
-    /// Renders of the widget kept ([`render::CACHE_ENTRIES`]).
-    pub render_cache: usize,
+    /// The render cache's bounds and each client's budget of uncached renders.
+    pub renders: render::RenderLimits,
+    /// Where readers reach this server (`--public-url`): every absolute URL the server
+    /// writes names it, and none comes from a request's headers.
+    pub public_url: Option<String>,
 }
 
 impl Policy {
@@ -92,8 +95,13 @@ impl Policy {
                 first_header_timeout: Duration::from_secs(options.first_header_timeout),
                 header_timeout: Duration::from_secs(options.header_timeout),
                 stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
+                public: true,
             },
-            render_cache: render::CACHE_ENTRIES,
+            renders: render::RenderLimits {
+                per_client: Rate::per_minute(options.render_rate),
+                ..render::RenderLimits::default()
+            },
+            public_url: options.public_url.clone(),
         }
     }
 }
@@ -150,7 +158,7 @@ impl AppState {
                 Rate::per_second(1000),
             )),
             views: Arc::new(views::Counter::new(policy.origins.clone())),
-            renders: Arc::new(render::Renders::new(policy.render_cache)),
+            renders: Arc::new(render::Renders::new(policy.renders)),
             inflight: Arc::new(Semaphore::new(policy.max_inflight)),
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             console_permits: Arc::new(Semaphore::new(policy.console_inflight.max(1))),
@@ -161,8 +169,14 @@ impl AppState {
 }
 
 impl AppState {
+    /// One of the general request permits, if one is free: what [`shed_load`] takes for
+    /// every public route but the renders.
+    fn general_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.inflight.clone().try_acquire_owned().ok()
+    }
+
     /// The request permits in use now, pool by pool, for the metrics.
-    pub fn permits_in_use(&self) -> [(&'static str, usize); 4] {
+    pub fn permits_in_use(&self) -> [(&'static str, usize); 5] {
         let used = |pool: &Semaphore, max: usize| max.saturating_sub(pool.available_permits());
         [
             ("general", used(&self.inflight, self.policy.max_inflight)),
@@ -178,6 +192,7 @@ impl AppState {
                 "sign_in",
                 used(&self.sign_in_permits, console::SIGN_IN_INFLIGHT),
             ),
+            ("renders", self.renders.permits_in_use()),
         ]
     }
 }
@@ -210,10 +225,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(shed.clone()),
         )
         .layer(partners);
+    // Renders take no general permit: a cached one is answered from memory, an uncached
+    // one is admitted by its client's budget and slots and the render permits (render.rs),
+    // so that renders waiting their turn never hold what the feed and the files need.
+    let renders = Router::new()
+        .route("/newswire/render", get(render::render))
+        .route("/newswire/include", get(render::include));
     let public = Router::new()
         .route("/feed.json", get(feed::get_feed).options(feed::preflight))
-        .route("/newswire/render", get(render::render))
-        .route("/newswire/include", get(render::include))
         .nest_service(
             "/newswire/v",
             assets::releases(&state.www, state.views.clone()),
@@ -221,7 +240,8 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/newswire", assets::widget(&state.www, state.views.clone()))
         .route_service("/configurator", assets::configurator(&state.www))
         .fallback_service(assets::pages(&state.www))
-        .layer(shed);
+        .layer(shed)
+        .merge(renders);
     // Probes: outside every pool and count, so that a busy replica still says it is alive.
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
@@ -255,9 +275,9 @@ async fn partner_origins(State(state): State<AppState>, request: Request, next: 
 
 /// Beyond `max_inflight` requests at once, answer 503 at once rather than queue forever.
 async fn shed_load(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    match state.inflight.clone().try_acquire_owned() {
-        Ok(_permit) => next.run(request).await,
-        Err(_) => busy(),
+    match state.general_permit() {
+        Some(_permit) => next.run(request).await,
+        None => busy(),
     }
 }
 

@@ -3,6 +3,13 @@
 
 mod support;
 
+/// The attacks on what this round added, by concern.
+mod process {
+    mod listeners;
+    mod logs;
+    mod renders;
+}
+
 use rusqlite::Connection;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -660,12 +667,20 @@ async fn sigterm_ends_the_server_within_its_deadline_while_forms_hang() {
 
 /// The status of `GET /feed.json` from `from`, if it is answered within two seconds.
 async fn feed_status_from(addr: &str, from: std::net::Ipv4Addr) -> Option<u16> {
-    let socket = tokio::net::TcpSocket::new_v4().ok()?;
-    socket.bind((from, 0).into()).ok()?;
+    status_from(addr, from, "/feed.json", Duration::from_secs(2)).await
+}
+
+/// The status of `GET path` from the loopback address `from`, if it is answered within
+/// `within`.
+async fn status_from(
+    addr: &str,
+    from: std::net::Ipv4Addr,
+    path: &str,
+    within: Duration,
+) -> Option<u16> {
     let exchange = async {
-        let mut stream = socket.connect(addr.parse().ok()?).await.ok()?;
-        let request =
-            format!("GET /feed.json HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        let mut stream = connect_from(addr, from).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.ok()?;
@@ -675,10 +690,17 @@ async fn feed_status_from(addr: &str, from: std::net::Ipv4Addr) -> Option<u16> {
             .parse()
             .ok()
     };
-    tokio::time::timeout(Duration::from_secs(2), exchange)
-        .await
-        .ok()
-        .flatten()
+    tokio::time::timeout(within, exchange).await.ok().flatten()
+}
+
+/// The metrics address a server started with `--metrics-listen` printed among `lines`.
+fn metrics_address(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix("metrics: http://"))
+        .expect("the metrics line")
+        .trim_end_matches("/metrics")
+        .to_owned()
 }
 
 /// Connections one address keeps open in the per-address test: more than the server's
@@ -909,12 +931,7 @@ async fn metrics_count_what_was_sent_on_their_own_address_with_no_client_chosen_
         Stdio::null(),
         |line| line.starts_with("metrics: "),
     );
-    let metrics = lines
-        .iter()
-        .find_map(|l| l.strip_prefix("metrics: http://"))
-        .unwrap()
-        .trim_end_matches("/metrics")
-        .to_owned();
+    let metrics = metrics_address(&lines);
     let from: std::net::Ipv4Addr = [127, 0, 0, 11].into();
     let get = |path: &str, extra: &str| {
         format!("GET {path} HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n")

@@ -99,14 +99,7 @@ pub fn Widget(props: &WidgetProps) -> Html {
         props.initial.as_ref().is_some_and(|i| i.rating.is_some()),
     );
 
-    // The reader's language: the `lang` attribute, then the feed's, then the host page's,
-    // then the browser's, then English; in the reader's regional format when it matches.
-    let candidates = [
-        config.lang.as_deref(),
-        news.as_ref().and_then(|n| n.language.as_deref()),
-        config.page_language.as_deref(),
-    ];
-    let locale = Locale::for_reader(&candidates, config.reader_language.as_deref());
+    let locale = config.locale(news.as_ref().and_then(|n| n.language.as_deref()));
     let t = locale.lang;
 
     let title = config

@@ -100,7 +100,26 @@ createApp({
 }).mount('#root');
 `,
   );
-  for (const name of ['react', 'vue']) {
+  // A React app whose loader fails: its onError shows the message, and `window.__define`
+  // tries again.
+  writeFileSync(
+    join(app, 'failing.js'),
+    `import { createElement as h, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { define } from 'newswire-widget';
+import { NewswireWidget } from 'newswire-widget/react';
+${origin}
+window.__define = () => define({ origin }).then(() => 'defined', (err) => 'rejected: ' + err.message);
+function App() {
+  const [error, setError] = useState('');
+  return h('div', null,
+    h('p', { id: 'error' }, error),
+    h(NewswireWidget, { origin, feed: origin + '/feed.json', loading: 'eager', onError: (detail) => setError(detail.message) }));
+}
+createRoot(document.getElementById('root')).render(h(App));
+`,
+  );
+  for (const name of ['react', 'vue', 'failing']) {
     writeFileSync(
       join(app, `${name}.html`),
       `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${name} partner</title></head><body><h1>Partner app</h1><div id="root"></div><script type="module" src="/${name}.js"></script></body></html>`,
@@ -108,7 +127,7 @@ createApp({
   }
   writeFileSync(
     join(app, 'vite.config.js'),
-    `export default { logLevel: 'error', build: { rollupOptions: { input: { react: 'react.html', vue: 'vue.html' } } } };\n`,
+    `export default { logLevel: 'error', build: { rollupOptions: { input: { react: 'react.html', vue: 'vue.html', failing: 'failing.html' } } } };\n`,
   );
   run(join(app, 'node_modules/.bin/vite'), ['build'], app);
   server = await startServer({ args: ['--allow-loopback'] });
@@ -159,6 +178,57 @@ for (const framework of ['react', 'vue']) {
     await context.close();
   });
 }
+
+test('a loader that fails its integrity check rejects define() with a reason, reaches onError, leaves no script behind, and a later call loads the real one', async () => {
+  const { context, tab, errors } = await open(browser);
+  const pinned = JSON.parse(readFileSync('dist/newswire/release.json', 'utf8'));
+  const loader = new URL(pinned.embed, server.url).href;
+  // The publisher's server answers the pinned path with other bytes (a removed or changed
+  // release): the Subresource Integrity check fails.
+  const tampered = async (route) =>
+    route.fulfill({
+      status: 200,
+      headers: { 'content-type': 'text/javascript', 'access-control-allow-origin': '*' },
+      body: readFileSync(join('dist', new URL(loader).pathname)).toString() + '\n// changed\n',
+    });
+  await tab.route(loader, tampered);
+  await tab.goto(`${partner.url}/failing.html?origin=${encodeURIComponent(server.url)}`);
+  await tab.waitForFunction(() => document.getElementById('error').textContent !== '', null, { timeout: 20000 });
+  const message = await tab.locator('#error').textContent();
+  assert.match(message, /^newswire-widget: the widget's loader .*embed.* did not load: .*integrity/, message);
+  assert.equal(await tab.locator('script[data-newswire-package]').count(), 0, 'the failed script is gone');
+  assert.equal(await tab.evaluate(() => !!customElements.get('newswire-widget')), false);
+  // A second call, with the release still changed: rejected again, with the same reason.
+  assert.match(await tab.evaluate(() => window.__define()), /^rejected: .*integrity/);
+  // Once the real release is back, a later call loads it, and the widget shows its news.
+  await tab.unroute(loader, tampered);
+  assert.equal(await tab.evaluate(() => window.__define()), 'defined');
+  await tab.waitForSelector('newswire-widget[state="ready"]', { state: 'attached', timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a loader that arrives after define() gave up defines the element once', async () => {
+  const { context, tab, errors } = await open(browser);
+  const pinned = JSON.parse(readFileSync('dist/newswire/release.json', 'utf8'));
+  const loader = new URL(pinned.embed, server.url).href;
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await tab.route(loader, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await tab.goto(`${partner.url}/failing.html?origin=${encodeURIComponent(server.url)}`);
+  // Given up on at the deadline, while the loader is still on its way.
+  await tab.waitForFunction(() => document.getElementById('error').textContent !== '', null, { timeout: 30000 });
+  assert.match(await tab.locator('#error').textContent(), /did not define <newswire-widget> within 15 s/);
+  // Then it arrives, and a later call finds the element defined, once.
+  release();
+  assert.equal(await tab.evaluate(() => window.__define()), 'defined');
+  await tab.waitForSelector('newswire-widget[state="ready"]', { state: 'attached', timeout: 20000 });
+  assert.deepEqual(errors, [], 'no second definition');
+  await context.close();
+});
 
 test('the package types a consumer under tsc --strict, JSX included, and catches mistakes', () => {
   mkdirSync(join(app, 'types'), { recursive: true });

@@ -18,7 +18,7 @@ pub async fn run(feed: &str, timeout: u64) -> ExitCode {
             Ok(Ok(source::Fetch::Fresh { body, charset, .. })) => (body, charset),
             Ok(Ok(source::Fetch::Unchanged)) => return ExitCode::FAILURE,
             Ok(Err(err)) => {
-                eprintln!("{feed}: cannot fetch: {}", convert::printable(&err));
+                eprintln!("{feed}: cannot fetch: {}", crate::net::log::printable(&err));
                 return ExitCode::FAILURE;
             }
             Err(_) => return ExitCode::FAILURE,

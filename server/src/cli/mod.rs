@@ -223,6 +223,10 @@ pub struct Options {
     /// Reviews a minute per client (IPv4 address or IPv6 /64).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub client_rate: u32,
+    /// Uncached widget renders a minute per client (IPv4 address or IPv6 /64; eight times
+    /// this per /48); renders served from the cache are not counted.
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub render_rate: u32,
     /// Reviews a second for the whole server.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub global_rate: u32,

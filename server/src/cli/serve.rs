@@ -37,7 +37,7 @@ fn origins(options: &Options) -> Result<Origins, String> {
 }
 
 pub async fn run(options: Options) -> ExitCode {
-    crate::net::log::init(options.log_format);
+    let log = crate::net::log::init(options.log_format);
     let origins = match origins(&options) {
         Ok(origins) => origins,
         Err(message) => {
@@ -101,16 +101,21 @@ pub async fn run(options: Options) -> ExitCode {
     }
     let console = policy.admin_token.is_some();
     let state = AppState::new(feed, options.www.clone(), store, policy);
-    // Metrics on their own address, never on the public port.
+    // Metrics on their own address, never on the public port, through the same accept
+    // loop with small limits of their own.
     let metrics = match options.metrics_listen {
         None => None,
         Some(at) => match tokio::net::TcpListener::bind(at).await {
             Ok(listener) => {
                 let bound = listener.local_addr().unwrap_or(at);
                 let app = crate::net::metrics::router(state.clone());
-                tokio::spawn(async move {
-                    let _ = axum::serve(listener, app).await;
-                });
+                let limits = state.policy.connections.metrics();
+                tokio::spawn(crate::net::connections::serve(
+                    listener,
+                    app,
+                    limits,
+                    std::future::pending(),
+                ));
                 Some(bound)
             }
             Err(err) => {
@@ -119,6 +124,9 @@ pub async fn run(options: Options) -> ExitCode {
             }
         },
     };
+    // A feed file is read before the first request, so that requests arriving together at
+    // start find it loaded rather than each finding it not yet read.
+    let _ = state.feed.current().await;
     tokio::spawn(state.feed.clone().poll());
     tokio::spawn(state.views.clone().run(state.store.clone()));
     // Tests and scripts read this line to learn the port. A closed stdout must not stop
@@ -154,17 +162,22 @@ pub async fn run(options: Options) -> ExitCode {
             1
         }
     };
-    // Requests still open past the shutdown deadline, and the feed poller's blocking
-    // fetch, must not hold the process: everything that matters is on disk.
+    // The log's last lines out, then nothing holds the process: requests still open past
+    // the shutdown deadline and the feed poller's blocking fetch are dropped, and everything
+    // that matters is on disk.
+    drop(log);
     std::process::exit(code)
 }
 
-/// Raises the open-file limit as far as the system allows, and returns how many connections
-/// fit in it (with room for the database, the feed and the files served).
+/// Raises the open-file limit as far as the system allows, and returns how many public
+/// connections fit in it: after the handles kept apart for the store, the feed and the
+/// log, and the metrics address's connections, two a connection (its socket, and a file it
+/// may be sending). See [`crate::net::connections::RESERVED_FILES`].
 fn open_files_for(connections: usize) -> usize {
-    const SPARE: u64 = 64;
+    use crate::net::connections::{METRICS_CONNECTIONS, RESERVED_FILES};
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
-    let fits = usize::try_from(limit.saturating_sub(SPARE))
+    let kept = (RESERVED_FILES + METRICS_CONNECTIONS) as u64;
+    let fits = usize::try_from(limit.saturating_sub(kept) / 2)
         .unwrap_or(usize::MAX)
         .max(1);
     if fits < connections {

@@ -124,6 +124,7 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap) -> R
 pub(super) async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    addressed: Addressed,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -135,7 +136,7 @@ pub(super) async fn sign_in(
             },
         );
     };
-    if !session::same_origin_form(&headers, state.policy.proxies.forwarded(), "", "") {
+    if !session::same_origin_form(&headers, &addressed, "", "") {
         return (
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",
@@ -184,7 +185,7 @@ pub(super) async fn sign_in(
     let mut response = Redirect::to("/admin/reviews").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session::set_cookie(Some(&token), session::is_https(&state, &headers)),
+        session::set_cookie(Some(&token), addressed.https),
     );
     response
 }
@@ -195,17 +196,13 @@ pub(super) async fn sign_in(
 pub(super) async fn posted(
     state: &AppState,
     session: &Session,
+    addressed: &Addressed,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Vec<(String, String)>, Response> {
     let fields = form(state, headers, body).await?;
     let given = field(&fields, "csrf").unwrap_or_default();
-    if !session::same_origin_form(
-        headers,
-        state.policy.proxies.forwarded(),
-        given,
-        &session.csrf,
-    ) {
+    if !session::same_origin_form(headers, addressed, given, &session.csrf) {
         return Err((
             StatusCode::FORBIDDEN,
             "this form may only be sent from the console",
@@ -219,10 +216,11 @@ pub(super) async fn posted(
 pub(super) async fn sign_out(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
+    addressed: Addressed,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if let Err(refusal) = posted(&state, &session, &headers, body).await {
+    if let Err(refusal) = posted(&state, &session, &addressed, &headers, body).await {
         return refusal;
     }
     if let Err(err) = state.store.end_session(&session.key, store::now()).await {
@@ -231,7 +229,7 @@ pub(super) async fn sign_out(
     let mut response = Redirect::to("/admin").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session::set_cookie(None, session::is_https(&state, &headers)),
+        session::set_cookie(None, addressed.https),
     );
     response
 }

@@ -31,6 +31,7 @@ use overview::overview;
 use reviews::{hide, reviews, show, story_name, titles, Filters};
 
 use crate::net::errors::store_failure_page;
+use crate::net::proxies::Addressed;
 use crate::reviews::export::Writer;
 use crate::store::{self, Filter, Group, Review, Visibility};
 use crate::AppState;

@@ -7,20 +7,22 @@ use super::*;
 pub(super) async fn hide(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
+    addressed: Addressed,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    moderate(state, session, headers, body, true).await
+    moderate(state, session, addressed, headers, body, true).await
 }
 
 /// `POST /admin/reviews/show`.
 pub(super) async fn show(
     State(state): State<AppState>,
     SignedIn(session): SignedIn,
+    addressed: Addressed,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    moderate(state, session, headers, body, false).await
+    moderate(state, session, addressed, headers, body, false).await
 }
 
 /// Hides or shows the review of the row's button (`one`), else every checked one (`ids`),
@@ -28,11 +30,12 @@ pub(super) async fn show(
 pub(super) async fn moderate(
     state: AppState,
     session: Session,
+    addressed: Addressed,
     headers: HeaderMap,
     body: Body,
     hidden: bool,
 ) -> Response {
-    let fields = match posted(&state, &session, &headers, body).await {
+    let fields = match posted(&state, &session, &addressed, &headers, body).await {
         Ok(fields) => fields,
         Err(refusal) => return refusal,
     };

@@ -7,8 +7,8 @@
 //! that changes something carries and the server compares; with `SameSite=Strict` and a
 //! same-origin check on `Origin`, a form posted from another site is refused three times over.
 
+use crate::net::proxies::Addressed;
 use crate::reviews::admin::same_secret;
-use crate::AppState;
 use axum::http::{header, HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 
@@ -45,15 +45,6 @@ pub fn cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Whether the request came over https: only a proxy we trust can say so.
-pub fn is_https(state: &AppState, headers: &HeaderMap) -> bool {
-    state.policy.proxies.forwarded()
-        && headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
-}
-
 /// The `Set-Cookie` that starts a session (or, with `None`, ends it).
 pub fn set_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
@@ -66,29 +57,23 @@ pub fn set_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&value).expect("a valid header")
 }
 
-/// Whether a form post is our own: its `Origin` (when the browser sends one) is this
-/// server's, and its CSRF token is the session's. This server's host is the request's
-/// `Host`, or, behind a proxy we trust (`trust_proxy`), the `X-Forwarded-Host` it sets.
+/// Whether a form post is our own: its `Origin` (when the browser sends one) names this
+/// server's host as the request addresses it ([`Addressed`]: `Host`, or from one of our
+/// own proxies `X-Forwarded-Host`), and its CSRF token is the session's.
 pub fn same_origin_form(
     headers: &HeaderMap,
-    trust_proxy: bool,
+    addressed: &Addressed,
     given_csrf: &str,
     session_csrf: &str,
 ) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = trust_proxy
-        .then(|| header("x-forwarded-host"))
-        .flatten()
-        .or_else(|| header("host"))
-        .map(|h| h.trim().to_ascii_lowercase());
-    let origin_ok = match header("origin") {
+    let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
         Some(origin) => {
             let origin = origin.trim().to_ascii_lowercase();
             let bare = origin
                 .strip_prefix("https://")
                 .or_else(|| origin.strip_prefix("http://"));
-            matches!((bare, host), (Some(bare), Some(host)) if bare == host)
+            matches!((bare, &addressed.host), (Some(bare), Some(host)) if bare == host)
         }
     };
     origin_ok && same_secret(given_csrf.as_bytes(), session_csrf.as_bytes())
@@ -135,21 +120,25 @@ mod tests {
     #[test]
     fn only_our_own_forms_pass() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("news.example:8080"));
-        assert!(same_origin_form(&headers, false, "c", "c"));
-        assert!(!same_origin_form(&headers, false, "x", "c"));
+        let at = |host: &str| Addressed {
+            host: Some(host.into()),
+            https: false,
+        };
+        let here = at("news.example:8080");
+        assert!(same_origin_form(&headers, &here, "c", "c"));
+        assert!(!same_origin_form(&headers, &here, "x", "c"));
         let origin = |value| HeaderValue::from_static(value);
         headers.insert(header::ORIGIN, origin("http://news.example:8080"));
-        assert!(same_origin_form(&headers, false, "c", "c"));
+        assert!(same_origin_form(&headers, &here, "c", "c"));
         headers.insert(header::ORIGIN, origin("https://evil.example"));
-        assert!(!same_origin_form(&headers, false, "c", "c"));
+        assert!(!same_origin_form(&headers, &here, "c", "c"));
         headers.insert(header::ORIGIN, origin("null"));
-        assert!(!same_origin_form(&headers, false, "c", "c"));
-        // Behind our proxy, the public host is the one it names; never otherwise.
-        headers.insert(header::HOST, origin("127.0.0.1:8080"));
-        headers.insert("x-forwarded-host", origin("news.example"));
-        headers.insert(header::ORIGIN, origin("https://news.example"));
-        assert!(same_origin_form(&headers, true, "c", "c"));
-        assert!(!same_origin_form(&headers, false, "c", "c"));
+        assert!(!same_origin_form(&headers, &here, "c", "c"));
+        let nowhere = Addressed {
+            host: None,
+            https: false,
+        };
+        headers.insert(header::ORIGIN, origin("http://news.example:8080"));
+        assert!(!same_origin_form(&headers, &nowhere, "c", "c"));
     }
 }

@@ -3,6 +3,7 @@
 //! `Headline`) is flagged `"_newswire": {"headline": true}`. [`check`] lists every problem
 //! of a feed, item by item, for `newswire-server check`.
 
+use crate::net::log::printable;
 use newswire::date::{civil_from_days, days_from_civil};
 use quick_xml::escape::{resolve_html5_entity, resolve_xml_entity};
 use quick_xml::events::{BytesStart, Event};
@@ -303,20 +304,6 @@ fn is_text(name: &str) -> bool {
     name == "content" || name == "summary"
 }
 
-/// `s` with every control character written out as an escape (`\u{1b}`), so that text from
-/// a feed printed to a terminal cannot move the cursor, recolour or clear it.
-pub fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 fn local_name(start: &BytesStart<'_>) -> String {
     String::from_utf8_lossy(start.local_name().as_ref()).into_owned()
 }
@@ -476,9 +463,12 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
     feed
 }
 
+/// An http(s) link of at most [`newswire::feed::MAX_LINK`] bytes, the longest the widget's
+/// model reads: a longer one is dropped here too, not cut.
 fn is_http(s: &str) -> bool {
     let lower = s.trim().to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && s.len() <= newswire::feed::MAX_LINK
 }
 
 /// A sortable form of a feed date: UTC milliseconds (a date alone at its midnight).
@@ -674,6 +664,12 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
             match fields.get(key) {
                 None => {}
                 Some(Value::String(u)) if is_http(u) => {}
+                Some(Value::String(u)) if u.len() > newswire::feed::MAX_LINK => {
+                    problems.push(format!(
+                        "{at}: {key} is longer than {} bytes, so it is not linked",
+                        newswire::feed::MAX_LINK
+                    ))
+                }
                 Some(_) => problems.push(format!(
                     "{at}: {key} is not an http(s) URL, so it is not linked"
                 )),

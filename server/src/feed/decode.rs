@@ -1,11 +1,22 @@
 //! A feed's bytes as text. Newsrooms still publish in ISO-8859-1, windows-1251, -1252,
 //! -1254 and UTF-16; read as UTF-8, every accented letter of theirs would become U+FFFD on
-//! the reader's screen. The encoding is chosen as RFC 7303 says for XML: a byte order mark,
-//! then the `charset` of the HTTP response that carried the feed, then the XML declaration,
-//! else UTF-8. `encoding_rs` decodes it (as browsers do, so `ISO-8859-1` means windows-1252)
-//! before quick-xml or serde reads the document.
+//! the reader's screen. `encoding_rs` decodes (as browsers do, so `ISO-8859-1` means
+//! windows-1252) before quick-xml or serde reads the document. The encoding is chosen so:
+//!
+//! 1. A byte order mark decides.
+//! 2. A JSON Feed whose bytes are valid UTF-8 is UTF-8, whatever its `charset` says: JSON is
+//!    UTF-8 and the parameter has no effect (RFC 8259, §8.1 and §11), and servers label
+//!    JSON with their own default (Tomcat's ISO-8859-1), which would turn "Comitê" into
+//!    "ComitÃª".
+//! 3. Otherwise the first bytes tell the family, as the XML spec's Appendix F detects it
+//!    without a byte order mark: `3C 00` is UTF-16LE, `00 3C` UTF-16BE, anything else an
+//!    ASCII-compatible encoding. Then the first label that fits the family wins: the HTTP
+//!    `charset` (RFC 7303), then the XML declaration. A UTF-16 label on bytes that read as
+//!    ASCII cannot be true (.NET's `StringWriter` writes `encoding="utf-16"` on UTF-8
+//!    output), and is passed over, as libxml2 and browsers do.
+//! 4. With no label that fits: that UTF-16, or UTF-8.
 
-use encoding_rs::{Encoding, REPLACEMENT, UTF_8};
+use encoding_rs::{Encoding, REPLACEMENT, UTF_16BE, UTF_16LE, UTF_8};
 use std::borrow::Cow;
 
 /// Why a feed's bytes cannot be read as text.
@@ -25,22 +36,62 @@ pub fn decode<'a>(
         let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
         return Ok((text, encoding));
     }
-    let declared = match http_charset.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(label) => Some(label.to_owned()),
-        None => xml_declared_encoding(bytes),
-    };
-    let encoding = match declared {
+    let family = family(bytes);
+    if family == UTF_8 && looks_like_json(bytes) && std::str::from_utf8(bytes).is_ok() {
+        return Ok((UTF_8.decode_without_bom_handling(bytes).0, UTF_8));
+    }
+    let http = http_charset.map(str::trim).filter(|c| !c.is_empty());
+    let labels = [
+        http.map(str::to_owned),
+        xml_declared_encoding(bytes, family),
+    ];
+    let mut encoding = None;
+    for label in labels.into_iter().flatten() {
         // WHATWG maps a few dangerous labels (ISO-2022-KR, HZ…) to "replacement", which
         // would turn the whole feed into U+FFFD: refused like an unknown one.
-        Some(label) => Encoding::for_label(label.as_bytes())
+        let named = Encoding::for_label(label.as_bytes())
             .filter(|e| *e != REPLACEMENT)
-            .ok_or_else(|| DecodeError::UnknownEncoding(crate::feed::convert::printable(&label)))?,
-        None => UTF_8,
-    };
-    // A UTF-16 label without a byte order mark: the declaration itself could only be read if
-    // the bytes were ASCII, so this comes from HTTP; encoding_rs takes it as UTF-16LE.
+            .ok_or_else(|| DecodeError::UnknownEncoding(crate::net::log::printable(&label)))?;
+        if fits(named, family) {
+            // A UTF-16 label says UTF-16; the bytes say which byte order.
+            encoding = Some(if family == UTF_8 { named } else { family });
+            break;
+        }
+    }
+    let encoding = encoding.unwrap_or(family);
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     Ok((text, encoding))
+}
+
+/// The family the first bytes show, with no byte order mark: UTF-16LE (`<` then a zero
+/// byte), UTF-16BE (a zero byte then `<`, or any ASCII), else an ASCII-compatible encoding
+/// (given as UTF-8).
+fn family(bytes: &[u8]) -> &'static Encoding {
+    match bytes {
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => UTF_16LE,
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => UTF_16BE,
+        _ => UTF_8,
+    }
+}
+
+/// Whether `encoding` can be what bytes of `family` are in: UTF-16 for UTF-16 bytes, any
+/// ASCII-compatible encoding for the rest.
+fn fits(encoding: &'static Encoding, family: &'static Encoding) -> bool {
+    let utf16 = encoding == UTF_16LE || encoding == UTF_16BE;
+    if family == UTF_8 {
+        !utf16
+    } else {
+        // A UTF-16 label fits either byte order: the bytes tell which.
+        utf16
+    }
+}
+
+/// Whether the document starts as JSON does (`{`, after white space).
+fn looks_like_json(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{')
 }
 
 /// The `charset` parameter of a `Content-Type` value, unquoted.
@@ -54,9 +105,14 @@ pub fn charset_of(content_type: &str) -> Option<String> {
 }
 
 /// The `encoding` of an XML declaration (`<?xml version="1.0" encoding="…"?>`) at the start
-/// of `bytes`, read as ASCII, which every encoding a declaration can name agrees on there.
-fn xml_declared_encoding(bytes: &[u8]) -> Option<String> {
-    let head = &bytes[..bytes.len().min(256)];
+/// of `bytes`, read as ASCII, which every encoding of `family` agrees on there (UTF-16's
+/// declaration is read from its low bytes).
+fn xml_declared_encoding(bytes: &[u8], family: &'static Encoding) -> Option<String> {
+    let head: Vec<u8> = match family {
+        f if f == UTF_16LE => bytes.iter().step_by(2).take(256).copied().collect(),
+        f if f == UTF_16BE => bytes.iter().skip(1).step_by(2).take(256).copied().collect(),
+        _ => bytes[..bytes.len().min(256)].to_vec(),
+    };
     let head = head.strip_prefix(b"<?xml")?;
     let end = head.windows(2).position(|w| w == b"?>")?;
     let declaration = std::str::from_utf8(&head[..end]).ok()?;
@@ -79,7 +135,7 @@ mod tests {
         let (text, used) = decode(latin, None).unwrap();
         assert_eq!(used.name(), "windows-1252");
         assert!(text.contains("Expansão"), "{text}");
-        // HTTP's charset outranks the declaration.
+        // HTTP's charset outranks the declaration, when both fit the bytes.
         let (text, used) = decode(latin, Some("windows-1251")).unwrap();
         assert_eq!(used.name(), "windows-1251");
         assert!(text.contains("Expansг"), "{text}");
@@ -98,6 +154,39 @@ mod tests {
             DecodeError::UnknownEncoding("klingon-1".into())
         );
         assert!(decode(b"<?xml version='1.0' encoding='ISO-2022-KR'?><rss/>", None).is_err());
+    }
+
+    /// RSS whose declaration says UTF-16 over UTF-8 bytes (.NET's `StringWriter`), real
+    /// UTF-16 without a byte order mark, and a UTF-8 JSON Feed under three wrong labels.
+    #[test]
+    fn labels_the_bytes_cannot_bear_are_passed_over() {
+        // UTF-16 declared, UTF-8 written: read as UTF-8, every letter kept.
+        let rss = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>Comitê élu</rss>";
+        let (text, used) = decode(rss.as_bytes(), None).unwrap();
+        assert_eq!((text.as_ref(), used.name()), (rss, "UTF-8"));
+        let (_, used) = decode(rss.as_bytes(), Some("utf-16")).unwrap();
+        assert_eq!(used.name(), "UTF-8", "HTTP's UTF-16 cannot be true either");
+        let (_, used) = decode(rss.as_bytes(), Some("utf-16")).unwrap();
+        assert_eq!(used.name(), "UTF-8");
+        // Real UTF-16 with no byte order mark, both byte orders, declared or not.
+        let real = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss>Məclis</rss>";
+        let le: Vec<u8> = real.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = real.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&le, None).unwrap(), (real.into(), UTF_16LE));
+        assert_eq!(decode(&be, None).unwrap(), (real.into(), UTF_16BE));
+        assert_eq!(decode(&le, Some("iso-8859-1")).unwrap().1, UTF_16LE);
+        // A UTF-8 JSON Feed labelled ISO-8859-1, windows-1251 or UTF-16: UTF-8.
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "Comitê"}"#;
+        for label in ["ISO-8859-1", "windows-1251", "utf-16", "klingon-1"] {
+            let (text, used) = decode(json.as_bytes(), Some(label)).unwrap();
+            assert_eq!((text.as_ref(), used.name()), (json, "UTF-8"), "{label}");
+        }
+        // A JSON Feed in a legacy encoding (not valid UTF-8) still follows its label.
+        let (text, used) = decode(b"{\"title\": \"Expans\xe3o\"}", Some("ISO-8859-1")).unwrap();
+        assert_eq!(
+            (text.as_ref(), used.name()),
+            ("{\"title\": \"Expansão\"}", "windows-1252")
+        );
     }
 
     #[test]

@@ -153,7 +153,11 @@ impl FeedSource {
         change(&mut self.health.lock().unwrap_or_else(|p| p.into_inner()));
     }
 
+    /// Notes a failed read or poll. `message` quotes what the upstream sent (an XML
+    /// parser's error quotes the document), so it is made printable first: a feed cannot
+    /// write lines of its own into the log, or into the console's health page.
     fn failed(&self, message: String) {
+        let message = crate::net::log::printable(&message);
         tracing::warn!("{message}");
         let now = crate::store::now();
         self.note(|h| {

@@ -17,6 +17,10 @@
 //!   or write that has waited that long while no byte moved either way: a body that stops
 //!   arriving, or an answer that the client never reads.
 //!
+//! - **Every listener here**: the metrics address takes its connections through this loop
+//!   too, with [`ConnectionLimits::metrics`], and every connection counts against the
+//!   process's open files (`cli/serve.rs`), so that no listener can starve another of file
+//!   handles. An `accept` that fails (no handle left) backs off, and says so once a second.
 //! - **Shutdown within [`SHUTDOWN_DEADLINE`].** Requests in flight get that long to finish;
 //!   every connection still open then is dropped.
 //!
@@ -25,16 +29,15 @@
 //! their own, so that clients holding bodies open never use up what the feed and the assets
 //! need.
 
+use crate::net::limits::PerClient;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::IpAddr;
 use std::pin::{pin, Pin};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -44,6 +47,28 @@ use tokio::time::{Instant, Sleep};
 
 /// How long a shutdown waits for the requests in flight before it drops them.
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
+
+/// Connections the metrics address holds open at once: a scraper or two needs one each.
+pub const METRICS_CONNECTIONS: usize = 16;
+/// File handles kept apart for the store, the feed, the listeners and the log. The
+/// open-file limit is raised as far as it goes at start; the metrics address's connections
+/// and these are taken from it, and the public connections get half of what is left, since
+/// each may hold a file it is sending beside its socket (`cli/serve.rs`).
+pub const RESERVED_FILES: usize = 64;
+
+impl ConnectionLimits {
+    /// The limits of the metrics address: a few connections, the public port's deadlines,
+    /// no per-client share (a scraper is one client).
+    pub fn metrics(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: METRICS_CONNECTIONS,
+            per_client: 0,
+            proxies: crate::net::proxies::Proxies::None,
+            public: false,
+            ..self.clone()
+        }
+    }
+}
 
 /// The limits of every connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,63 +86,15 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// How long a connection may go without a byte moving either way while it waits.
     pub stall_timeout: Duration,
+    /// Whether its connections are the public port's, counted in
+    /// `newswire_connections_open`.
+    pub public: bool,
 }
 
 /// The command line's defaults ([`crate::cli::Options`]), where they are written once.
 impl Default for ConnectionLimits {
     fn default() -> Self {
         crate::Policy::default().connections
-    }
-}
-
-/// Open connections per client and per IPv6 /48; an entry lives only while its client
-/// has one open, so the map never holds more than twice `max_connections` entries.
-#[derive(Default)]
-struct PerClient(Mutex<HashMap<IpAddr, usize>>);
-
-/// One counted connection; dropping it uncounts it.
-struct Counted {
-    clients: Arc<PerClient>,
-    keys: Vec<IpAddr>,
-}
-
-impl PerClient {
-    /// Counts a connection from `peer`, or `None` when its client already has `cap` open,
-    /// or its IPv6 /48 eight times that.
-    fn open(self: &Arc<Self>, peer: IpAddr, cap: usize) -> Option<Counted> {
-        let mut keys = vec![(crate::net::limits::bucket_key(peer), cap)];
-        if let Some(network) = crate::net::limits::network_key(peer) {
-            let factor = crate::net::limits::NETWORK_FACTOR as usize;
-            keys.push((network, cap.saturating_mul(factor)));
-        }
-        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if keys
-            .iter()
-            .any(|(key, cap)| open.get(key).is_some_and(|n| n >= cap))
-        {
-            return None;
-        }
-        for (key, _) in &keys {
-            *open.entry(*key).or_default() += 1;
-        }
-        Some(Counted {
-            clients: self.clone(),
-            keys: keys.into_iter().map(|(key, _)| key).collect(),
-        })
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        let mut open = self.clients.0.lock().unwrap_or_else(|p| p.into_inner());
-        for key in &self.keys {
-            if let Some(count) = open.get_mut(key) {
-                *count -= 1;
-                if *count == 0 {
-                    open.remove(key);
-                }
-            }
-        }
     }
 }
 
@@ -137,6 +114,7 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let clients = Arc::new(PerClient::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut backoff = Backoff::default();
     // Every connection's task, so that the ones still open at the deadline can be dropped.
     let mut tasks = tokio::task::JoinSet::new();
     let mut shutdown = pin!(shutdown);
@@ -155,12 +133,19 @@ pub async fn serve(
         // Forget the connections that have ended.
         while tasks.try_join_next().is_some() {}
         let (mut stream, peer) = match accepted {
-            Ok(accepted) => accepted,
+            Ok(accepted) => {
+                backoff.accepted();
+                accepted
+            }
             Err(err) => {
-                // Out of file descriptors, say: wait a little rather than spin.
+                // Out of file descriptors, say: back off rather than spin, and say so at
+                // most once a second.
                 if !is_connection_error(&err) {
-                    tracing::warn!(error = %err, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let pause = backoff.failed(&err);
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {},
+                        () = &mut shutdown => break,
+                    }
                 }
                 continue;
             }
@@ -200,8 +185,10 @@ pub async fn serve(
             .serve_connection(io, service);
         let connection = graceful.watch(connection);
         let first_headers = limits.first_header_timeout;
-        let open = &crate::net::metrics::metrics().connections_open;
-        open.inc();
+        let public = limits.public;
+        if public {
+            crate::net::metrics::metrics().connections_open.inc();
+        }
         tasks.spawn(async move {
             let mut connection = pin!(connection);
             let in_time = tokio::select! {
@@ -213,7 +200,9 @@ pub async fn serve(
                 let _ = connection.await;
             }
             drop((permit, counted));
-            crate::net::metrics::metrics().connections_open.dec();
+            if public {
+                crate::net::metrics::metrics().connections_open.dec();
+            }
         });
     }
     drop(listener);
@@ -223,6 +212,45 @@ pub async fn serve(
     tasks.abort_all();
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The pause after a failed `accept` (no file descriptors left, say), doubling from 10 ms
+/// to a second while it keeps failing, and the warning, at most once a second with how
+/// many failures it stands for.
+#[derive(Default)]
+struct Backoff {
+    pause: Duration,
+    logged: Option<Instant>,
+    unlogged: u64,
+}
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    fn accepted(&mut self) {
+        self.pause = Duration::ZERO;
+    }
+
+    /// Notes a failure of `err`'s kind; how long to wait before the next `accept`.
+    fn failed(&mut self, err: &io::Error) -> Duration {
+        self.unlogged += 1;
+        let now = Instant::now();
+        if self
+            .logged
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1))
+        {
+            tracing::warn!(
+                error = %err,
+                failures = self.unlogged,
+                "accepting connections failed; backing off"
+            );
+            self.logged = Some(now);
+            self.unlogged = 0;
+        }
+        self.pause = (self.pause * 2).clamp(Self::FIRST, Self::MAX);
+        self.pause
+    }
 }
 
 /// Errors that concern one connection only (it was reset before we took it).

@@ -51,6 +51,19 @@ pub fn store_failure_page(err: &StoreError) -> Response {
         .into_response()
 }
 
+/// 429 with `Retry-After`: the client has used its allowance for now.
+pub fn too_many(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too many requests from this address; please try again later",
+    );
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// A quick 503 that asks the client to come back in a second. The connection closes, so
 /// that a body the request may still be sending is not waited for.
 pub fn busy() -> Response {

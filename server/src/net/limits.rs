@@ -11,7 +11,7 @@
 use crate::store::{Hit, ReviewStore};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A refill rate and a burst size.
@@ -292,6 +292,57 @@ impl Limits {
             *full = (window, HashSet::new());
         }
         full.1.insert(key);
+    }
+}
+
+/// Things held at once per client and per IPv6 /48 (open connections, uncached renders):
+/// an entry lives only while its client holds one, so the map never holds more than twice
+/// as many entries as there are things held.
+#[derive(Default)]
+pub struct PerClient(Mutex<HashMap<IpAddr, usize>>);
+
+/// One counted thing; dropping it uncounts it.
+pub struct Counted {
+    clients: Arc<PerClient>,
+    keys: Vec<IpAddr>,
+}
+
+impl PerClient {
+    /// Counts one more for `peer`, or `None` when its client already holds `cap`, or its
+    /// IPv6 /48 [`NETWORK_FACTOR`] times that.
+    pub fn open(self: &Arc<Self>, peer: IpAddr, cap: usize) -> Option<Counted> {
+        let mut keys = vec![(bucket_key(peer), cap)];
+        if let Some(network) = network_key(peer) {
+            keys.push((network, cap.saturating_mul(NETWORK_FACTOR as usize)));
+        }
+        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if keys
+            .iter()
+            .any(|(key, cap)| open.get(key).is_some_and(|n| n >= cap))
+        {
+            return None;
+        }
+        for (key, _) in &keys {
+            *open.entry(*key).or_default() += 1;
+        }
+        Some(Counted {
+            clients: self.clone(),
+            keys: keys.into_iter().map(|(key, _)| key).collect(),
+        })
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut open = self.clients.0.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &self.keys {
+            if let Some(count) = open.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(key);
+                }
+            }
+        }
     }
 }
 

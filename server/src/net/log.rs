@@ -9,6 +9,7 @@ use axum::extract::MatchedPath;
 use axum::http::{HeaderValue, Request, Response};
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -16,15 +17,36 @@ use tower_http::request_id::{
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-/// Starts writing the log to standard error, as `format` says. `NEWSWIRE_LOG` (a `tracing`
+/// Lines the log holds while its sink is slow; past this, lines are dropped (and counted),
+/// never waited for.
+pub const BUFFERED_LINES: usize = 8 * 1024;
+
+/// Lines dropped because the log's sink did not keep up, for the metrics.
+static DROPPED: OnceLock<tracing_appender::non_blocking::ErrorCounter> = OnceLock::new();
+
+/// Lines the log dropped so far because its sink did not keep up.
+pub fn dropped_lines() -> usize {
+    DROPPED.get().map_or(0, |counter| counter.dropped_lines())
+}
+
+/// Starts writing the log to standard error, as `format` says, from a thread of its own
+/// through a buffer of [`BUFFERED_LINES`]: a request never waits for the log, and a sink
+/// that stalls costs dropped lines, not a stopped server. `NEWSWIRE_LOG` (a `tracing`
 /// filter such as `warn` or `newswire_server=debug`) changes what is written; by default,
-/// everything at `info` and above.
-pub fn init(format: LogFormat) {
+/// everything at `info` and above. Keep the guard until the end: dropping it writes out
+/// what the buffer still holds.
+pub fn init(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSWIRE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(BUFFERED_LINES)
+        .lossy(true)
+        .thread_name("newswire-log")
+        .finish(std::io::stderr());
+    let _ = DROPPED.set(writer.error_counter());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_target(false)
         // Colours for a person at a terminal; none in a file or a collector's pipe.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
@@ -37,6 +59,23 @@ pub fn init(format: LogFormat) {
             .with_span_list(false)
             .try_init(),
     };
+    guard
+}
+
+/// `s` with every control character written out as an escape (`\u{a}`, `\u{1b}`): what a
+/// feed or an upstream says (an XML parser's error quotes the document) can then neither
+/// forge a line of the text log nor move, recolour or clear a terminal that `check` prints
+/// to. Every feed and fetch error goes through this before it is logged or printed.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Request ids: this process's random prefix and a counter, so that ids from several

@@ -55,12 +55,14 @@ pub struct Metrics {
     pub reviews_stored: Counter,
     pub reviews_refused: Family<ReasonLabel, Counter>,
     pub feed_polls: Family<ResultLabel, Counter>,
+    pub renders: Family<ResultLabel, Counter>,
     pub feed_age: Gauge<f64, AtomicU64>,
     pub store_latency: Histogram,
     pub store_pool_in_use: Gauge,
     pub connections_open: Gauge,
     pub permits_in_use: Family<PoolLabel, Gauge>,
     pub sessions: Gauge,
+    pub log_dropped: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -102,6 +104,13 @@ impl Metrics {
             "Reads and polls of the feed source, by result: fresh, unchanged, rejected, failed",
             feed_polls.clone(),
         );
+        let renders = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "renders",
+            "Widget renders asked for, by result: cached, rendered, limited (the client's \
+             budget or slots), busy (no render permit in time)",
+            renders.clone(),
+        );
         let feed_age = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "feed_age_seconds",
@@ -129,7 +138,7 @@ impl Metrics {
         let permits_in_use = Family::<PoolLabel, Gauge>::default();
         registry.register(
             "permits_in_use",
-            "Request permits in use, by pool: general, reviews, console, sign_in",
+            "Request permits in use, by pool: general, reviews, console, sign_in, renders",
             permits_in_use.clone(),
         );
         let sessions = Gauge::default();
@@ -138,13 +147,21 @@ impl Metrics {
             "Editors signed in to the console (sessions not yet expired)",
             sessions.clone(),
         );
+        let log_dropped = Counter::default();
+        registry.register(
+            "log_lines_dropped",
+            "Log lines dropped because the log's sink did not keep up",
+            log_dropped.clone(),
+        );
         Metrics {
             registry,
+            log_dropped,
             requests,
             latency,
             reviews_stored,
             reviews_refused,
             feed_polls,
+            renders,
             feed_age,
             store_latency,
             store_pool_in_use,
@@ -164,6 +181,11 @@ impl Metrics {
     /// A read or poll of the feed source, by its result.
     pub fn feed_read(&self, result: &'static str) {
         self.feed_polls.get_or_create(&ResultLabel { result }).inc();
+    }
+
+    /// A render asked for, by its result.
+    pub fn render(&self, result: &'static str) {
+        self.renders.get_or_create(&ResultLabel { result }).inc();
     }
 
     /// How long a store query took.
@@ -217,6 +239,14 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
     }
     m.store_pool_in_use
         .set(state.store.pool_in_use().unwrap_or(0) as i64);
+    {
+        // Brought up to the log's own count; one scrape at a time, so none counts twice.
+        static CATCHING_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = CATCHING_UP.lock().unwrap_or_else(|p| p.into_inner());
+        let dropped = crate::net::log::dropped_lines() as u64;
+        m.log_dropped
+            .inc_by(dropped.saturating_sub(m.log_dropped.get()));
+    }
     if let Ok(Ok(count)) =
         tokio::time::timeout(Duration::from_secs(1), state.store.sessions(now)).await
     {

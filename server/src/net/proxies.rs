@@ -32,9 +32,47 @@ impl Proxies {
         }
     }
 
-    /// Whether forwarded headers are read at all (`X-Forwarded-Proto`, `-Host`).
-    pub fn forwarded(&self) -> bool {
-        !matches!(self, Proxies::None)
+    /// The last entry of the forwarded header `name` (`x-forwarded-host`, `-proto`): the
+    /// one our own proxy wrote, and only when `peer` is one of our proxies. Anyone else's
+    /// forwarded headers are their own words, and name nothing.
+    pub fn forwarded(&self, peer: IpAddr, headers: &HeaderMap, name: &str) -> Option<String> {
+        if !self.is_proxy(peer) {
+            return None;
+        }
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// How the request addresses this server: its host (`Host`, or from one of our proxies
+    /// `X-Forwarded-Host`), lower case and only when it is a plausible host, and whether it
+    /// came over https (which only one of our proxies can say).
+    pub fn addressed(&self, peer: IpAddr, headers: &HeaderMap) -> Addressed {
+        let host = self
+            .forwarded(peer, headers, "x-forwarded-host")
+            .or_else(|| {
+                headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.trim().to_owned())
+            })
+            .map(|host| host.to_ascii_lowercase())
+            .filter(|host| {
+                !host.is_empty()
+                    && host.len() <= 255
+                    && host.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']')
+                    })
+            });
+        let https = self
+            .forwarded(peer, headers, "x-forwarded-proto")
+            .is_some_and(|proto| proto.eq_ignore_ascii_case("https"));
+        Addressed { host, https }
     }
 
     /// Whether `peer` is one of our proxies: its connections are many readers' and are not
@@ -83,6 +121,42 @@ impl Proxies {
     }
 }
 
+/// How a request addresses this server ([`Proxies::addressed`]); an extractor for the
+/// handlers that need it (the include's links, the console's same-origin check and its
+/// cookie's `Secure`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressed {
+    /// `host[:port]`, lower case.
+    pub host: Option<String>,
+    /// Whether the reader's connection was https, as our own proxy says.
+    pub https: bool,
+}
+
+impl Addressed {
+    /// `scheme://host[:port]`, when the request names a host.
+    pub fn origin(&self) -> Option<String> {
+        let scheme = if self.https { "https" } else { "http" };
+        self.host.as_ref().map(|host| format!("{scheme}://{host}"))
+    }
+}
+
+impl axum::extract::FromRequestParts<crate::AppState> for Addressed {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Without the connection's address (never so behind our accept loop), nobody is
+        // taken for a proxy.
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
+        Ok(state.policy.proxies.addressed(peer, &parts.headers))
+    }
+}
+
 /// An `X-Forwarded-For` entry: an address, or an address and port.
 fn parse(entry: &str) -> Option<IpAddr> {
     entry
@@ -124,6 +198,34 @@ mod tests {
             Proxies::AnyPeer.client(peer, &with_port),
             ip("198.51.100.9")
         );
+    }
+
+    /// Forwarded hosts and schemes come only from our own proxies, under either flag.
+    #[test]
+    fn forwarded_headers_are_believed_only_from_our_proxies() {
+        let mut headers = forwarded("198.51.100.7");
+        headers.insert("host", "127.0.0.1:8080".parse().unwrap());
+        headers.insert(
+            "x-forwarded-host",
+            "evil.example, news.example".parse().unwrap(),
+        );
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        let ours = Proxies::Networks(vec!["10.0.0.0/8".parse().unwrap()]);
+        let own = Addressed {
+            host: Some("news.example".into()),
+            https: true,
+        };
+        let direct = Addressed {
+            host: Some("127.0.0.1:8080".into()),
+            https: false,
+        };
+        assert_eq!(ours.addressed(ip("10.1.2.3"), &headers), own);
+        assert_eq!(ours.addressed(ip("127.0.0.1"), &headers), direct);
+        assert_eq!(Proxies::None.addressed(ip("10.1.2.3"), &headers), direct);
+        assert_eq!(Proxies::AnyPeer.addressed(ip("192.0.2.1"), &headers), own);
+        assert_eq!(own.origin().as_deref(), Some("https://news.example"));
+        headers.insert("host", "evil example".parse().unwrap());
+        assert_eq!(Proxies::None.addressed(ip("10.1.2.3"), &headers).host, None);
     }
 
     /// A CDN edge (203.0.113.0/24) in front of our proxy (10.0.0.0/8): two hops, then three.

@@ -340,28 +340,8 @@ async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator
     );
 
     // A rejected body's ETag is not sent with the next poll, so the fixed feed arrives.
-    let dir = std::env::temp_dir().join(format!("newswire-flaky-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let state = AppState::new(
-        FeedSource::url(
-            format!("http://{addr}/flaky"),
-            std::time::Duration::from_millis(100),
-            "Headline",
-        ),
-        dir.clone(),
-        std::sync::Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap()),
-        Policy::default(),
-    );
-    tokio::spawn(state.feed.clone().poll());
-    let mut served = None;
-    for _ in 0..50 {
-        served = state.feed.current().await;
-        if served.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let state = polling("flaky", &format!("http://{addr}/flaky"), 100);
+    let served = first_served(&state).await;
     assert!(
         served.is_some(),
         "the fixed feed arrived: {:?}",
@@ -375,3 +355,74 @@ async fn redirects_stay_on_the_feed_host_and_a_rejected_body_leaves_no_validator
 }
 
 static FLAKY_SERVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// What real servers send: .NET's RSS declared UTF-16 over UTF-8 bytes, and a UTF-8 JSON
+/// Feed under Tomcat's ISO-8859-1, a windows-1251 and a UTF-16 label.
+#[tokio::test]
+async fn real_world_labels_are_read_as_the_bytes_are() {
+    const NET_RSS: &str = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel><title>Comitê de Imprensa</title><item><guid>n-1</guid><title>Votação adiada</title></item></channel></rss>";
+    const JSON: &str = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "Comitê", "items": [{"id": "j-1", "title": "Votação adiada", "date_published": "2026-12-01T10:00:00Z"}]}"#;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let addr = scripted_upstream(
+        |path, _, _| {
+            let (body, content_type) = match path {
+                "/net.rss" => (NET_RSS, "application/rss+xml"),
+                "/tomcat.json" => (JSON, "application/json;charset=ISO-8859-1"),
+                "/cyrillic.json" => (JSON, "application/feed+json; charset=windows-1251"),
+                _ => (JSON, "application/feed+json; charset=utf-16"),
+            };
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        },
+        seen,
+    )
+    .await;
+    for path in ["/net.rss", "/tomcat.json", "/cyrillic.json", "/utf16.json"] {
+        // Assemble and action: the server polling that upstream, once.
+        let name = format!("labels{}", path.replace(['/', '.'], "-"));
+        let state = polling(&name, &format!("http://{addr}{path}"), 3_600_000);
+        let served = first_served(&state)
+            .await
+            .unwrap_or_else(|| panic!("{path}: no feed served"));
+        // Assert: every letter as the publisher wrote it; the JSON Feed byte for byte.
+        let feed: serde_json::Value = serde_json::from_slice(&served.body).unwrap();
+        if path == "/net.rss" {
+            assert_eq!(feed["title"], "Comitê de Imprensa", "{path}");
+            assert_eq!(feed["items"][0]["title"], "Votação adiada", "{path}");
+        } else {
+            assert_eq!(&served.body[..], JSON.as_bytes(), "{path}");
+        }
+    }
+}
+
+/// A server's state polling `url` every `interval_ms`, in a fresh folder named for `name`.
+fn polling(name: &str, url: &str, interval_ms: u64) -> AppState {
+    let dir = std::env::temp_dir().join(format!("newswire-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = AppState::new(
+        FeedSource::url(
+            url.to_owned(),
+            std::time::Duration::from_millis(interval_ms),
+            "Headline",
+        ),
+        dir.clone(),
+        std::sync::Arc::new(SqliteStore::open(&dir.join("r.db")).unwrap()),
+        Policy::default(),
+    );
+    tokio::spawn(state.feed.clone().poll());
+    state
+}
+
+/// The first feed `state` serves, waited for up to five seconds.
+async fn first_served(state: &AppState) -> Option<newswire_server::feed::source::Served> {
+    for _ in 0..100 {
+        if let Some(served) = state.feed.current().await {
+            return Some(served);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    None
+}

@@ -102,6 +102,19 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Reply {
+        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+        self.request_from(peer, method, path, headers, body).await
+    }
+
+    /// The same, as from `peer`.
+    pub async fn request_from(
+        &self,
+        peer: std::net::SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         use tower::ServiceExt;
         let mut request = axum::http::Request::builder().method(method).uri(path);
         if !headers
@@ -117,7 +130,6 @@ impl Server {
             .header("content-length", body.len())
             .body(axum::body::Body::from(body.to_vec()))
             .unwrap();
-        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
         request
             .extensions_mut()
             .insert(axum::extract::ConnectInfo(peer));

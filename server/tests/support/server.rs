@@ -48,16 +48,30 @@ pub fn spawn_with(
     stderr: Stdio,
     until: impl Fn(&str) -> bool,
 ) -> (Running, String, Vec<String>) {
-    let mut child = Command::new(BIN)
+    spawn_configured(feed, db, flags, stderr, until, |_| {})
+}
+
+/// The same, with `configure` given the command before it starts (to limit its open files,
+/// say).
+pub fn spawn_configured(
+    feed: &str,
+    db: &std::ffi::OsStr,
+    flags: &[&str],
+    stderr: Stdio,
+    until: impl Fn(&str) -> bool,
+    configure: impl FnOnce(&mut Command),
+) -> (Running, String, Vec<String>) {
+    let mut command = Command::new(BIN);
+    command
         .args(["--addr", "127.0.0.1:0", "--feed", feed, "--www", "."])
         .arg("--db")
         .arg(db)
         .args(["--client-rate", "1000000", "--global-rate", "1000000"])
         .args(flags)
         .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
+        .stderr(stderr);
+    configure(&mut command);
+    let mut child = command.spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut lines: Vec<String> = Vec::new();
     while lines.last().is_none_or(|line| !until(line)) {

@@ -1,0 +1,140 @@
+//! The log under attack: a feed that writes lines of its own into it, and a log sink that
+//! stops reading.
+
+use crate::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_cannot_write_lines_of_its_own_into_the_text_log() {
+    // Assemble: an RSS file whose unknown entity's name carries a line break and a fake
+    // log line, which the XML parser's error quotes.
+    let dir = temp_dir("log-forge");
+    let forged = "2026-12-07T00:00:00.000000Z ERROR admin token rotated by ops";
+    std::fs::write(
+        dir.join("feed.xml"),
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>&x\n{forged};</title></channel></rss>"),
+    )
+    .unwrap();
+    let (mut running, addr, _) = server::spawn_with(
+        dir.join("feed.xml").to_str().unwrap(),
+        dir.join("reviews.db").as_os_str(),
+        &["--log-format", "text"],
+        Stdio::piped(),
+        |_| true,
+    );
+    let stderr = running.stderr.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // Action: the feed is read (and refused) when it is first asked for.
+    let status = feed_status_from(&addr, [127, 0, 0, 1].into()).await;
+    assert_eq!(status, Some(503));
+    // Assert: the refusal is logged on one line, with the break escaped, and no line of the
+    // log is the forged one.
+    let mut log = Vec::new();
+    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(5)) {
+        let done = line.contains("not a usable feed");
+        log.push(line);
+        if done {
+            break;
+        }
+    }
+    let refusal = log
+        .iter()
+        .find(|l| l.contains("not a usable feed"))
+        .unwrap_or_else(|| panic!("the refusal is logged: {log:?}"));
+    assert!(refusal.contains("\\u{a}2026-12-07T00:00:00"), "{refusal}");
+    assert!(
+        !log.iter().any(|l| l.starts_with(forged)),
+        "a forged line: {log:?}"
+    );
+}
+
+/// Requests sent while nobody reads the log: more lines than its buffer holds
+/// (`BUFFERED_LINES`, 8,192) and the pipe's 64 KiB.
+const UNREAD: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_log_nobody_reads_drops_lines_and_stops_no_request() {
+    // Assemble: the server's standard error is a pipe that is never read, and fills after a
+    // few hundred request lines.
+    let dir = temp_dir("log-stall");
+    let (running, addr, lines) = server::spawn_with(
+        "../tests/fixtures/feed.json",
+        dir.join("reviews.db").as_os_str(),
+        &["--metrics-listen", "127.0.0.1:0"],
+        Stdio::piped(),
+        |line| line.starts_with("metrics: "),
+    );
+    let metrics = metrics_address(&lines);
+    // Action: 10,000 requests, eight at a time, each given ten seconds.
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (addr, next) = (addr.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut answered = 0;
+                while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < UNREAD {
+                    let exchange = exchange_within(&addr, "/feed.json");
+                    if tokio::time::timeout(Duration::from_secs(10), exchange)
+                        .await
+                        .is_ok_and(|ok| ok)
+                    {
+                        answered += 1;
+                    } else {
+                        break;
+                    }
+                }
+                answered
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for w in workers {
+        answered += w.await.unwrap();
+    }
+    // Assert: every request answered, and the lines that could not be written counted.
+    assert_eq!(answered, UNREAD);
+    let scraped = exchange_from(
+        &metrics,
+        [127, 0, 0, 1].into(),
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".into(),
+    )
+    .await;
+    let dropped: f64 = scraped
+        .lines()
+        .find_map(|l| l.strip_prefix("newswire_log_lines_dropped_total "))
+        .expect("the dropped lines' counter")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(dropped > 1000.0, "{dropped} lines dropped");
+    drop(running);
+}
+
+/// One GET of `path`: whether a 200 came back.
+async fn exchange_within(addr: &str, path: &str) -> bool {
+    let mut stream = match TcpStream::connect(addr).await {
+        Ok(stream) => stream,
+        Err(err) => {
+            eprintln!("connect: {err}");
+            return false;
+        }
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    if let Err(err) = stream.write_all(request.as_bytes()).await {
+        eprintln!("write: {err}");
+        return false;
+    }
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw).await;
+    if read.is_err() || !raw.starts_with(b"HTTP/1.1 200") {
+        eprintln!(
+            "read: {read:?} {:?}",
+            String::from_utf8_lossy(&raw[..raw.len().min(200)])
+        );
+    }
+    read.is_ok() && raw.starts_with(b"HTTP/1.1 200")
+}
