@@ -23,9 +23,11 @@ DIST := dist
 SERVER := target/server/newswire-server
 TEST_SERVER := target/debug/newswire-server
 WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
-# The server renders the widget's own components, so the widget's sources are its too.
+# The server renders the widget's own components, so the widget's sources are its too; the
+# store is a crate of its own (store/).
+STORE_SOURCES := $(shell find store/src store/migrations -type f) store/Cargo.toml
 SERVER_SOURCES := $(shell find server/src server/templates -type f) server/Cargo.toml server/build.rs \
-	$(WIDGET_SOURCES)
+	$(STORE_SOURCES) $(WIDGET_SOURCES)
 PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js www/demo.css \
 	www/configurator.css www/story.css
 
@@ -40,7 +42,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 
 help:
 	@echo "make demo   build everything and serve the demo partner page on http://127.0.0.1:8080/ (console at /admin)"
-	@echo "make test   fmt, clippy (host and wasm32), native, browser, server (SQLite and PostgreSQL) and end-to-end tests"
+	@echo "make test   fmt, clippy (host and wasm32), native, browser, store and server (SQLite and PostgreSQL) and end-to-end tests"
 	@echo "make bench  bytes, time to content, host impact and memory in Chromium; server load"
 	@echo "make size-nightly  the wire bytes of an optional nightly build-std variant (installs nightly)"
 	@echo "make fuzz   the feed parser's property tests, $(FUZZ_CASES) cases each"
@@ -223,7 +225,7 @@ test-browser: tool-wasm-target tool-wasm-bindgen tool-chromium
 		cargo test -p newswire --target $(WASM_TARGET) --test browser
 
 test-server: tool-postgres
-	cargo test -p newswire-server
+	cargo test -p newswire-store -p newswire-server
 
 test-e2e: build package $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
 		tool-firefox tool-webkit tool-geckodriver tool-sqlite3

@@ -359,7 +359,7 @@ impl Config {
         ) as u8;
 
         let lang = attr("lang").and_then(|v| {
-            if is_language_tag(v.trim()) {
+            if crate::i18n::is_language_tag(v.trim()) {
                 Some(v.trim().to_owned())
             } else {
                 invalid("lang", v, "a language tag such as en or en-GB");
@@ -448,17 +448,6 @@ fn has_colour_shape(v: &str) -> bool {
             });
     }
     !v.is_empty() && v.len() <= 32 && v.chars().all(|c| c.is_ascii_alphabetic())
-}
-
-/// A BCP 47-shaped tag (`en`, `en-GB`, `az-Latn-AZ`) that the browser's `Intl` also accepts.
-pub fn is_language_tag(v: &str) -> bool {
-    let mut parts = v.split('-');
-    let language = parts.next().is_some_and(|p| {
-        matches!(p.len(), 2 | 3 | 5..=8) && p.chars().all(|c| c.is_ascii_alphabetic())
-    });
-    language
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-        && crate::platform::supports_language(v)
 }
 
 #[cfg(test)]
@@ -635,21 +624,6 @@ mod tests {
             parse(&[("feed", "https://a.example/f"), ("review-endpoint", " ")]).unwrap();
         assert_eq!(config.review_endpoint, "https://a.example/api/reviews");
         assert_eq!(warnings.len(), 1);
-        for tag in ["en", "en-GB", "az-Latn-AZ", "ast"] {
-            assert!(is_language_tag(tag), "{tag}");
-        }
-        for tag in [
-            "",
-            "e",
-            "en_US",
-            "abcd",
-            "en-a",
-            "en--GB",
-            "en-GB-",
-            "english language",
-        ] {
-            assert!(!is_language_tag(tag), "{tag}");
-        }
         for bad in ["51", "-1", "five", "2.5"] {
             let (config, warnings) =
                 parse(&[("feed", "https://a.example/f"), ("max-briefs", bad)]).unwrap();

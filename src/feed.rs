@@ -11,11 +11,12 @@ use crate::platform::Json;
 const VERSION_PREFIX: &str = "https://jsonfeed.org/version/1";
 /// Only this many items are considered; a feed of 20,000 must not freeze a reader's tab.
 pub const MAX_ITEMS: usize = 500;
-/// The longest `id`, `url` or `external_url` read, in bytes: twice what browsers and search
-/// engines reliably handle in a link. A longer link is dropped, never cut (a cut link leads
-/// nowhere), and an item whose id is longer is dropped: every link and id is written into
-/// each render, so one 300 KB link would make every render of the feed weigh megabytes.
-pub const MAX_LINK: usize = 4096;
+/// The longest `id`, `url` or `external_url` read, in bytes: the longest URL the sitemaps
+/// protocol allows, and that every browser and crawler follows. A longer link is dropped,
+/// never cut (a cut link leads nowhere), and an item whose id is longer is dropped: links and
+/// ids are written into each render, so one 300 KB link would make every render of the feed
+/// weigh megabytes.
+pub const MAX_LINK: usize = 2048;
 
 /// What can go wrong between asking for a feed and holding a usable one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -62,6 +62,17 @@ pub enum Key {
 }
 
 /// The keys' names in table order, for the test that checks every table.
+/// A BCP 47-shaped tag (`en`, `en-GB`, `az-Latn-AZ`) that the browser's `Intl` also accepts.
+pub fn is_language_tag(v: &str) -> bool {
+    let mut parts = v.split('-');
+    let language = parts.next().is_some_and(|p| {
+        matches!(p.len(), 2 | 3 | 5..=8) && p.chars().all(|c| c.is_ascii_alphabetic())
+    });
+    language
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+        && crate::platform::supports_language(v)
+}
+
 #[cfg(test)]
 const KEY_NAMES: &[&str] = &[
     "latest_news",
@@ -178,7 +189,7 @@ pub struct Locale {
 
 impl Locale {
     /// The first candidate we have words for, in the order given; else English.
-    /// Candidates are tags already checked as BCP 47 (see [`crate::config::is_language_tag`]).
+    /// Candidates are tags already checked as BCP 47 (see [`is_language_tag`]).
     pub fn choose(candidates: &[Option<&str>]) -> Locale {
         candidates
             .iter()
@@ -597,5 +608,24 @@ mod tests {
         );
         assert_eq!(fill("{} karakter", "3 / 9"), "3 / 9 karakter");
         assert_eq!(fill("no placeholder", "x"), "no placeholder");
+    }
+
+    #[test]
+    fn language_tags_are_read_as_bcp_47_and_intl_reads_them() {
+        for tag in ["en", "en-GB", "az-Latn-AZ", "ast"] {
+            assert!(is_language_tag(tag), "{tag}");
+        }
+        for tag in [
+            "",
+            "e",
+            "en_US",
+            "abcd",
+            "en-a",
+            "en--GB",
+            "en-GB-",
+            "english language",
+        ] {
+            assert!(!is_language_tag(tag), "{tag}");
+        }
     }
 }

@@ -11,6 +11,10 @@ use std::rc::Rc;
 
 /// How many of the newest items fill the strip when the agency flagged none.
 pub const FALLBACK_HEADLINES: usize = 5;
+/// The most headlines the strip carries, newest first, however many the agency flagged: a
+/// feed that flags all its 500 items would otherwise make every render weigh half a
+/// megabyte, for a ticker nobody reads to the end.
+pub const MAX_HEADLINES: usize = 12;
 /// Longest title we show, in characters, before shortening at a word boundary.
 const MAX_TITLE: usize = 200;
 /// Longest brief text we show.
@@ -99,7 +103,8 @@ pub struct News {
     pub language: Option<String>,
     pub headlines: Rc<[Story]>,
     pub briefs: Rc<[Brief]>,
-    /// Every item id in the feed, to tell what a later fetch adds.
+    /// Every item id in the feed, as its [`id_key`], to tell what a later fetch adds: the
+    /// hydration state carries up to 500 of them, at 16 characters whatever an id's length.
     pub ids: Rc<[String]>,
 }
 
@@ -107,7 +112,7 @@ impl News {
     /// Marks the stories and briefs whose items were not in `previous`'s feed as new.
     pub fn marked_new_since(mut self, previous: &News) -> News {
         // At most 500 ids against the few dozen items shown: a scan ships less than a sort.
-        let new = |id: &String| !previous.ids.contains(id);
+        let new = |id: &String| !previous.ids.contains(&id_key(id));
         self.headlines = self
             .headlines
             .iter()
@@ -208,7 +213,10 @@ pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
 
     let flagged = items.iter().filter(|(item, _)| item.newswire.headline);
     let headlines: Vec<Story> = if items.iter().any(|(item, _)| item.newswire.headline) {
-        flagged.filter_map(|(item, _)| story(item)).collect()
+        flagged
+            .filter_map(|(item, _)| story(item))
+            .take(MAX_HEADLINES)
+            .collect()
     } else {
         items
             .iter()
@@ -230,7 +238,7 @@ pub fn select(feed: &Feed, category: &str, max_briefs: usize) -> News {
         .take(max_briefs)
         .collect();
 
-    let ids: Vec<String> = feed.items.iter().map(|item| item.id.clone()).collect();
+    let ids: Vec<String> = feed.items.iter().map(|item| id_key(&item.id)).collect();
     let language = language_tag(feed.language.as_deref())
         .or_else(|| headlines.iter().find_map(|s| s.lang.clone()))
         .or_else(|| briefs.iter().find_map(|b| b.lang.clone()));
@@ -285,10 +293,23 @@ fn brief(item: &Item, date: Option<(i64, bool)>) -> Option<Brief> {
     })
 }
 
+/// An item id as [`News::ids`] keeps it: its 64-bit FNV-1a digest in hex. Two ids of one
+/// feed share a key about once in 10^13 feeds, and then one story shows unmarked.
+pub fn id_key(id: &str) -> String {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    // Written out by hand: `format!` would ship its machinery in the wasm.
+    (0..16)
+        .rev()
+        .map(|n| char::from(b"0123456789abcdef"[(hash >> (4 * n) & 0xf) as usize]))
+        .collect()
+}
+
 /// A declared language, when it is a tag the browser accepts.
 fn language_tag(tag: Option<&str>) -> Option<String> {
     non_empty(tag)
-        .filter(|tag| crate::config::is_language_tag(tag))
+        .filter(|tag| crate::i18n::is_language_tag(tag))
         .map(str::to_owned)
 }
 
@@ -545,5 +566,53 @@ mod tests {
         assert_eq!(shorten("unbreakableword", 5), "unbre…");
         assert_eq!(shorten("ünïcödé wörds hérè", 12), "ünïcödé…");
         assert_eq!(shorten("first, second", 8), "first…");
+    }
+
+    #[test]
+    fn flagged_headlines_are_capped_newest_first() {
+        // Assemble: thirty flagged items, a day apart.
+        let items: Vec<Item> = (1..=30)
+            .map(|day| {
+                let date = format!("2026-11-{day:02}T09:00:00Z");
+                item(&format!("lead-{day}"), Some(&date), &[], true)
+            })
+            .collect();
+        let feed = Feed {
+            title: "Agency".into(),
+            language: None,
+            items,
+        };
+        // Action.
+        let news = select(&feed, "Politics", 5);
+        // Assert: the newest twelve.
+        assert_eq!(news.headlines.len(), MAX_HEADLINES);
+        assert_eq!(news.headlines[0].id, "lead-30");
+        assert_eq!(news.headlines[MAX_HEADLINES - 1].id, "lead-19");
+    }
+
+    #[test]
+    fn a_later_fetch_marks_only_what_it_adds_whatever_the_ids_length() {
+        // Assemble: a feed whose ids are 2,000 characters, then the same with one more.
+        let long = |n: u8| {
+            let path = char::from(b'a' + n).to_string().repeat(2000);
+            format!("https://agency.example/{path}")
+        };
+        let feed = |count: u8| Feed {
+            title: "Agency".into(),
+            language: None,
+            items: (0..count)
+                .map(|n| item(&long(n), Some("2026-11-20T09:00:00Z"), &["Politics"], false))
+                .collect(),
+        };
+        let before = select(&feed(2), "Politics", 5);
+        // Action.
+        let after = select(&feed(3), "Politics", 5).marked_new_since(&before);
+        // Assert: one new brief, and ids kept as keys of sixteen characters.
+        let new: Vec<bool> = after.briefs.iter().map(|b| b.new).collect();
+        assert_eq!(new.iter().filter(|n| **n).count(), 1);
+        assert!(after.briefs.iter().any(|b| b.new && b.id == long(2)));
+        assert!(before.ids.iter().all(|id| id.len() == 16));
+        assert_eq!(id_key(""), "cbf29ce484222325");
+        assert_eq!(id_key("a"), "af63dc4c8601ec8c");
     }
 }

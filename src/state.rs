@@ -9,6 +9,18 @@ use crate::review::{ReviewError, MAX_COMMENT};
 use std::rc::Rc;
 use yew::Reducible;
 
+/// Roughly how many characters scroll past per second: slow enough to read.
+const CHARS_PER_SECOND: usize = 7;
+
+/// How long one loop of the ticker takes, in seconds: set on the track through the CSSOM
+/// (which a partner's strict style-src allows, unlike a `style` attribute), by the wasm here
+/// and, for the server's HTML, by the loader from the state, so that hydration keeps the
+/// animation where it is.
+pub fn ticker_seconds(headlines: &[crate::news::Story]) -> u32 {
+    let chars: usize = headlines.iter().map(|s| s.title.chars().count() + 4).sum();
+    (chars / CHARS_PER_SECOND).max(12) as u32
+}
+
 /// Where the feed is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum FeedState {
@@ -100,7 +112,7 @@ impl Initial {
             "news": &*self.news,
             "etag": self.etag,
             "rating": self.rating,
-            "ticker": crate::components::headline_strip::ticker_seconds(&self.news.headlines),
+            "ticker": ticker_seconds(&self.news.headlines),
         });
         state.to_string().replace('<', "\\u003c")
     }
@@ -372,7 +384,7 @@ mod tests {
         let news = |ids: &[&str]| {
             Rc::new(News {
                 briefs: ids.iter().map(|id| brief(id)).collect(),
-                ids: ids.iter().map(|id| id.to_string()).collect(),
+                ids: ids.iter().map(|id| crate::news::id_key(id)).collect(),
                 ..News::default()
             })
         };

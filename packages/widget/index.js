@@ -39,12 +39,16 @@ export function define({ origin, timeout = DEFINE_TIMEOUT } = {}) {
   } catch {
     return Promise.reject(new Error(`newswire-widget: define() needs an origin such as https://news.example, not ${JSON.stringify(String(origin))}`));
   }
-  pending = new Promise((resolve, reject) => {
+  const attempt = new Promise((resolve, reject) => {
     const script = document.createElement('script');
     let timer;
+    let settled = false;
     const settle = (error, value) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      pending = null;
+      // A later attempt may be under way by now: only this one's own place is cleared.
+      if (pending === attempt) pending = null;
       if (error) {
         script.remove();
         reject(new Error(`newswire-widget: the widget's loader ${src} ${error}`));
@@ -53,7 +57,10 @@ export function define({ origin, timeout = DEFINE_TIMEOUT } = {}) {
     script.addEventListener('error', () =>
       settle('did not load: the server is unreachable, the page\'s Content-Security-Policy refuses it, or it is not the release this package pins (its integrity check failed)'),
     );
-    timer = setTimeout(() => settle(`did not define <newswire-widget> within ${timeout / 1000} s`), timeout);
+    // A deadline a timer can keep (an infinite one, or one past 24 days, is none).
+    if (Number.isFinite(timeout) && timeout >= 0 && timeout < 2 ** 31) {
+      timer = setTimeout(() => settle(`did not define <newswire-widget> within ${timeout / 1000} s`), timeout);
+    }
     customElements.whenDefined('newswire-widget').then((ctor) => settle(null, ctor));
     script.src = src;
     script.integrity = RELEASE.integrity;
@@ -62,6 +69,7 @@ export function define({ origin, timeout = DEFINE_TIMEOUT } = {}) {
     script.dataset.newswirePackage = RELEASE.release;
     document.head.appendChild(script);
   });
+  pending = attempt;
   return pending;
 }
 

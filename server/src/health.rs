@@ -1,11 +1,13 @@
-//! Liveness and readiness, for a load balancer or an orchestrator that polls them every
-//! second: `GET /healthz` says the process answers; `GET /readyz` says this replica can do
-//! its work, that the store answers a trivial query within a deadline and a feed is loaded,
-//! and otherwise answers 503 with which of the two is missing. Neither reads the store's
-//! data or counts as a view, and neither is rate-limited or shed with the rest: a busy
-//! replica is alive, and a balancer must be able to tell.
+//! What an operator's tools ask. Liveness and readiness, for a load balancer or an
+//! orchestrator that polls them every second: `GET /healthz` says the process answers;
+//! `GET /readyz` says this replica can do its work, that the store answers a trivial query
+//! within a deadline and a feed is loaded, and otherwise answers 503 with which of the two
+//! is missing. Neither reads the store's data or counts as a view, and neither is
+//! rate-limited or shed with the rest: a busy replica is alive, and a balancer must be able
+//! to tell. And `GET /metrics`, on the metrics address only ([`metrics`]).
 
-use crate::AppState;
+use crate::net::metrics::PoolLabel;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -75,4 +77,35 @@ fn json(status: StatusCode, body: serde_json::Value) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// `GET /metrics`, on the metrics address: the gauges read from the state now, then the
+/// whole registry (`net::metrics`).
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let m = crate::net::metrics::metrics();
+    let now = newswire_store::now();
+    let health = state.feed.health();
+    m.feed_age
+        .set(health.last_good.map_or(-1.0, |at| (now - at).max(0) as f64));
+    for (pool, in_use) in state.permits_in_use() {
+        m.permits_in_use
+            .get_or_create(&PoolLabel { pool })
+            .set(in_use as i64);
+    }
+    m.store_pool_in_use
+        .set(state.store.pool_in_use().unwrap_or(0) as i64);
+    if let Ok(Ok(count)) = tokio::time::timeout(STORE_DEADLINE, state.store.sessions(now)).await {
+        m.sessions.set(count as i64);
+    }
+    match m.encoded() {
+        Some(out) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            out,
+        )
+            .into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }

@@ -10,9 +10,6 @@ use crate::news::Story;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Roughly how many characters scroll past per second: slow enough to read.
-const CHARS_PER_SECOND: usize = 7;
-
 #[derive(Properties, PartialEq)]
 pub struct HeadlineStripProps {
     pub headlines: Rc<[Story]>,
@@ -24,20 +21,11 @@ pub struct HeadlineStripProps {
     pub on_toggle: Callback<()>,
 }
 
-/// How long one loop of the ticker takes, in seconds: set on the track through the CSSOM
-/// (which a partner's strict style-src allows, unlike a `style` attribute), by the wasm here
-/// and, for the server's HTML, by the loader from the state, so that hydration keeps the
-/// animation where it is.
-pub fn ticker_seconds(headlines: &[Story]) -> u32 {
-    let chars: usize = headlines.iter().map(|s| s.title.chars().count() + 4).sum();
-    (chars / CHARS_PER_SECOND).max(12) as u32
-}
-
 #[component]
 pub fn HeadlineStrip(props: &HeadlineStripProps) -> Html {
     let track = use_node_ref();
     // The scroll speed depends on how much text there is.
-    let seconds = ticker_seconds(&props.headlines);
+    let seconds = crate::state::ticker_seconds(&props.headlines);
     {
         let track = track.clone();
         use_effect_with(seconds, move |seconds| {

@@ -335,7 +335,7 @@ pub fn page_language() -> Option<String> {
         .ok()?
         .get_attribute("lang")
         .map(|lang| lang.trim().to_owned())
-        .filter(|lang| crate::config::is_language_tag(lang))
+        .filter(|lang| crate::i18n::is_language_tag(lang))
 }
 
 /// The reader's own language (`navigator.language`), when `Intl` accepts it.
@@ -343,7 +343,7 @@ pub fn reader_language() -> Option<String> {
     web_sys::window()?
         .navigator()
         .language()
-        .filter(|lang| crate::config::is_language_tag(lang))
+        .filter(|lang| crate::i18n::is_language_tag(lang))
 }
 
 /// Unicode lower case by the browser, which already carries the case tables.

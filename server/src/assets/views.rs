@@ -17,8 +17,8 @@
 //! `Origin`: one for each page that starts the widget without the wasm in its cache.
 
 use crate::net::origins::Origins;
-use crate::store::{ReviewStore, Views};
 use axum::http::{header, HeaderMap};
+use newswire_store::{ReviewStore, Views};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -72,12 +72,12 @@ impl Counter {
         let Some(origin) = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
-            .map(crate::store::origin_of)
+            .map(newswire_store::origin_of)
             .filter(|o| !o.is_empty() && o.len() <= 200)
         else {
             return;
         };
-        let day = crate::store::now().div_euclid(86_400);
+        let day = newswire_store::now().div_euclid(86_400);
         let origin = if self.origins.names(&origin) {
             origin
         } else if !self.origins.allows(&origin) {
@@ -183,7 +183,7 @@ mod tests {
         }
         // A partner seen only after the loopback pages is named all the same.
         counter.record(&from("https://partner.example"), Asked::Feed);
-        let today = crate::store::now().div_euclid(86_400);
+        let today = newswire_store::now().div_euclid(86_400);
         let views = counter.merged(Vec::new(), today);
         let partner = views
             .iter()
@@ -213,7 +213,7 @@ mod tests {
         }
         counter.record(&from("https://radio.example"), Asked::Widget);
         // Assert: both partners by name, the rest as one row, and no made-up name anywhere.
-        let today = crate::store::now().div_euclid(86_400);
+        let today = newswire_store::now().div_euclid(86_400);
         let views = counter.merged(Vec::new(), today);
         let names: Vec<&str> = views.iter().map(|v| v.origin.as_str()).collect();
         assert_eq!(names.len(), 3, "{names:?}");

@@ -1,6 +1,6 @@
 //! `newswire-server check FEED`: every problem, item by item; non-zero when unusable.
 
-use crate::cli::Options;
+use super::options::Options;
 use crate::feed::convert;
 use crate::feed::source::{self, FeedSource};
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
 //! `newswire-server reviews export`: every review, page by page as it is read, to standard
 //! output, through the same writer as the console's download.
 
-use crate::cli::ExportFormat;
+use super::options::ExportFormat;
 use crate::reviews::export;
-use crate::store;
+use newswire_store as store;
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -1,6 +1,6 @@
 //! `newswire-server migrate --from FILE --to URL`.
 
-use crate::store;
+use newswire_store as store;
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -1,13 +1,71 @@
 //! `newswire-server` (or `newswire-server serve`): the feed, the widget, the pages and the
 //! review API on one address, until SIGTERM or Ctrl-C.
 
-use crate::cli::{database, Options};
+use super::options::{database, env_database, Options};
+use crate::feed::renders::{RenderLimits, CACHE_BYTES, CACHE_ENTRIES};
 use crate::feed::source::FeedSource;
+use crate::net::connections::ConnectionLimits;
+use crate::net::limits::Rate;
 use crate::net::origins::{self, Origins};
+use crate::net::proxies::Proxies;
 use crate::reviews::admin;
-use crate::{store, AppState, Policy};
+use crate::state::{AppState, Policy};
+use newswire_store as store;
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// The policy the command line asks for: the limits' defaults are written in [`Options`]
+/// only. `origins` and `admin_token` come checked (see [`run`]).
+pub fn policy(options: &Options, origins: Origins, admin_token: Option<String>) -> Policy {
+    let proxies = Proxies::from_flags(options.trust_proxy, options.trusted_proxies.clone());
+    Policy {
+        origins,
+        client_rate: Rate::per_minute(options.client_rate),
+        global_rate: Rate::per_second(options.global_rate),
+        proxies: proxies.clone(),
+        admin_token,
+        max_inflight: options.max_inflight,
+        review_inflight: options.review_inflight,
+        console_inflight: options.console_inflight,
+        body_timeout: Duration::from_secs(options.body_timeout),
+        connections: ConnectionLimits {
+            max_connections: options.max_connections,
+            per_client: options.max_connections_per_client,
+            proxies,
+            first_header_timeout: Duration::from_secs(options.first_header_timeout),
+            header_timeout: Duration::from_secs(options.header_timeout),
+            stall_timeout: Duration::from_secs(options.body_timeout.saturating_mul(3)),
+            public: true,
+        },
+        renders: RenderLimits {
+            entries: CACHE_ENTRIES,
+            bytes: CACHE_BYTES,
+            per_client: Rate::per_minute(options.render_rate),
+        },
+        public_url: options.public_url.clone(),
+    }
+}
+
+/// An empty command line's policy: loopback pages only, no console.
+impl Default for Policy {
+    fn default() -> Self {
+        policy(&Options::default(), Origins::new(Vec::new()), None)
+    }
+}
+
+/// An empty command line's connection limits.
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Policy::default().connections
+    }
+}
+
+/// An empty command line's render limits.
+impl Default for RenderLimits {
+    fn default() -> Self {
+        Policy::default().renders
+    }
+}
 
 /// The allow-list from `--allow-origin` and `--allow-origins FILE`, each entry checked as an
 /// origin: an entry that could never match a browser's `Origin` is refused at start-up,
@@ -38,6 +96,7 @@ fn origins(options: &Options) -> Result<Origins, String> {
 
 pub async fn run(options: Options) -> ExitCode {
     let log = crate::net::log::init(options.log_format);
+    store::observe(crate::net::metrics::StoreTimings);
     let origins = match origins(&options) {
         Ok(origins) => origins,
         Err(message) => {
@@ -58,9 +117,9 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut policy = Policy::from_options(&options, origins, admin_token);
+    let mut policy = policy(&options, origins, admin_token);
     policy.connections.max_connections = open_files_for(options.max_connections);
-    let db = database(options.db.as_deref(), super::env_database());
+    let db = database(options.db.as_deref(), env_database());
     let store = match store::open(&db).await {
         Ok(store) => store,
         Err(err) => {
@@ -108,7 +167,7 @@ pub async fn run(options: Options) -> ExitCode {
         Some(at) => match tokio::net::TcpListener::bind(at).await {
             Ok(listener) => {
                 let bound = listener.local_addr().unwrap_or(at);
-                let app = crate::net::metrics::router(state.clone());
+                let app = crate::router::metrics_router(state.clone());
                 let limits = state.policy.connections.metrics();
                 tokio::spawn(crate::net::connections::serve(
                     listener,
@@ -150,7 +209,7 @@ pub async fn run(options: Options) -> ExitCode {
         let _ = out.flush();
     }
     let (store, views) = (state.store.clone(), state.views.clone());
-    let served = crate::serve(listener, state, shutdown_signal()).await;
+    let served = crate::router::serve(listener, state, shutdown_signal()).await;
     // The counts get a moment; a database that is away then loses them, not the shutdown.
     let _ = tokio::time::timeout(Duration::from_secs(1), views.flush(&*store)).await;
     // Every answered review is committed already; commit whatever the writer still holds.

@@ -70,8 +70,6 @@ impl axum::extract::FromRequestParts<AppState> for SignedIn {
 /// The largest form the console takes: a page's bulk selection, its CSRF token and the
 /// filters to go back to fit in well under this.
 pub const MAX_FORM: usize = 8 * 1024;
-/// Sign-ins received at once, from a pool apart from the rest of the console's.
-pub const SIGN_IN_INFLIGHT: usize = 16;
 /// The longest a sign-in's form may take to arrive: a token and a few bytes more.
 pub(super) const SIGN_IN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 

@@ -23,8 +23,8 @@ mod overview;
 mod reviews;
 pub mod session;
 
+pub use auth::MAX_FORM;
 use auth::{field, home, posted, sign_in, sign_out, Session, SignedIn};
-pub use auth::{MAX_FORM, SIGN_IN_INFLIGHT};
 use download::{export_csv, export_json};
 use health::health;
 use overview::overview;
@@ -33,8 +33,7 @@ use reviews::{hide, reviews, show, story_name, titles, Filters};
 use crate::net::errors::store_failure_page;
 use crate::net::proxies::Addressed;
 use crate::reviews::export::Writer;
-use crate::store::{self, Filter, Group, Review, Visibility};
-use crate::AppState;
+use crate::state::AppState;
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
@@ -42,6 +41,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use newswire_store::{self as store, Filter, Group, Review, Visibility};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -53,11 +53,6 @@ pub const CSP: &str =
     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// Reviews on a page.
 const PAGE: usize = 50;
-/// Sign-ins a client may try a minute, right or wrong (with a burst of as many).
-pub const SIGN_INS_PER_MINUTE: crate::net::limits::Rate = crate::net::limits::Rate {
-    per_second: 30.0 / 60.0,
-    burst: 30.0,
-};
 
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");

@@ -392,9 +392,12 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
     let mut items: Vec<Value> = Vec::new();
     let mut headline: Option<(usize, Option<String>)> = None;
     for e in entries {
+        // An id the widget's model would drop (longer than `MAX_LINK`) gives way to the next.
+        let fits = |id: &String| id.len() <= newswire::feed::MAX_LINK;
         let id =
             e.id.clone()
-                .or_else(|| e.link.clone())
+                .filter(fits)
+                .or_else(|| e.link.clone().filter(fits))
                 .or_else(|| {
                     e.title.clone().map(|t| {
                         format!("{t} {}", e.date.clone().unwrap_or_default())
@@ -402,6 +405,7 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
                             .to_owned()
                     })
                 })
+                .filter(fits)
                 .or_else(|| text_id(&e));
         let Some(id) = id else { continue };
         let date = e.date.clone();
@@ -638,6 +642,13 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
                 continue;
             }
         };
+        if id.len() > newswire::feed::MAX_LINK {
+            problems.push(format!(
+                "item {n}: id is longer than {} bytes, so the item is dropped",
+                newswire::feed::MAX_LINK
+            ));
+            continue;
+        }
         let at = format!("item {n} (id {})", printable(&id));
         if !seen.insert(id) {
             problems.push(format!(
@@ -1143,5 +1154,31 @@ mod tests {
         let unusable = check(b"<html>oops</html>", None, "Headline");
         assert!(!unusable.usable);
         assert_eq!(unusable.problems.len(), 1);
+    }
+
+    /// Ids and links the widget's model would drop: an RSS item whose guid is too long keeps
+    /// its link as its id, and `check` names a JSON Feed item it drops for its id.
+    #[test]
+    fn over_long_ids_give_way_in_rss_and_are_named_by_check() {
+        let long = format!("urn:agency:{}", "g".repeat(newswire::feed::MAX_LINK));
+        let rss = format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><guid>{long}</guid>\
+             <link>https://agency.example/kept</link><title>Kept</title></item></channel></rss>"
+        );
+        let feed = to_json_feed(&rss, "Headline").unwrap();
+        assert_eq!(feed["items"][0]["id"], "https://agency.example/kept");
+        let json = format!(
+            r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+                "items": [{{"id": "{long}", "title": "Dropped"}}, {{"id": "a", "title": "A"}}]}}"#
+        );
+        let report = check(json.as_bytes(), None, "Headline");
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.contains("id is longer than 2048 bytes")),
+            "{:?}",
+            report.problems
+        );
     }
 }

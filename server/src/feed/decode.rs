@@ -7,7 +7,7 @@
 //! 2. A JSON Feed whose bytes are valid UTF-8 is UTF-8, whatever its `charset` says: JSON is
 //!    UTF-8 and the parameter has no effect (RFC 8259, §8.1 and §11), and servers label
 //!    JSON with their own default (Tomcat's ISO-8859-1), which would turn "Comitê" into
-//!    "ComitÃª".
+//!    "ComitÃª". (Except under ISO-2022-JP, whose seven-bit bytes are valid UTF-8 too.)
 //! 3. Otherwise the first bytes tell the family, as the XML spec's Appendix F detects it
 //!    without a byte order mark: `3C 00` is UTF-16LE, `00 3C` UTF-16BE, anything else an
 //!    ASCII-compatible encoding. Then the first label that fits the family wins: the HTTP
@@ -37,10 +37,14 @@ pub fn decode<'a>(
         return Ok((text, encoding));
     }
     let family = family(bytes);
-    if family == UTF_8 && looks_like_json(bytes) && std::str::from_utf8(bytes).is_ok() {
+    let http = http_charset.map(str::trim).filter(|c| !c.is_empty());
+    if family == UTF_8
+        && looks_like_json(bytes)
+        && std::str::from_utf8(bytes).is_ok()
+        && !(bytes.is_ascii() && http.is_some_and(names_seven_bit_encoding))
+    {
         return Ok((UTF_8.decode_without_bom_handling(bytes).0, UTF_8));
     }
-    let http = http_charset.map(str::trim).filter(|c| !c.is_empty());
     let labels = [
         http.map(str::to_owned),
         xml_declared_encoding(bytes, family),
@@ -84,6 +88,14 @@ fn fits(encoding: &'static Encoding, family: &'static Encoding) -> bool {
         // A UTF-16 label fits either byte order: the bytes tell which.
         utf16
     }
+}
+
+/// Whether `label` names an encoding that is neither ASCII-compatible nor UTF-16, yet writes
+/// only bytes below 0x80 (ISO-2022-JP): bytes in it are valid UTF-8, but not the same text.
+fn names_seven_bit_encoding(label: &str) -> bool {
+    Encoding::for_label(label.as_bytes()).is_some_and(|e| {
+        !e.is_ascii_compatible() && e != UTF_16LE && e != UTF_16BE && e != REPLACEMENT
+    })
 }
 
 /// Whether the document starts as JSON does (`{`, after white space).
@@ -181,6 +193,14 @@ mod tests {
             let (text, used) = decode(json.as_bytes(), Some(label)).unwrap();
             assert_eq!((text.as_ref(), used.name()), (json, "UTF-8"), "{label}");
         }
+        // A JSON Feed in ISO-2022-JP (seven-bit, so valid UTF-8, but not UTF-8's text)
+        // follows its label.
+        let japanese = b"{\"title\": \"\x1b$B$3$s$K$A$O\x1b(B\"}";
+        let (text, used) = decode(japanese, Some("iso-2022-jp")).unwrap();
+        assert_eq!(
+            (text.as_ref(), used.name()),
+            ("{\"title\": \"こんにちは\"}", "ISO-2022-JP")
+        );
         // A JSON Feed in a legacy encoding (not valid UTF-8) still follows its label.
         let (text, used) = decode(b"{\"title\": \"Expans\xe3o\"}", Some("ISO-8859-1")).unwrap();
         assert_eq!(

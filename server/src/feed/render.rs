@@ -17,28 +17,15 @@
 //! zone for its dates; anything else is UTC). The server never fetches anything a page
 //! names: there is no feed to choose, and one naming another feed gets 404.
 //!
-//! Renders are cached per feed version and normalised attributes: the language is the one
-//! the widget speaks and the `Intl` tag it dates with ([`Config::locale`]), not the raw
-//! tags, so readers in the thirty locales we have no words for share one English render.
-//! The cache holds at most [`CACHE_ENTRIES`] renders and [`CACHE_BYTES`] bytes, least
-//! recently used first out, and never a render over [`MAX_CACHED`]: the key holds free text
-//! (`title`, cut to 200 characters by `Config`), so a stranger choosing titles only churns
-//! the cache, and the feed's links are bounded by the model (`MAX_LINK`).
-//!
-//! The render routes take none of the general request permits (those are for the feed, the
-//! files and the pages): a cached render is answered from memory, and a render that is not
-//! cached, which costs CPU, is admitted in three steps of its own: the client's budget of uncached renders ([`Policy::render_rate`](crate::Policy), per
-//! IPv4 address or IPv6 /64, with the /48 total the review limits use; 429 past it), at
-//! most [`RENDERS_PER_CLIENT`] of the client's own waiting or running (429 past it), then
-//! one of the render permits, one a core, waited for at most [`RENDER_WAIT`] (503 after).
-//! One client flooding fresh titles therefore spends its own budget and slots, and every
-//! other client's requests, cached or not, go on being answered.
+//! Renders come from the cache when they can, and an uncached one is admitted by its
+//! client's budget and slots and the render permits ([`crate::feed::renders`]); the routes
+//! take none of the general request permits. A render that is refused is made in the
+//! reader's browser instead (the loader falls back to the wasm).
 
+use crate::feed::renders::{encode, Key, Refusal, Rendered};
 use crate::net::http::{allow_any_origin, if_none_match};
-use crate::net::limits::{Limits, PerClient, Rate};
 use crate::net::proxies::Addressed;
-use crate::AppState;
-use axum::body::Bytes;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,36 +35,13 @@ use newswire::feed::Feed;
 use newswire::news;
 use newswire::state::Initial;
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use std::sync::Arc;
 
 /// The widget code this server renders with: the same hash `scripts/release.mjs` stamps
 /// into the loader beside the wasm built from the same sources.
 pub const CODE: &str = env!("NEWSWIRE_CODE");
-/// Renders kept.
-pub const CACHE_ENTRIES: usize = 512;
-/// The bytes the kept renders may weigh in all (their HTML, its encodings and their keys).
-pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
-/// A render heavier than this is sent but never kept: the feed's sample renders weigh
-/// about 40 KB, and a full feed of the longest titles, texts and links about a fifth of this.
-pub const MAX_CACHED: usize = 1024 * 1024;
-/// How long an uncached render waits for a render permit before it is told to come back.
-/// It holds no general permit meanwhile, only its connection.
-pub const RENDER_WAIT: Duration = Duration::from_secs(1);
-/// Uncached renders one client may have waiting or running at once (eight times this per
-/// IPv6 /48): a page with a few differently configured widgets asks for a few at once.
-pub const RENDERS_PER_CLIENT: usize = 4;
-/// Brotli's quality for a render: the demo's render is 1,685 B at 10 against 1,644 B at 11
-/// (2.5% more) for 40% of the CPU (3.5 ms against 8.8 ms), which every uncached render pays;
-/// quality 9 and below use another method, 14% larger.
-const BROTLI_QUALITY: u32 = 10;
-/// Brotli's window: 2^20 bytes, the largest render kept ([`MAX_CACHED`]).
-const BROTLI_WINDOW: u32 = 20;
 /// Longer attribute values are not read (a title is cut to 200 characters anyway).
 const MAX_VALUE: usize = 512;
 /// As long as the feed: a CDN may keep a render a minute and serve it stale while it asks,
@@ -86,185 +50,6 @@ pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300,
 /// A render with the public rating is asked again each time (a cheap 304 while nothing
 /// changed): a reader who just sent a review must see it counted.
 const CACHE_CONTROL_RATED: &str = "no-cache, no-transform";
-
-/// What a render depends on, normalised: two requests that differ only in spelling share
-/// one render.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    feed: String,
-    theme: &'static str,
-    category: String,
-    max_briefs: usize,
-    /// The language spoken and the tag dates are formatted with ([`Config::locale`]).
-    locale: (&'static str, String),
-    /// For the include: the `lang` attribute its element carries.
-    lang_attribute: Option<String>,
-    sections: &'static str,
-    heading_level: u8,
-    title: Option<String>,
-    /// The summary rendered, `(count, rating sum)`, when `show-rating` is on.
-    rating: Option<(i64, i64)>,
-    time_zone: Option<String>,
-    /// For the include: this server's public address, which its links name.
-    include: Option<String>,
-}
-
-impl Key {
-    /// What the key itself weighs in the cache, roughly: its text.
-    fn bytes(&self) -> usize {
-        let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
-        std::mem::size_of::<Key>()
-            + self.feed.len()
-            + self.category.len()
-            + self.locale.1.len()
-            + text(&self.lang_attribute)
-            + text(&self.title)
-            + text(&self.time_zone)
-            + text(&self.include)
-    }
-}
-
-/// One render, ready to send in any encoding: brotli made with it (every browser asks for
-/// it over https), gzip only when a client first asks for it.
-pub struct Rendered {
-    pub html: Bytes,
-    pub br: Bytes,
-    gzip: OnceLock<Bytes>,
-    pub etag: String,
-}
-
-impl Rendered {
-    /// The gzip encoding, made the first time it is asked for.
-    pub fn gzip(&self) -> &Bytes {
-        self.gzip.get_or_init(|| {
-            let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-            let _ = gzip.write_all(&self.html);
-            Bytes::from(gzip.finish().unwrap_or_default())
-        })
-    }
-
-    /// What it may come to weigh: its HTML, brotli, and gzip (never more than the HTML).
-    fn bytes(&self) -> usize {
-        2 * self.html.len() + self.br.len()
-    }
-}
-
-/// The bounds of the render cache and of uncached renders.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RenderLimits {
-    /// Renders kept at most.
-    pub entries: usize,
-    /// Bytes the renders kept may weigh in all.
-    pub bytes: usize,
-    /// Uncached renders a client may ask for (IPv4 address, IPv6 /64; eight times this a
-    /// /48).
-    pub per_client: Rate,
-}
-
-impl Default for RenderLimits {
-    fn default() -> Self {
-        RenderLimits {
-            entries: CACHE_ENTRIES,
-            bytes: CACHE_BYTES,
-            per_client: Rate::per_minute(60),
-        }
-    }
-}
-
-/// The renders kept, least recently used first out, within a count and a weight.
-struct Cache {
-    entries: lru::LruCache<Key, Arc<Rendered>>,
-    bytes: usize,
-    limits: RenderLimits,
-}
-
-impl Cache {
-    fn get(&mut self, key: &Key) -> Option<Arc<Rendered>> {
-        self.entries.get(key).cloned()
-    }
-
-    /// Keeps `rendered` under `key`, unless it weighs more than [`MAX_CACHED`], dropping
-    /// the least recently used renders until the cache is within its bounds.
-    fn put(&mut self, key: Key, rendered: Arc<Rendered>) {
-        let weight = key.bytes() + rendered.bytes();
-        if weight > MAX_CACHED.min(self.limits.bytes) {
-            return;
-        }
-        if let Some((old_key, old)) = self.entries.push(key, rendered) {
-            self.bytes -= old_key.bytes() + old.bytes();
-        }
-        self.bytes += weight;
-        while self.bytes > self.limits.bytes || self.entries.len() > self.limits.entries.max(1) {
-            match self.entries.pop_lru() {
-                Some((key, old)) => self.bytes -= key.bytes() + old.bytes(),
-                None => break,
-            }
-        }
-    }
-}
-
-/// The cache of renders, the permits renders take, and each client's budget of uncached
-/// renders.
-pub struct Renders {
-    cache: Mutex<Cache>,
-    permits: Arc<Semaphore>,
-    /// The render permits there are: one a core.
-    cores: usize,
-    /// Uncached renders asked for, per client, per IPv6 /48 and in all.
-    budget: Limits,
-    /// Uncached renders waiting or running, per client.
-    in_flight: Arc<PerClient>,
-}
-
-impl Default for Renders {
-    fn default() -> Self {
-        Renders::new(RenderLimits::default())
-    }
-}
-
-impl Renders {
-    /// A cache within `limits`, and one render permit a core.
-    pub fn new(limits: RenderLimits) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
-        Renders {
-            cache: Mutex::new(Cache {
-                entries: lru::LruCache::unbounded(),
-                bytes: 0,
-                limits,
-            }),
-            permits: Arc::new(Semaphore::new(cores)),
-            cores,
-            // The pool of permits bounds renders in all; the global bucket only stops a
-            // flood from many clients from queueing without end.
-            budget: Limits::new(limits.per_client, Rate::per_second(100 * cores as u32)),
-            in_flight: Arc::default(),
-        }
-    }
-
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// How many renders are cached.
-    pub fn len(&self) -> usize {
-        self.cache().entries.len()
-    }
-
-    /// Whether none is.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Render permits in use now, for the metrics.
-    pub fn permits_in_use(&self) -> usize {
-        self.cores.saturating_sub(self.permits.available_permits())
-    }
-
-    /// What the renders cached weigh, by the cache's own count.
-    pub fn bytes(&self) -> usize {
-        self.cache().bytes
-    }
-}
 
 /// The widget's HTML and the state it was rendered from, for `config` and `feed`, as the
 /// loader puts them in a shadow root. Runs the components to completion on this thread.
@@ -314,7 +99,7 @@ fn attribute<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a 
 fn language(params: &HashMap<String, String>, name: &str) -> Option<String> {
     attribute(params, name)
         .map(str::trim)
-        .filter(|tag| tag.len() <= 35 && newswire::config::is_language_tag(tag))
+        .filter(|tag| tag.len() <= 35 && newswire::i18n::is_language_tag(tag))
         .map(str::to_owned)
 }
 
@@ -439,12 +224,13 @@ async fn answer(
         sections: config.sections.value(),
         heading_level: config.heading_level,
         title: config.title.clone(),
+        show_rating: config.show_rating,
         rating: rating.map(|(average, count)| (count.into(), (average * 1000.0).round() as i64)),
         time_zone: config.time_zone.clone(),
         include: include.clone(),
     };
     let metrics = crate::net::metrics::metrics();
-    let cached = state.renders.cache().get(&key);
+    let cached = state.renders.get(&key);
     let rendered = match cached {
         Some(rendered) => {
             metrics.render("cached");
@@ -452,7 +238,18 @@ async fn answer(
         }
         None => {
             let client = state.policy.proxies.client(peer.ip(), headers);
-            let made = make(state, client, key, config, served, rating, include);
+            // A client that takes gzip but not brotli has it made with the render, off the
+            // request workers.
+            let gzip = !accepts(headers, "br") && accepts(headers, "gzip");
+            let order = Order {
+                key,
+                config,
+                served,
+                rating,
+                include,
+                gzip,
+            };
+            let made = make(state, client, order);
             match made.await {
                 Ok(rendered) => rendered,
                 Err(refusal) => return refusal,
@@ -462,40 +259,54 @@ async fn answer(
     send(&rendered, headers, rated, vary)
 }
 
-/// An uncached render for `client`, admitted by its budget and its slots, then made on a
-/// blocking thread, holding one of the render permits until the render is done and cached,
-/// whether or not the client is still there: a client that goes away cannot leave renders
-/// running beyond the permits. Another request that made the same render while this one
-/// waited for a permit answers it.
-async fn make(
-    state: &AppState,
-    client: std::net::IpAddr,
+/// A render to make: what it is kept under, and what it is made of.
+struct Order {
     key: Key,
     config: Config,
     served: crate::feed::source::Served,
     rating: Option<(f64, u32)>,
+    /// For the include: this server's public address.
     include: Option<String>,
+    /// Whether to make the gzip encoding with it (a client that takes gzip, not brotli).
+    gzip: bool,
+}
+
+/// An uncached render for `client`, admitted by its budget, its slots and a render permit
+/// ([`Renders::admit`](crate::feed::renders::Renders::admit)), then made on a blocking
+/// thread, holding the permit until the render is done and cached, whether or not the
+/// client is still there: a client that goes away cannot leave renders running beyond the
+/// permits. Another request that made the same render while this one waited for a permit
+/// answers it.
+async fn make(
+    state: &AppState,
+    client: std::net::IpAddr,
+    order: Order,
 ) -> Result<Arc<Rendered>, Response> {
+    let Order {
+        key,
+        config,
+        served,
+        rating,
+        include,
+        gzip,
+    } = order;
     let renders = state.renders.clone();
     let metrics = crate::net::metrics::metrics();
-    let Some(slot) = renders.in_flight.open(client, RENDERS_PER_CLIENT) else {
-        metrics.render("limited");
-        return Err(crate::net::errors::too_many(Duration::from_secs(1)));
-    };
-    if let Err(wait) = renders.budget.take(client, Instant::now()) {
-        metrics.render("limited");
-        return Err(crate::net::errors::too_many(wait));
-    }
-    let Ok(Ok(permit)) =
-        tokio::time::timeout(RENDER_WAIT, renders.permits.clone().acquire_owned()).await
-    else {
-        metrics.render("busy");
-        return Err(crate::net::errors::busy());
+    let admitted = match renders.admit(client).await {
+        Ok(admitted) => admitted,
+        Err(Refusal::Limited(wait)) => {
+            metrics.render("limited");
+            return Err(crate::net::errors::too_many(wait));
+        }
+        Err(Refusal::Busy) => {
+            metrics.render("busy");
+            return Err(crate::net::errors::busy());
+        }
     };
     let release = state.www.join("newswire").join("release.json");
     let made = tokio::task::spawn_blocking(move || {
-        let _held = (permit, slot);
-        if let Some(rendered) = renders.cache().get(&key) {
+        let _held = admitted;
+        if let Some(rendered) = renders.get(&key) {
             metrics.render("cached");
             return rendered;
         }
@@ -505,7 +316,10 @@ async fn make(
             None => inner,
         };
         let rendered = Arc::new(encode(html));
-        renders.cache().put(key, rendered.clone());
+        if gzip {
+            rendered.gzip();
+        }
+        renders.put(key, rendered.clone());
         metrics.render("rendered");
         rendered
     })
@@ -570,21 +384,25 @@ fn wrap(base: &str, config: &Config, fragment: &str, release: &std::path::Path) 
     )
 }
 
-/// `html` with its brotli encoding and its ETag, made once per render.
-fn encode(html: String) -> Rendered {
-    let html = Bytes::from(html);
-    let mut br = Vec::new();
-    {
-        let mut writer =
-            brotli::CompressorWriter::new(&mut br, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        let _ = writer.write_all(&html);
-    }
-    Rendered {
-        etag: crate::net::http::etag(&html),
-        html,
-        br: Bytes::from(br),
-        gzip: OnceLock::new(),
-    }
+/// Whether `headers` accept the content coding `coding` (a `q` of 0 refuses it).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let name = pieces.next()?.trim();
+            let refused = pieces.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (!refused).then_some(name)
+        })
+        .any(|name| name.eq_ignore_ascii_case(coding))
 }
 
 /// The render in the best encoding `headers` accept, or 304 when the client has it.
@@ -594,34 +412,15 @@ fn send(
     rated: bool,
     vary: Option<&'static str>,
 ) -> Response {
-    let accepts = |coding: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|part| {
-                let mut pieces = part.split(';');
-                let name = pieces.next()?.trim();
-                let refused = pieces.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                (!refused).then_some(name)
-            })
-            .any(|name| name.eq_ignore_ascii_case(coding))
-    };
     let mut response = if if_none_match(headers, &rendered.etag) {
         StatusCode::NOT_MODIFIED.into_response()
-    } else if accepts("br") && !rendered.br.is_empty() {
+    } else if accepts(headers, "br") && !rendered.br.is_empty() {
         let mut response = rendered.br.clone().into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
         response
-    } else if accepts("gzip") && !rendered.gzip().is_empty() {
+    } else if accepts(headers, "gzip") && !rendered.gzip().is_empty() {
         let mut response = rendered.gzip().clone().into_response();
         response
             .headers_mut()

@@ -153,13 +153,27 @@ impl FeedSource {
         change(&mut self.health.lock().unwrap_or_else(|p| p.into_inner()));
     }
 
+    /// What readers get meanwhile, for the log: the last good copy, or nothing yet.
+    fn kept(&self) -> &'static str {
+        if self
+            .current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+        {
+            "serving the last good copy"
+        } else {
+            "there is no good copy to serve yet"
+        }
+    }
+
     /// Notes a failed read or poll. `message` quotes what the upstream sent (an XML
     /// parser's error quotes the document), so it is made printable first: a feed cannot
     /// write lines of its own into the log, or into the console's health page.
     fn failed(&self, message: String) {
         let message = crate::net::log::printable(&message);
         tracing::warn!("{message}");
-        let now = crate::store::now();
+        let now = newswire_store::now();
         self.note(|h| {
             h.last_check = Some(now);
             h.last_error = Some((now, message));
@@ -209,7 +223,7 @@ impl FeedSource {
         match prepared {
             Ok(Ok(served)) => {
                 crate::net::metrics::metrics().feed_read("fresh");
-                let now = crate::store::now();
+                let now = newswire_store::now();
                 self.note(|h| {
                     h.last_good = Some(now);
                     h.last_check = Some(now);
@@ -222,7 +236,8 @@ impl FeedSource {
             Ok(Err(err)) => {
                 crate::net::metrics::metrics().feed_read("rejected");
                 self.failed(format!(
-                    "{from} is not a usable feed ({err}); serving the last good copy"
+                    "{from} is not a usable feed ({err}); {}",
+                    self.kept()
                 ));
                 false
             }
@@ -259,7 +274,7 @@ impl FeedSource {
                 }
                 Ok(Ok(Fetch::Unchanged)) => {
                     crate::net::metrics::metrics().feed_read("unchanged");
-                    let now = crate::store::now();
+                    let now = newswire_store::now();
                     self.note(|h| {
                         h.last_good = Some(now);
                         h.last_check = Some(now);
@@ -267,13 +282,11 @@ impl FeedSource {
                 }
                 Ok(Err(err)) => {
                     crate::net::metrics::metrics().feed_read("failed");
-                    self.failed(format!(
-                        "polling {url} failed ({err}); serving the last good copy"
-                    ))
+                    self.failed(format!("polling {url} failed ({err}); {}", self.kept()))
                 }
                 Err(_) => {}
             }
-            let next = crate::store::now() + interval.as_secs() as i64;
+            let next = newswire_store::now() + interval.as_secs() as i64;
             self.note(|h| h.next_poll = Some(next));
             tokio::time::sleep(interval).await;
         }

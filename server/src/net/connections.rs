@@ -50,6 +50,8 @@ pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Connections the metrics address holds open at once: a scraper or two needs one each.
 pub const METRICS_CONNECTIONS: usize = 16;
+/// Of those, the most one address may hold, so that one peer cannot take them all.
+pub const METRICS_PER_CLIENT: usize = 4;
 /// File handles kept apart for the store, the feed, the listeners and the log. The
 /// open-file limit is raised as far as it goes at start; the metrics address's connections
 /// and these are taken from it, and the public connections get half of what is left, since
@@ -57,12 +59,13 @@ pub const METRICS_CONNECTIONS: usize = 16;
 pub const RESERVED_FILES: usize = 64;
 
 impl ConnectionLimits {
-    /// The limits of the metrics address: a few connections, the public port's deadlines,
-    /// no per-client share (a scraper is one client).
+    /// The limits of the metrics address: a few connections, at most
+    /// [`METRICS_PER_CLIENT`] of them from one address (a scraper keeps one open), and the
+    /// public port's deadlines.
     pub fn metrics(&self) -> ConnectionLimits {
         ConnectionLimits {
             max_connections: METRICS_CONNECTIONS,
-            per_client: 0,
+            per_client: METRICS_PER_CLIENT,
             proxies: crate::net::proxies::Proxies::None,
             public: false,
             ..self.clone()
@@ -89,13 +92,6 @@ pub struct ConnectionLimits {
     /// Whether its connections are the public port's, counted in
     /// `newswire_connections_open`.
     pub public: bool,
-}
-
-/// The command line's defaults ([`crate::cli::Options`]), where they are written once.
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        crate::Policy::default().connections
-    }
 }
 
 /// What a connection past its client's cap is told before it is closed.

@@ -3,9 +3,9 @@
 //! 500 when it is broken), the console's page for the same, and a busy server. Handlers
 //! answer with these instead of reaching into another domain's file.
 
-use crate::store::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use newswire_store::StoreError;
 
 /// What a client is told while the database is away.
 pub const UNAVAILABLE: &str = "the review service is briefly unavailable; please try again shortly";

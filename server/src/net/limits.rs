@@ -1,14 +1,22 @@
-//! Abuse limits for the review endpoint, and load shedding for the whole server.
+//! Rate limits, in one place: token buckets per client, per IPv6 /48 and for the server
+//! ([`Limits`]), the counts of things a client holds at once ([`PerClient`]: connections,
+//! uncached renders), and, for reviews, the one entry point [`Limits::admit`], which decides
+//! where each limit is counted.
 //!
 //! Each client (an IPv4 address, or an IPv6 /64, since one host usually holds a whole /64)
 //! has a token bucket, and so does the server as a whole. An IPv6 /48, what one site is
 //! usually given, has a bucket too, of [`NETWORK_FACTOR`] clients: without it, the holder of
 //! a /48 could use 65,536 /64 buckets and drain the global one, which would then refuse
-//! everyone else. Over any limit the answer is 429 with `Retry-After` and nothing more. The client's address is the socket's, unless
-//! `--trust-proxy` says a reverse proxy in front sets `X-Forwarded-For`: only then is that
-//! header read, so rotating it bypasses nothing.
+//! everyone else. Over any limit the answer is 429 with `Retry-After` and nothing more. The
+//! client's address is the socket's, unless a proxy of ours names it (`net::proxies`), so
+//! rotating `X-Forwarded-For` bypasses nothing.
+//!
+//! Where several replicas share a PostgreSQL store, a review's per-client limits are counted
+//! in the database instead, in fixed one-minute windows that every replica adds to: with the
+//! review, in its batch's one statement ([`Admission::store`]), or alone for a request that
+//! never reaches the store ([`Admission::count`]); the global bucket stays per replica.
 
-use crate::store::{Hit, ReviewStore};
+use newswire_store::{Admitted, Hit, NewReview, ReviewStore, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
@@ -118,6 +126,8 @@ struct State {
 
 /// The per-client, per-network and global buckets.
 pub struct Limits {
+    /// Each client's rate (a network's is [`NETWORK_FACTOR`] times it).
+    client: Rate,
     global: Rate,
     state: Mutex<State>,
     /// Where the store keeps the per-client limits (several replicas): the window this
@@ -132,6 +142,7 @@ impl Limits {
             burst: client.burst * f64::from(NETWORK_FACTOR),
         };
         Limits {
+            client,
             global,
             state: Mutex::new(State {
                 clients: Buckets::new(client),
@@ -150,7 +161,7 @@ impl Limits {
 
     /// Takes a token from the global bucket only: where the per-client limits are counted
     /// elsewhere ([`Limits::shared_hits`]).
-    pub fn take_global(&self, now: Instant) -> Result<(), Duration> {
+    fn take_global(&self, now: Instant) -> Result<(), Duration> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let all = state
             .global
@@ -216,9 +227,75 @@ const WINDOW: i64 = 60;
 
 /// A request's hits in the shared windows, and how long it waits if one is over.
 #[derive(Debug, Clone)]
-pub struct Shared {
-    pub hits: Vec<Hit>,
-    pub wait: Duration,
+struct Shared {
+    hits: Vec<Hit>,
+    wait: Duration,
+}
+
+/// A review request let through so far ([`Limits::admit`]): where the limits are shared,
+/// its hits still count in the store, with its review or alone.
+pub struct Admission<'a> {
+    limits: &'a Limits,
+    shared: Option<Shared>,
+}
+
+impl Limits {
+    /// The one entry point for a review request from `client`. In one process, its client's,
+    /// its /48's and the global buckets are taken here. Where `store` shares its windows
+    /// (PostgreSQL), the global bucket is taken here, and the per-client windows are counted
+    /// with the request ([`Admission`]); a client this replica already knows is over is
+    /// refused from memory. How long to wait when it is over a limit.
+    pub fn admit(
+        &self,
+        store: &dyn ReviewStore,
+        client: IpAddr,
+    ) -> Result<Admission<'_>, Duration> {
+        let now = Instant::now();
+        let shared = if store.shares_windows() {
+            let shared = self.shared_hits(client)?;
+            self.take_global(now)?;
+            Some(shared)
+        } else {
+            self.take(client, now)?;
+            None
+        };
+        Ok(Admission {
+            limits: self,
+            shared,
+        })
+    }
+}
+
+impl Admission<'_> {
+    /// Stores `review`, counted in the windows it still counts in: its id, or how long the
+    /// client waits when a window is over its limit (nothing is stored then).
+    pub async fn store(
+        &self,
+        store: &dyn ReviewStore,
+        review: NewReview,
+    ) -> Result<Result<i64, Duration>, StoreError> {
+        let Some(shared) = &self.shared else {
+            return store.insert(review).await.map(Ok);
+        };
+        Ok(
+            match store.insert_counted(review, shared.hits.clone()).await? {
+                Admitted::Stored(id) => Ok(id),
+                Admitted::Limited(over) => Err(self.limits.refuse(shared, over)),
+            },
+        )
+    }
+
+    /// Counts a request that never reaches the store (an invalid review, say) in the windows
+    /// it counts in, every hit, as [`Admission::store`] would have: so that the limit holds
+    /// for every request, not only the good ones. How long the client waits, when one of them
+    /// is over its limit.
+    pub async fn count(&self, store: &dyn ReviewStore) -> Result<Option<Duration>, StoreError> {
+        let Some(shared) = &self.shared else {
+            return Ok(None);
+        };
+        let over = store.count_hits(&shared.hits).await?;
+        Ok((!over.is_empty()).then(|| self.limits.refuse(shared, over)))
+    }
 }
 
 impl Limits {
@@ -233,8 +310,9 @@ impl Limits {
     /// this replica's last reading of it is never above it, so this refuses nobody the
     /// shared limit would let through. A flood from one address then costs the database
     /// one write a window, not one per request.
-    pub fn shared_hits(&self, client: IpAddr, rate: Rate) -> Result<Shared, Duration> {
-        let now = crate::store::now();
+    fn shared_hits(&self, client: IpAddr) -> Result<Shared, Duration> {
+        let rate = self.client;
+        let now = newswire_store::now();
         let window = now - now.rem_euclid(WINDOW);
         let wait = Duration::from_secs((window + WINDOW - now).max(1) as u64);
         let mut hits = vec![Hit {
@@ -257,24 +335,11 @@ impl Limits {
 
     /// Notes the windows a store found over their limits (so the next requests are refused
     /// from memory) and says how long the client waits.
-    pub fn refuse(&self, shared: &Shared, over: Vec<String>) -> Duration {
+    fn refuse(&self, shared: &Shared, over: Vec<String>) -> Duration {
         for key in over {
             self.mark_full(shared.hits[0].window, key);
         }
         shared.wait
-    }
-
-    /// Counts a request that never reached the store (an invalid review, say) in its
-    /// shared windows, every hit, as [`ReviewStore::insert_counted`] would have: so that
-    /// the limit holds for every request, not only the good ones. How long the client
-    /// waits, when one of them is over its limit.
-    pub async fn count(
-        &self,
-        store: &dyn ReviewStore,
-        shared: &Shared,
-    ) -> Result<Option<Duration>, crate::store::StoreError> {
-        let over = store.count_hits(&shared.hits).await?;
-        Ok((!over.is_empty()).then(|| self.refuse(shared, over)))
     }
 
     /// Whether `key` is known to be over its limit in `window`.

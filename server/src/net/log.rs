@@ -4,7 +4,6 @@
 //! `x-request-id`. Nothing a client sends is logged beyond that: no header, no query, no
 //! body, no address, so no token, cookie or comment can reach the log.
 
-use crate::cli::LogFormat;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderValue, Request, Response};
 use axum::Router;
@@ -16,6 +15,15 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 use tracing::Span;
+
+/// How the log is written: for a person reading a terminal, or for a log collector
+/// (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
 
 /// Lines the log holds while its sink is slow; past this, lines are dropped (and counted),
 /// never waited for.
@@ -141,7 +149,6 @@ pub fn layer<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .on_eos(())
         .on_failure(());
     router
-        .layer(axum::middleware::from_fn(crate::net::metrics::record))
         .layer(trace)
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(ids))

@@ -3,14 +3,13 @@
 //! templates, status classes, reasons, pools): nothing a client chooses, such as an origin or
 //! a path, ever becomes a label, so nobody can grow the number of series.
 //!
-//! The counters live in one registry for the process, so that the store, the accept loop and
-//! the feed poller record without being handed the app's state.
+//! The counters live in one registry for the process, so that the accept loop, the feed
+//! poller and the store (through [`StoreTimings`], its observer) record without being handed
+//! the app's state. What reads the state for a scrape (the gauges) is `health::metrics`.
 
-use crate::AppState;
-use axum::extract::State;
-use axum::http::{header, Request};
+use axum::http::Request;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -225,50 +224,31 @@ pub async fn record(request: Request<axum::body::Body>, next: Next) -> Response 
     response
 }
 
-/// `GET /metrics`, on the metrics address: the gauges read now, then everything encoded.
-pub async fn scrape(State(state): State<AppState>) -> Response {
-    let m = metrics();
-    let now = crate::store::now();
-    let health = state.feed.health();
-    m.feed_age
-        .set(health.last_good.map_or(-1.0, |at| (now - at).max(0) as f64));
-    for (pool, in_use) in state.permits_in_use() {
-        m.permits_in_use
-            .get_or_create(&PoolLabel { pool })
-            .set(in_use as i64);
+/// The store's timings, for [`newswire_store::observe`]: each query's time in
+/// `newswire_store_query_duration_seconds`.
+pub struct StoreTimings;
+
+impl newswire_store::Observer for StoreTimings {
+    fn query(&self, took: Duration) {
+        metrics().store_query(took);
     }
-    m.store_pool_in_use
-        .set(state.store.pool_in_use().unwrap_or(0) as i64);
-    {
-        // Brought up to the log's own count; one scrape at a time, so none counts twice.
-        static CATCHING_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _one = CATCHING_UP.lock().unwrap_or_else(|p| p.into_inner());
-        let dropped = crate::net::log::dropped_lines() as u64;
-        m.log_dropped
-            .inc_by(dropped.saturating_sub(m.log_dropped.get()));
-    }
-    if let Ok(Ok(count)) =
-        tokio::time::timeout(Duration::from_secs(1), state.store.sessions(now)).await
-    {
-        m.sessions.set(count as i64);
-    }
-    let mut out = String::new();
-    if prometheus_client::encoding::text::encode(&mut out, &m.registry).is_err() {
-        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        out,
-    )
-        .into_response()
 }
 
-/// The router of the metrics address: `/metrics` and nothing else.
-pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new()
-        .route("/metrics", axum::routing::get(scrape))
-        .with_state(state)
+impl Metrics {
+    /// The whole registry in Prometheus's text format, after the counts kept elsewhere are
+    /// brought in (the log's dropped lines); `None` if it cannot be encoded.
+    pub fn encoded(&self) -> Option<String> {
+        {
+            // Brought up to the log's own count; one scrape at a time, so none counts twice.
+            static CATCHING_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one = CATCHING_UP.lock().unwrap_or_else(|p| p.into_inner());
+            let dropped = crate::net::log::dropped_lines() as u64;
+            self.log_dropped
+                .inc_by(dropped.saturating_sub(self.log_dropped.get()));
+        }
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .ok()
+            .map(|()| out)
+    }
 }

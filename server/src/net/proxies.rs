@@ -122,8 +122,7 @@ impl Proxies {
 }
 
 /// How a request addresses this server ([`Proxies::addressed`]); an extractor for the
-/// handlers that need it (the include's links, the console's same-origin check and its
-/// cookie's `Secure`).
+/// handlers that need it (`state.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addressed {
     /// `host[:port]`, lower case.
@@ -137,23 +136,6 @@ impl Addressed {
     pub fn origin(&self) -> Option<String> {
         let scheme = if self.https { "https" } else { "http" };
         self.host.as_ref().map(|host| format!("{scheme}://{host}"))
-    }
-}
-
-impl axum::extract::FromRequestParts<crate::AppState> for Addressed {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        // Without the connection's address (never so behind our accept loop), nobody is
-        // taken for a proxy.
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(IpAddr::from([0, 0, 0, 0]), |info| info.0.ip());
-        Ok(state.policy.proxies.addressed(peer, &parts.headers))
     }
 }
 

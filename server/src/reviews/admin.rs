@@ -1,7 +1,7 @@
 //! The publisher's moderation routes, behind the admin token (`--admin-token-file`, the
 //! `NEWSWIRE_ADMIN_TOKEN` variable or `--admin-token`), sent as `Authorization: Bearer TOKEN`.
 //! The token is compared as a SHA-256 digest, in time that depends on neither its content nor
-//! its length, and a client's failed attempts are limited to [`FAILURES_PER_MINUTE`]:
+//! its length, and a client's failed attempts are limited to [`ADMIN_FAILURES_PER_MINUTE`](crate::state::ADMIN_FAILURES_PER_MINUTE):
 //!
 //! - `GET /api/reviews?status=visible|hidden|all&since=UNIX&after=ID&limit=N`: one page,
 //!   oldest first, with the cursor for the next page;
@@ -10,12 +10,11 @@
 //! Hidden reviews stay in the database (and in exports) but leave the public summary.
 
 use crate::net::errors::json_error;
-use crate::net::limits::Rate;
-use crate::store::{Query, Visibility};
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Path, Query as QueryString, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use newswire_store::{Query, Visibility};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,12 +24,6 @@ use std::time::Instant;
 const MAX_LIMIT: usize = 200;
 /// The shortest admin token the server accepts.
 pub const MIN_TOKEN_LENGTH: usize = 16;
-/// Failed admin attempts a client may make, a minute (with a burst of as many).
-pub const FAILURES_PER_MINUTE: Rate = Rate {
-    per_second: 10.0 / 60.0,
-    burst: 10.0,
-};
-
 /// The admin token to use, from `--admin-token-file`, else `--admin-token`, else the
 /// `NEWSWIRE_ADMIN_TOKEN` variable (`env`); surrounding white space is not part of it.
 /// `Ok(None)` when none is given; an error when one is given but unusable.

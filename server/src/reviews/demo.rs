@@ -2,7 +2,7 @@
 //! that a newcomer opens a console with something in it. Written by us for the imaginary
 //! agency of the sample feed; the stories are that feed's ids, the partner sites are made up.
 
-use crate::store::{NewReview, ReviewStore, StoreError};
+use newswire_store::{NewReview, ReviewStore, StoreError};
 
 /// (days ago, hour, rating, partner page, story, comment, hidden)
 const SAMPLES: &[(i64, i64, u8, &str, &str, &str, bool)] = &[
@@ -138,13 +138,13 @@ const SAMPLES: &[(i64, i64, u8, &str, &str, &str, bool)] = &[
 pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
     if store.summary().await?.count > 0
         || !store
-            .find(crate::store::Filter::default(), None, 1)
+            .find(newswire_store::Filter::default(), None, 1)
             .await?
             .is_empty()
     {
         return Ok(0);
     }
-    let today = crate::store::now().div_euclid(86_400) * 86_400;
+    let today = newswire_store::now().div_euclid(86_400) * 86_400;
     // Oldest first, so that ids follow time as they do for real reviews.
     for (days, hour, rating, page, subject, comment, hidden) in SAMPLES.iter().rev() {
         let id = store
@@ -154,7 +154,7 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
                 subject: (*subject).into(),
                 page: (*page).into(),
                 // The demo allows these made-up partner sites (`make demo`'s allow-list).
-                partner: crate::store::origin_of(page),
+                partner: newswire_store::origin_of(page),
                 key: None,
                 at: Some(today - days * 86_400 + hour * 3600),
             })
@@ -184,7 +184,7 @@ mod tests {
         );
         for (_, _, _, page, _, _, _) in SAMPLES {
             assert!(
-                allowed.allows(&crate::store::origin_of(page)),
+                allowed.allows(&newswire_store::origin_of(page)),
                 "{page} is not in demo-partners.txt"
             );
         }

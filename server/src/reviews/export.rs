@@ -8,7 +8,7 @@
 //! with `=`, `+`, `-` or `@` (after spaces and quotes) gets a `'` before that character, so
 //! it is read as text whichever way the file is opened. The JSON keeps every text exactly.
 
-use crate::store::Review;
+use newswire_store::Review;
 
 /// The CSV's first line.
 pub const CSV_HEADER: &str = "id,created_at,rating,hidden,subject,page,comment\r\n";

@@ -7,13 +7,13 @@ pub mod demo;
 pub mod export;
 
 use crate::net::errors::{json_error, store_failure};
-use crate::net::limits::Shared;
-use crate::store::{Admitted, NewReview, StoreError};
-use crate::AppState;
+use crate::net::limits::Admission;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use newswire_store::{NewReview, StoreError};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -131,27 +131,15 @@ pub async fn create(
     body: Body,
 ) -> Response {
     let client = state.policy.proxies.client(peer.ip(), &headers);
-    let now = std::time::Instant::now();
-    // Several replicas: the client's limits are counted in the database, with the review
-    // (only a client already known to be over is refused here); the global one in this
-    // replica. One process: all of them in its memory.
-    let limited = if state.store.shares_windows() {
-        state
-            .limits
-            .shared_hits(client, state.policy.client_rate)
-            .and_then(|shared| state.limits.take_global(now).map(|()| Some(shared)))
-    } else {
-        state.limits.take(client, now).map(|()| None)
-    };
     let metrics = crate::net::metrics::metrics();
-    let shared = match limited {
-        Ok(shared) => shared,
+    let admission = match state.limits.admit(&*state.store, client) {
+        Ok(admission) => admission,
         Err(wait) => {
             metrics.refused("rate_limit");
             return ReviewError::TooMany(seconds(wait)).into_response();
         }
     };
-    match store_review(&state, &headers, body, shared.as_ref()).await {
+    match store_review(&state, &headers, body, &admission).await {
         Ok(id) => {
             metrics.reviews_stored.inc();
             (
@@ -173,45 +161,33 @@ fn seconds(wait: std::time::Duration) -> u64 {
     wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
-/// Reads, checks and stores the review, counting it in `shared`'s windows where the limits
-/// are shared: with the review in one write, or alone when it never reaches the store (a
-/// bad body, or the honeypot), so that every request counts.
+/// Reads, checks and stores the review, counted in the limits as its `admission` says: with
+/// the review, or alone when it never reaches the store (a bad body, or the honeypot), so
+/// that every request counts.
 async fn store_review(
     state: &AppState,
     headers: &HeaderMap,
     body: Body,
-    shared: Option<&Shared>,
+    admission: &Admission<'_>,
 ) -> Result<i64, ReviewError> {
     let review = match read_review(state, headers, body).await {
         Ok(Some(review)) => review,
         outcome => {
-            if let Some(shared) = shared {
-                // Over the limit, any request gets 429, whatever its body.
-                let over = state
-                    .limits
-                    .count(&*state.store, shared)
-                    .await
-                    .map_err(storage_error)?;
-                if let Some(wait) = over {
-                    return Err(ReviewError::TooMany(seconds(wait)));
-                }
+            // Over the limit, any request gets 429, whatever its body.
+            let over = admission
+                .count(&*state.store)
+                .await
+                .map_err(storage_error)?;
+            if let Some(wait) = over {
+                return Err(ReviewError::TooMany(seconds(wait)));
             }
             // A bot gets the answer a person would, and nothing is stored.
             return outcome.map(|_| state.store.next_id());
         }
     };
-    let Some(shared) = shared else {
-        return state.store.insert(review).await.map_err(storage_error);
-    };
-    match state
-        .store
-        .insert_counted(review, shared.hits.clone())
-        .await
-    {
-        Ok(Admitted::Stored(id)) => Ok(id),
-        Ok(Admitted::Limited(over)) => Err(ReviewError::TooMany(seconds(
-            state.limits.refuse(shared, over),
-        ))),
+    match admission.store(&*state.store, review).await {
+        Ok(Ok(id)) => Ok(id),
+        Ok(Err(wait)) => Err(ReviewError::TooMany(seconds(wait))),
         Err(err) => Err(storage_error(err)),
     }
 }
@@ -415,9 +391,9 @@ pub fn partner(headers: &HeaderMap, page: &str) -> String {
     let origin = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
-        .map(crate::store::origin_of)
+        .map(newswire_store::origin_of)
         .unwrap_or_default();
-    if origin.is_empty() || !(page.is_empty() || crate::store::origin_of(page) == origin) {
+    if origin.is_empty() || !(page.is_empty() || newswire_store::origin_of(page) == origin) {
         return String::new();
     }
     origin

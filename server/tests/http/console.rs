@@ -184,7 +184,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
         .to_owned();
     // Action: strangers hold every sign-in permit with forms that never finish.
     let mut held = Vec::new();
-    for _ in 0..newswire_server::console::SIGN_IN_INFLIGHT {
+    for _ in 0..newswire_server::state::SIGN_IN_INFLIGHT {
         held.push(
             hold(
                 server.addr,

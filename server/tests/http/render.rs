@@ -95,7 +95,7 @@ async fn the_render_cache_holds_a_bounded_number_of_renders() {
     let server = Server::start_with(
         "render-cache",
         Policy {
-            renders: newswire_server::feed::render::RenderLimits {
+            renders: newswire_server::feed::renders::RenderLimits {
                 entries: 8,
                 ..Default::default()
             },
@@ -353,7 +353,7 @@ async fn with_a_public_url_the_include_names_it_whatever_the_request_says() {
 async fn the_render_cache_is_bounded_in_bytes_and_never_keeps_an_oversized_render() {
     // Assemble: a feed of the longest links the model reads, a 300 KB one it drops, and a
     // cache of 2 MB.
-    let link = |n: usize| format!("https://agency.example/{n}/{}", "l".repeat(4000));
+    let link = |n: usize| format!("https://agency.example/{n}/{}", "l".repeat(2000));
     let items: Vec<String> = (0..30)
         .map(|n| {
             format!(
@@ -374,7 +374,7 @@ async fn the_render_cache_is_bounded_in_bytes_and_never_keeps_an_oversized_rende
     let server = Server::start_with(
         "render-bytes",
         Policy {
-            renders: newswire_server::feed::render::RenderLimits {
+            renders: newswire_server::feed::renders::RenderLimits {
                 bytes: 2 * 1024 * 1024,
                 per_client: Rate::per_minute(10_000),
                 ..Default::default()
@@ -415,7 +415,7 @@ async fn the_render_cache_is_bounded_in_bytes_and_never_keeps_an_oversized_rende
     let tiny = Server::start_with(
         "render-tiny",
         Policy {
-            renders: newswire_server::feed::render::RenderLimits {
+            renders: newswire_server::feed::renders::RenderLimits {
                 bytes: 50_000,
                 ..Default::default()
             },
@@ -433,4 +433,59 @@ async fn the_render_cache_is_bounded_in_bytes_and_never_keeps_an_oversized_rende
         .await;
     assert_eq!(reply.status, 200);
     assert!(tiny.state.renders.is_empty());
+}
+
+#[tokio::test]
+async fn uncached_renders_are_held_to_each_clients_budget_and_cached_ones_are_not() {
+    // Assemble: three uncached renders a minute per client.
+    let server = Server::start_with(
+        "render-budget",
+        Policy {
+            renders: newswire_server::feed::renders::RenderLimits {
+                per_client: Rate::per_minute(3),
+                ..Default::default()
+            },
+            ..Policy::default()
+        },
+    )
+    .await;
+    std::fs::write(server.dir.join("feed.json"), FIXTURE_FEED).unwrap();
+    let one = std::net::SocketAddr::from(([192, 0, 2, 1], 40000));
+    let other = std::net::SocketAddr::from(([192, 0, 2, 2], 40000));
+    let render = |from, title: &str| {
+        let path = format!("/newswire/render?title={title}");
+        let server = &server;
+        async move { server.request_from(from, "GET", &path, &[], b"").await }
+    };
+    // Action: four fresh titles from one client.
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        statuses.push(render(one, &format!("t{n}")).await.status);
+    }
+    // Assert: the fourth is refused with a time to come back; a render already made is still
+    // served to that client, and another client has a budget of its own.
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    let refused = render(one, "t4").await;
+    refused.assert_error(429);
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(render(one, "t0").await.status, 200);
+    assert_eq!(render(other, "t9").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_rating_line_is_part_of_what_a_render_is_kept_under() {
+    // Assemble: no reviews yet, so the rating line is empty but holds its place.
+    let server = Server::start("render-rating").await;
+    std::fs::write(server.dir.join("feed.json"), FIXTURE_FEED).unwrap();
+    // Action: the same title with and without show-rating, in both orders.
+    let with = server
+        .request("GET", "/newswire/render?title=R&show-rating", &[], b"")
+        .await;
+    let without = server
+        .request("GET", "/newswire/render?title=R", &[], b"")
+        .await;
+    // Assert: two renders, each with what it asked for.
+    assert!(with.body.contains("part=\"rating\""), "{}", with.body);
+    assert!(!without.body.contains("part=\"rating\""));
+    assert_eq!(server.state.renders.len(), 2);
 }

@@ -1,7 +1,97 @@
-//! The log under attack: a feed that writes lines of its own into it, and a log sink that
-//! stops reading.
+//! The log: a line a request and no secret, comment or address in it; a feed that would
+//! write lines of its own into it; and a log sink that stops reading.
 
 use crate::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
+    // Assemble: the server logging JSON to a file, with the console on.
+    const TOKEN: &str = "log-test-admin-token-5d1e";
+    const MARKER: &str = "comment-marker-7f3a9c";
+    let dir = temp_dir("log");
+    let log = dir.join("server.log");
+    let (_running, addr, _) = server::spawn_with(
+        "../tests/fixtures/feed.json",
+        dir.join("reviews.db").as_os_str(),
+        &[
+            "--allow-loopback",
+            "--log-format",
+            "json",
+            "--admin-token",
+            TOKEN,
+        ],
+        Stdio::from(std::fs::File::create(&log).unwrap()),
+        |_| true,
+    );
+    let from: std::net::Ipv4Addr = [127, 0, 0, 9].into();
+    // Action: a feed read, a review with a marker, the admin API with the bearer token, a
+    // console sign-in, and a console page with the session's cookie.
+    let feed = exchange_from(
+        &addr,
+        from,
+        format!("GET /feed.json?q={MARKER} HTTP/1.1\r\nHost: {addr}\r\nX-Request-Id: {MARKER}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert!(feed.starts_with("HTTP/1.1 200"), "{feed}");
+    let body = format!(r#"{{"rating": 5, "comment": "{MARKER}", "key": "k-log-1"}}"#);
+    let review = exchange_from(&addr, from, format!("POST /api/reviews HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://localhost:9\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())).await;
+    assert!(review.starts_with("HTTP/1.1 201"), "{review}");
+    let admin = exchange_from(&addr, from, format!("GET /api/reviews HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nConnection: close\r\n\r\n")).await;
+    assert!(admin.starts_with("HTTP/1.1 200"), "{admin}");
+    let form = format!("token={TOKEN}");
+    let signed = exchange_from(&addr, from, format!("POST /admin/sign-in HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}", form.len())).await;
+    let cookie = signed
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let session = cookie.split('=').nth(1).unwrap().to_owned();
+    let page = exchange_from(&addr, from, format!("GET /admin/reviews HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")).await;
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Assert: one JSON line a request, with its route template, status and id.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let requests: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["message"] == "request")
+        .collect();
+    let routes: Vec<(String, u64)> = requests
+        .iter()
+        .map(|r| {
+            (
+                r["span"]["route"].as_str().unwrap_or_default().to_owned(),
+                r["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("/feed.json".to_owned(), 200),
+            ("/api/reviews".to_owned(), 201),
+            ("/api/reviews".to_owned(), 200),
+            ("/admin/sign-in".to_owned(), 303),
+            ("/admin/reviews".to_owned(), 200),
+        ],
+        "{text}"
+    );
+    assert!(requests
+        .iter()
+        .all(|r| r["span"]["id"].as_str().is_some_and(|id| !id.is_empty())));
+    assert!(
+        feed.to_ascii_lowercase().contains("x-request-id: "),
+        "the id goes back"
+    );
+    // Assert: nothing the client sent beyond that.
+    for secret in [TOKEN, MARKER, session.as_str(), "127.0.0.9"] {
+        assert!(!text.contains(secret), "the log holds {secret:?}: {text}");
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_feed_cannot_write_lines_of_its_own_into_the_text_log() {

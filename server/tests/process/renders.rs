@@ -9,27 +9,38 @@ const TEN_SECONDS: Duration = Duration::from_secs(10);
 /// Connections the flooding client keeps asking for fresh titles on.
 const FLOOD: usize = 200;
 
+/// Rounds of the other client's reads during the flood.
+const ROUNDS: usize = 10;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_client_flooding_fresh_titles_takes_nothing_from_another() {
-    // Assemble: a small general pool (64), so that renders waiting on it would empty it,
-    // and a www with the loader in it.
+    // Assemble: a small general pool (64), so that renders waiting on it would empty it; a
+    // budget of renders too large to stop the flood, so that only the per-client slots and
+    // the permits' turns stand between it and the other client; and a www with the loader.
     let dir = temp_dir("render-flood");
     std::fs::create_dir_all(dir.join("www/newswire")).unwrap();
     std::fs::write(dir.join("www/newswire/embed.js"), "/* loader */").unwrap();
     let www = dir.join("www");
     let (_child, addr) = start_with(
         &dir.join("reviews.db"),
-        &["--max-inflight", "64", "--www", www.to_str().unwrap()],
+        &[
+            "--max-inflight",
+            "64",
+            "--render-rate",
+            "1000000",
+            "--www",
+            www.to_str().unwrap(),
+        ],
     );
-    // Action: 127.0.0.2 asks for a fresh title on 200 connections at once, for 6 s.
+    // Action: 127.0.0.2 asks for fresh titles on 200 connections at once, until told to stop.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flood = (0..FLOOD)
         .map(|n| {
-            let addr = addr.clone();
+            let (addr, stop) = (addr.clone(), stop.clone());
             tokio::spawn(async move {
                 let mut statuses = Vec::new();
-                let until = std::time::Instant::now() + Duration::from_secs(6);
                 let mut i = 0;
-                while std::time::Instant::now() < until {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     i += 1;
                     let path = format!("/newswire/render?title=flood-{n}-{i}");
                     statuses
@@ -39,13 +50,10 @@ async fn one_client_flooding_fresh_titles_takes_nothing_from_another() {
             })
         })
         .collect::<Vec<_>>();
-    // Meanwhile 127.0.0.3 reads the feed, the loader and an uncached include, again and
-    // again.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Meanwhile 127.0.0.3 reads the feed, the loader and an uncached include, ten times.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let mut answers = Vec::new();
-    let mut n = 0;
-    while !flood.iter().all(|f| f.is_finished()) {
-        n += 1;
+    for n in 0..ROUNDS {
         let include = format!("/newswire/include?title=partner-{n}");
         for path in ["/feed.json", "/newswire/embed.js", include.as_str()] {
             answers.push((
@@ -53,21 +61,21 @@ async fn one_client_flooding_fresh_titles_takes_nothing_from_another() {
                 status_from(&addr, [127, 0, 0, 3].into(), path, TEN_SECONDS).await,
             ));
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut flooded = Vec::new();
     for f in flood {
         flooded.extend(f.await.unwrap());
     }
     // Assert: not one of the other client's requests was refused.
-    assert!(answers.len() >= 30, "{}", answers.len());
     let refused: Vec<_> = answers.iter().filter(|(_, s)| *s != Some(200)).collect();
     assert!(
         refused.is_empty(),
         "refused {refused:?} of {} answers",
         answers.len()
     );
-    // Assert: the flood was real (it got renders), and was held to its own budget and slots.
+    // Assert: the flood was real (it kept renders going), and was held to its own slots.
     let count = |status: u16| flooded.iter().filter(|s| **s == Some(status)).count();
     println!(
         "render flood: {} requests, {} rendered, {} refused 429, {} refused 503",
@@ -76,7 +84,7 @@ async fn one_client_flooding_fresh_titles_takes_nothing_from_another() {
         count(429),
         count(503)
     );
-    assert!(count(200) > 0 && count(429) > 1000, "{}", flooded.len());
+    assert!(count(200) >= 20 && count(429) > 1000, "{}", flooded.len());
 }
 
 /// Titles asked for in the memory test.

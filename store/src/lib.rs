@@ -10,16 +10,43 @@
 //!   hold across replicas because they live in the database.
 //!
 //! Either way a review is committed before its id is returned, so a 201 means it is on disk.
-//! Each store applies its versioned migrations when it opens: an SQLite file written by an
-//! earlier release upgrades in place, every review kept. One suite of behaviour tests
-//! (`tests/store.rs`) runs against both.
+//! Each store applies its versioned migrations when it opens (`migrations/`, numbered `.sql`
+//! files a dialect): an SQLite file written by an earlier release upgrades in place, every
+//! review kept. One suite of behaviour tests (the server's `tests/store/`) runs against both.
+//!
+//! This crate knows nothing of HTTP, the command line or metrics: whoever runs it learns how
+//! long its queries take through an [`Observer`] it hands in ([`observe`]), so that the
+//! compiler refuses an import from the store back up into the server.
 
 pub mod postgres;
 pub mod sqlite;
 pub mod tls;
 
 use async_trait::async_trait;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Who hears how long each store query took: the server's metrics, say.
+pub trait Observer: Send + Sync + 'static {
+    /// A query (a read, a PostgreSQL statement or batch) took `took`.
+    fn query(&self, took: Duration);
+}
+
+/// The process's observer, once one is handed in.
+static OBSERVER: OnceLock<Box<dyn Observer>> = OnceLock::new();
+
+/// Hands the store its observer, for every store this process opens; the first one handed
+/// in stays. Without one, timings go nowhere.
+pub fn observe(observer: impl Observer) {
+    let _ = OBSERVER.set(Box::new(observer));
+}
+
+/// Tells the observer, if there is one, that a query took `took`.
+fn observed(took: Duration) {
+    if let Some(observer) = OBSERVER.get() {
+        observer.query(took);
+    }
+}
 
 /// How long an idempotency key is remembered, in seconds: a day, long after any retry, as the
 /// IETF idempotency-key draft allows.
@@ -393,7 +420,7 @@ pub trait ViewCounts: Send + Sync {
 
 /// The one store both backends are: everything above, and the store as a whole
 /// (alive, its pool, its shutdown). Handlers hold an `Arc<dyn ReviewStore>` and name the part
-/// they use (`use crate::store::Reviews`).
+/// they use (`use crate::Reviews`).
 #[async_trait]
 pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sync {
     /// A trivial query, for the readiness probe: the store answers.
@@ -530,7 +557,7 @@ mod tests {
             ("sqlite", sqlite),
             ("postgres", super::postgres::MIGRATIONS.to_vec()),
         ] {
-            let dir = format!("{}/src/store/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let dir = format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR"));
             let mut files: Vec<_> = std::fs::read_dir(&dir)
                 .unwrap()
                 .map(|entry| entry.unwrap().path())

@@ -41,7 +41,7 @@ pub(crate) struct Step {
 /// that each file in `migrations/sqlite/` is listed.)
 pub(crate) const MIGRATIONS: &[Step] = &[
     Step {
-        sql: include_str!("migrations/sqlite/001_reviews.sql"),
+        sql: include_str!("../migrations/sqlite/001_reviews.sql"),
         then: Some(|conn| {
             // Files from before moderation get the column.
             let has_hidden = conn
@@ -56,11 +56,11 @@ pub(crate) const MIGRATIONS: &[Step] = &[
         }),
     },
     Step {
-        sql: include_str!("migrations/sqlite/002_created_at.sql"),
+        sql: include_str!("../migrations/sqlite/002_created_at.sql"),
         then: None,
     },
     Step {
-        sql: include_str!("migrations/sqlite/003_console.sql"),
+        sql: include_str!("../migrations/sqlite/003_console.sql"),
         // The origins of the reviews already stored, by the one rule (`origin_of`) that
         // SQLite's SQL could not repeat.
         then: Some(|conn| {
@@ -76,7 +76,7 @@ pub(crate) const MIGRATIONS: &[Step] = &[
         }),
     },
     Step {
-        sql: include_str!("migrations/sqlite/004_rendered_views.sql"),
+        sql: include_str!("../migrations/sqlite/004_rendered_views.sql"),
         then: None,
     },
 ];
@@ -194,7 +194,7 @@ impl SqliteStore {
             work(&reader.lock().unwrap_or_else(|p| p.into_inner()))
         })
         .await;
-        crate::net::metrics::metrics().store_query(started.elapsed());
+        crate::observed(started.elapsed());
         done.map_err(|_| StoreError::Closed)?
     }
 }

@@ -1,0 +1,65 @@
+//! `GET /feed.json`: the feed (converted to JSON Feed, the last good copy) with an ETag, a
+//! max-age and CORS for every origin, so any partner page may read it and a reader's
+//! browser revalidates cheaply. The widget refreshes with `If-None-Match`; a cross-origin
+//! page may send that header only after a preflight, and may read the `ETag` only because
+//! it is exposed.
+
+use crate::net::http::{allow_any_origin, if_none_match};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// How long browsers may reuse the feed without asking again, and how much longer a cache
+/// may serve it while it revalidates in the background.
+pub const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=300";
+
+pub async fn get_feed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state
+        .views
+        .record(&headers, crate::assets::views::Asked::Feed);
+    let mut response = match state.feed.current().await {
+        Some(served) => {
+            let mut response = if if_none_match(&headers, &served.etag) {
+                StatusCode::NOT_MODIFIED.into_response()
+            } else {
+                let content_type = "application/feed+json; charset=utf-8";
+                ([(header::CONTENT_TYPE, content_type)], served.body).into_response()
+            };
+            let h = response.headers_mut();
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(CACHE_CONTROL),
+            );
+            if let Ok(tag) = HeaderValue::from_str(&served.etag) {
+                h.insert(header::ETAG, tag);
+            }
+            response
+        }
+        None => crate::net::errors::json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the feed is not available right now",
+        ),
+    };
+    allow_any_origin(response.headers_mut());
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("etag"),
+    );
+    response
+}
+
+/// `OPTIONS /feed.json`: lets any origin refresh conditionally, and caches that answer for a day.
+pub async fn preflight() -> Response {
+    let mut response = (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, "if-none-match"),
+            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+        ],
+    )
+        .into_response();
+    allow_any_origin(response.headers_mut());
+    response
+}

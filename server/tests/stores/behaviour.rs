@@ -1,0 +1,279 @@
+//! The behaviour every store has, run on both: the registry of behaviours, the two runs,
+//! and the reviews' own (ids, keys, moderation, export, reopening, the summary).
+use crate::*;
+
+type Behaviour = fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every behaviour, by name; each gets a fresh, empty database.
+const BEHAVIOURS: &[(&str, Behaviour)] = &[
+    ("ids_keys_and_the_summary", |db| {
+        Box::pin(ids_keys_and_the_summary(db))
+    }),
+    ("moderation_and_listing", |db| {
+        Box::pin(moderation_and_listing(db))
+    }),
+    ("keys_expire_after_a_day", |db| {
+        Box::pin(keys_expire_after_a_day(db))
+    }),
+    ("one_key_at_once_is_one_row", |db| {
+        Box::pin(one_key_at_once_is_one_row(db))
+    }),
+    ("every_review_is_exported", |db| {
+        Box::pin(every_review_is_exported(db))
+    }),
+    ("reopening_keeps_everything", |db| {
+        Box::pin(reopening_keeps_everything(db))
+    }),
+    ("the_console_finds_and_counts", |db| {
+        Box::pin(super::console::the_console_finds_and_counts(db))
+    }),
+    ("sessions_and_views", |db| {
+        Box::pin(super::console::sessions_and_views(db))
+    }),
+    ("the_summary_follows_every_change", |db| {
+        Box::pin(the_summary_follows_every_change(db))
+    }),
+    ("each_day_of_views_is_read_on_its_own", |db| {
+        Box::pin(super::console::each_day_of_views_is_read_on_its_own(db))
+    }),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sqlite_store_behaves() {
+    for (name, behaviour) in BEHAVIOURS {
+        let dir =
+            std::env::temp_dir().join(format!("newswire-behaviour-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        behaviour(dir.join("reviews.db").display().to_string()).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_postgres_store_behaves() {
+    let cluster = pg::Cluster::start();
+    for (name, behaviour) in BEHAVIOURS {
+        behaviour(cluster.database(name).await).await;
+    }
+}
+
+async fn the_summary_follows_every_change(db: String) {
+    // Assemble and action: 60 reviews of every rating; hide a third, show half of those.
+    let store = store::open(&db).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..60u8 {
+        let id = store
+            .insert(review(Some(&format!("s{n}")), 1 + n % 5, "counted"))
+            .await
+            .unwrap();
+        ids.push((id, 1 + n % 5));
+    }
+    let mut hidden = std::collections::HashSet::new();
+    for (n, (id, _)) in ids.iter().enumerate() {
+        if n % 3 == 0 {
+            assert!(store.set_hidden(*id, true).await.unwrap());
+            hidden.insert(*id);
+        }
+    }
+    for (n, (id, _)) in ids.iter().enumerate() {
+        if n % 6 == 0 {
+            assert!(store.set_hidden(*id, false).await.unwrap());
+            hidden.remove(id);
+        }
+        // Hiding twice, or showing a shown one, changes nothing.
+        if n % 7 == 0 {
+            let now_hidden = hidden.contains(id);
+            store.set_hidden(*id, now_hidden).await.unwrap();
+        }
+    }
+    // A retry of a stored review is not counted twice.
+    store
+        .insert(review(Some("s1"), 2, "counted"))
+        .await
+        .unwrap();
+    // Assert: the summary is what counting the table gives.
+    let visible: Vec<u8> = ids
+        .iter()
+        .filter(|(id, _)| !hidden.contains(id))
+        .map(|(_, r)| *r)
+        .collect();
+    let expected = Summary::of(
+        visible.len() as i64,
+        visible.iter().map(|r| i64::from(*r)).sum(),
+    );
+    assert_eq!(store.summary().await.unwrap(), expected);
+    store.close().await;
+    // And after reopening, from what the database keeps.
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.summary().await.unwrap(), expected);
+    store.close().await;
+}
+
+async fn ids_keys_and_the_summary(db: String) {
+    // Assemble.
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.summary().await.unwrap(), Summary::of(0, 0));
+    // Action.
+    let a = store.insert(review(Some("a"), 5, "Clear")).await.unwrap();
+    let b = store.insert(review(Some("b"), 2, "Thin")).await.unwrap();
+    let again = store.insert(review(Some("a"), 5, "Clear")).await.unwrap();
+    let reused = store.insert(review(Some("a"), 1, "Changed my mind")).await;
+    let keyless = store.insert(review(None, 3, "")).await.unwrap();
+    // Assert.
+    assert!(a < b && b < keyless, "ids grow: {a} {b} {keyless}");
+    assert_eq!(again, a, "a retry gets the id it already has");
+    assert!(matches!(reused, Err(StoreError::KeyReused)));
+    assert_eq!(store.summary().await.unwrap(), Summary::of(3, 10));
+    assert!(store.next_id() > keyless);
+    store.close().await;
+}
+
+async fn moderation_and_listing(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=5u8 {
+        ids.push(
+            store
+                .insert(review(Some(&format!("m{n}")), n, &format!("r{n}")))
+                .await
+                .unwrap(),
+        );
+    }
+    assert!(store.set_hidden(ids[0], true).await.unwrap());
+    assert!(
+        store.set_hidden(ids[0], true).await.unwrap(),
+        "hiding twice is fine"
+    );
+    assert!(
+        !store.set_hidden(ids[4] + 1000, true).await.unwrap(),
+        "no such review"
+    );
+    // The summary leaves the hidden review out at once.
+    assert_eq!(store.summary().await.unwrap(), Summary::of(4, 14));
+    let page = |visibility, after, limit| Query {
+        visibility,
+        since: 0,
+        after,
+        limit,
+    };
+    let visible = store.list(page(Visibility::Visible, 0, 10)).await.unwrap();
+    assert_eq!(
+        visible.iter().map(|r| r.rating).collect::<Vec<_>>(),
+        [2, 3, 4, 5]
+    );
+    let hidden = store.list(page(Visibility::Hidden, 0, 10)).await.unwrap();
+    assert_eq!(
+        (hidden.len(), hidden[0].hidden, hidden[0].comment.as_str()),
+        (1, true, "r1")
+    );
+    let first = store.list(page(Visibility::All, 0, 2)).await.unwrap();
+    let next = store
+        .list(page(Visibility::All, first[1].id, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        next[0].comment, "r3",
+        "the cursor continues after the last id"
+    );
+    let future = Query {
+        since: store::now() + 3600,
+        ..page(Visibility::All, 0, 10)
+    };
+    assert!(store.list(future).await.unwrap().is_empty());
+    assert!(store.set_hidden(ids[0], false).await.unwrap());
+    assert_eq!(store.summary().await.unwrap(), Summary::of(5, 15));
+    store.close().await;
+}
+
+async fn keys_expire_after_a_day(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let first = store.insert(review(Some("k1"), 4, "first")).await.unwrap();
+    assert_eq!(
+        store.expire_keys(store::now()).await.unwrap(),
+        0,
+        "not within the day"
+    );
+    raw(
+        &db,
+        &format!(
+            "UPDATE reviews SET created_at = created_at - {}",
+            KEY_LIFETIME + 60
+        ),
+    )
+    .await;
+    assert_eq!(store.expire_keys(store::now()).await.unwrap(), 1);
+    let second = store.insert(review(Some("k1"), 2, "other")).await.unwrap();
+    assert_ne!(first, second, "an expired key stores a new review");
+    assert_eq!(store.summary().await.unwrap().count, 2);
+    store.close().await;
+}
+
+async fn one_key_at_once_is_one_row(db: String) {
+    let store: Arc<dyn ReviewStore> = store::open(&db).await.unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.insert(review(Some("same"), 4, "once")).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one id for every copy");
+    assert_eq!(store.summary().await.unwrap().count, 1, "one row");
+    store.close().await;
+}
+
+async fn every_review_is_exported(db: String) {
+    let store = store::open(&db).await.unwrap();
+    for n in 0..1234 {
+        store
+            .insert(review(None, 1 + (n % 5) as u8, &format!("n{n}")))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let done = store::for_each_review(&*store, |r| {
+        seen.push(r.comment);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert!(done.is_ok());
+    assert_eq!(seen.len(), 1234, "every page");
+    assert_eq!((seen[0].as_str(), seen[1233].as_str()), ("n0", "n1233"));
+    // A reader that stops early stops the export.
+    let mut taken = 0;
+    let stopped = store::for_each_review(&*store, |_| {
+        taken += 1;
+        if taken == 3 {
+            Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+        } else {
+            Ok(())
+        }
+    })
+    .await
+    .unwrap();
+    assert!(stopped.is_err() && taken == 3);
+    store.close().await;
+}
+
+async fn reopening_keeps_everything(db: String) {
+    let store = store::open(&db).await.unwrap();
+    let id = store.insert(review(Some("r"), 5, "kept")).await.unwrap();
+    store.set_hidden(id, true).await.unwrap();
+    store.close().await;
+    drop(store);
+    // Opening again runs no migration twice and loses nothing.
+    let again = store::open(&db).await.unwrap();
+    assert_eq!(again.summary().await.unwrap(), Summary::of(0, 0));
+    assert_eq!(
+        again.insert(review(Some("r"), 5, "kept")).await.unwrap(),
+        id
+    );
+    assert!(again.next_id() > id);
+    again.close().await;
+}
