@@ -18,6 +18,9 @@ GECKODRIVER_VERSION := 0.37.1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PKG := target/pkg
+# The release wasm builds in a target folder of its own, so that it can run beside the
+# server's build (cargo locks a target folder to one build at a time).
+WASM_BUILD := target/wasm
 FAULTS := target/faults
 DIST := dist
 SERVER := target/server/newswire-server
@@ -35,7 +38,7 @@ PAGES := $(wildcard www/*.html) www/sample-feed.json www/configurator.js www/dem
 export CHROMEDRIVER := /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT := 120
 
-.PHONY: help demo test bench size-nightly fuzz build package tools dev clean \
+.PHONY: help demo demo-built test bench size-nightly fuzz build package tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
 	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 \
 	fmt-check clippy test-native test-browser test-server test-e2e
@@ -129,7 +132,8 @@ build: $(DIST)/newswire/.precompressed $(DIST)/newswire/newswire.d.ts $(patsubst
 # wasm-pack builds with the size-tuned release profile (its own wasm-opt step is off, so it
 # never tries to download one).
 $(PKG)/newswire_bg.wasm: $(WIDGET_SOURCES) | tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed
-	wasm-pack --quiet build --release --target web --out-dir $(PKG) --out-name newswire --no-typescript --no-pack
+	CARGO_TARGET_DIR=$(WASM_BUILD) wasm-pack --quiet build --release --target web \
+		--out-dir $(abspath $(PKG)) --out-name newswire --no-typescript --no-pack
 
 # Then what every build of the widget goes through (scripts/post-link.mjs): wasm-opt, the
 # loader's guard hook in the glue, short import names, and the glue minified.
@@ -180,11 +184,16 @@ $(SERVER): $(SERVER_SOURCES)
 
 # ---------------------------------------------------------------- demo
 
-# The demo needs the build tools, not the browser the tests drive.
-# The publisher's console is on at /admin: with NEWSWIRE_ADMIN_TOKEN from the environment, or
-# a token made for this run and printed. The first start stores a few sample reviews, from
-# made-up partner sites that the demo allows (server/demo-partners.txt), beside loopback pages.
-demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed build $(SERVER)
+# The demo needs the build tools, not the browser the tests drive, and builds side by side
+# what nothing orders (the two tool installs, the npm tools, the loader's facts and the
+# server, the wasm in its own target folder): about 6 minutes on a fresh 2-core machine
+# (docs/contributing.md). The publisher's console is on at /admin: with NEWSWIRE_ADMIN_TOKEN
+# from the environment, or a token made for this run and printed. The first start stores a
+# few sample reviews, from made-up partner sites that the demo allows
+# (server/demo-partners.txt), beside loopback pages.
+DEMO_JOBS ?= 4
+demo:
+	@$(MAKE) --no-print-directory -j$(DEMO_JOBS) --output-sync=line demo-built
 	@token="$${NEWSWIRE_ADMIN_TOKEN:-}"; \
 	if [ -z "$$token" ]; then \
 		token=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n'); \
@@ -193,6 +202,8 @@ demo: tool-wasm-target tool-wasm-bindgen tool-wasm-pack node_modules/.installed 
 	NEWSWIRE_ADMIN_TOKEN="$$token" $(SERVER) --addr 127.0.0.1:8080 --feed www/sample-feed.json \
 		--db newswire.db --www $(DIST) --seed-demo \
 		--allow-origins server/demo-partners.txt --allow-loopback
+
+demo-built: build $(SERVER)
 
 # (The page loads the loader stamped with the attribute facts, target/pkg/embed.js.)
 dev: tools $(PKG)/embed.js
@@ -237,9 +248,10 @@ test-e2e: build package $(FAULTS)/.built node_modules/.installed tool-chromium t
 # release loader and stylesheet. Only the end-to-end tests load it, to watch a trap being
 # contained. It shares every dependency with the release build; only the crate is rebuilt.
 $(FAULTS)/.built: $(WIDGET_SOURCES) $(POST_LINK) $(DIST)/newswire/.precompressed | tool-wasm-bindgen
-	cargo build -p newswire --lib --release --target $(WASM_TARGET) --features fault-injection
+	CARGO_TARGET_DIR=$(WASM_BUILD) cargo build -p newswire --lib --release --target $(WASM_TARGET) \
+		--features fault-injection
 	wasm-bindgen --target web --no-typescript --out-dir $(FAULTS) --out-name newswire \
-		target/$(WASM_TARGET)/release/newswire.wasm
+		$(WASM_BUILD)/$(WASM_TARGET)/release/newswire.wasm
 	node scripts/post-link.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js $(FAULTS)
 	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(FAULTS)/
 	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js
