@@ -10,7 +10,10 @@ const MAX_CELL: usize = 200;
 /// The README and every file in `docs/`.
 fn documents() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut all = vec![root.join("README.md"), root.join("packages/widget/README.md")];
+    let mut all = vec![
+        root.join("README.md"),
+        root.join("packages/widget/README.md"),
+    ];
     let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -31,7 +34,9 @@ fn links(text: &str) -> Vec<String> {
 
 #[test]
 fn every_link_to_a_file_points_inside_the_repository() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .unwrap();
     for doc in documents() {
         let text = std::fs::read_to_string(&doc).unwrap();
         for target in links(&text) {

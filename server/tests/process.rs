@@ -112,8 +112,10 @@ async fn status_from(
 fn metrics_address(lines: &[String]) -> String {
     lines
         .iter()
-        .find_map(|l| l.strip_prefix("metrics: http://"))
+        .filter(|l| l.contains("metrics"))
+        .find_map(|l| server::url_of(l))
         .expect("the metrics line")
+        .trim_start_matches("http://")
         .trim_end_matches("/metrics")
         .to_owned()
 }

@@ -26,17 +26,21 @@ use async_trait::async_trait;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-/// Who hears how long each store query took: the server's metrics, say.
+/// Who hears what the store does, for the server's metrics, say: how long each query took,
+/// and how many reviews each commit stored.
 pub trait Observer: Send + Sync + 'static {
     /// A query (a read, a PostgreSQL statement or batch) took `took`.
     fn query(&self, took: Duration);
+
+    /// A commit stored `reviews` new reviews (a retry of one already stored is not counted).
+    fn stored(&self, reviews: u64);
 }
 
 /// The process's observer, once one is handed in.
 static OBSERVER: OnceLock<Box<dyn Observer>> = OnceLock::new();
 
 /// Hands the store its observer, for every store this process opens; the first one handed
-/// in stays. Without one, timings go nowhere.
+/// in stays. Without one, what it would hear goes nowhere.
 pub fn observe(observer: impl Observer) {
     let _ = OBSERVER.set(Box::new(observer));
 }
@@ -45,6 +49,13 @@ pub fn observe(observer: impl Observer) {
 fn observed(took: Duration) {
     if let Some(observer) = OBSERVER.get() {
         observer.query(took);
+    }
+}
+
+/// Tells the observer, if there is one, that a commit stored `reviews` new reviews.
+fn committed(reviews: u64) {
+    if let (Some(observer), 1..) = (OBSERVER.get(), reviews) {
+        observer.stored(reviews);
     }
 }
 

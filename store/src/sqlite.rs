@@ -566,12 +566,15 @@ fn write_batches(
                 }
                 {
                     let mut totals = totals.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut new = 0;
                     for (job, result) in batch.iter().zip(&results) {
                         if matches!(result, Ok((_, true))) {
                             totals.count += 1;
                             totals.sum += i64::from(job.review.rating);
+                            new += 1;
                         }
                     }
+                    crate::committed(new);
                 }
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(result.map(|(id, _)| id));

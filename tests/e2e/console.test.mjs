@@ -269,7 +269,7 @@ for (const kind of ['sqlite', 'postgres']) {
       const signed = await fetch(`${server.url}/admin/sign-in`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
         body: `token=${TOKEN}`,
       });
       assert.equal(signed.status, 303);
@@ -293,7 +293,7 @@ for (const kind of ['sqlite', 'postgres']) {
       const over = await fetch(`${secure.url}/admin/sign-in`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https', origin: secure.url },
         body: `token=${TOKEN}`,
       });
       assert.ok(over.headers.get('set-cookie').includes('; Secure'));

@@ -6,6 +6,7 @@ use crate::feed::renders::{RenderLimits, CACHE_BYTES, CACHE_ENTRIES};
 use crate::feed::source::FeedSource;
 use crate::net::connections::ConnectionLimits;
 use crate::net::limits::Rate;
+use crate::net::log::LogFormat;
 use crate::net::origins::{self, Origins};
 use crate::net::proxies::Proxies;
 use crate::reviews::admin;
@@ -96,7 +97,7 @@ fn origins(options: &Options) -> Result<Origins, String> {
 
 pub async fn run(options: Options) -> ExitCode {
     let log = crate::net::log::init(options.log_format);
-    store::observe(crate::net::metrics::StoreTimings);
+    store::observe(crate::net::metrics::StoreObserver);
     let origins = match origins(&options) {
         Ok(origins) => origins,
         Err(message) => {
@@ -188,25 +189,31 @@ pub async fn run(options: Options) -> ExitCode {
     let _ = state.feed.current().await;
     tokio::spawn(state.feed.clone().poll());
     tokio::spawn(state.views.clone().run(state.store.clone()));
-    // Tests and scripts read this line to learn the port. A closed stdout must not stop
-    // the server, so these writes may fail.
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout();
-        let _ = writeln!(out, "newswire-server listening on http://{addr}");
-        let _ = writeln!(out, "demo page: http://{addr}/");
-        if let Some(at) = metrics {
-            let _ = writeln!(out, "metrics: http://{at}/metrics");
-        }
-        let _ = if console {
-            writeln!(out, "publisher's console: http://{addr}/admin")
-        } else {
-            writeln!(
-                out,
-                "publisher's console: off (start with --admin-token-file to turn it on)"
-            )
-        };
-        let _ = out.flush();
+    // Where everything is, on standard output: tests and scripts read the first line to
+    // learn the port. In JSON mode each is a JSON object with a `url` (and a log event's
+    // fields), so that a pipeline reading both streams reads only JSON.
+    let format = options.log_format;
+    announce(
+        format,
+        "newswire-server listening on",
+        Some(format!("http://{addr}")),
+    );
+    announce(format, "demo page:", Some(format!("http://{addr}/")));
+    if let Some(at) = metrics {
+        announce(format, "metrics:", Some(format!("http://{at}/metrics")));
+    }
+    if console {
+        announce(
+            format,
+            "publisher's console:",
+            Some(format!("http://{addr}/admin")),
+        );
+    } else {
+        announce(
+            format,
+            "publisher's console: off (start with --admin-token-file to turn it on)",
+            None,
+        );
     }
     let (store, views) = (state.store.clone(), state.views.clone());
     let served = crate::router::serve(listener, state, shutdown_signal()).await;
@@ -226,6 +233,36 @@ pub async fn run(options: Options) -> ExitCode {
     // that matters is on disk.
     drop(log);
     std::process::exit(code)
+}
+
+/// One line on standard output: `what url` as text, or in JSON mode an object with the
+/// log's own fields (`timestamp`, `level`, `message`) and the `url`. A closed stdout must not
+/// stop the server, so the write may fail.
+fn announce(format: LogFormat, what: &str, url: Option<String>) {
+    use std::io::Write;
+    let line = match format {
+        LogFormat::Text => match &url {
+            Some(url) => format!("{what} {url}"),
+            None => what.to_owned(),
+        },
+        LogFormat::Json => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let mut event = serde_json::json!({
+                "timestamp": newswire::date::rfc3339_utc(now),
+                "level": "INFO",
+                "message": what.trim_end_matches(':'),
+            });
+            if let Some(url) = url {
+                event["url"] = url.into();
+            }
+            event.to_string()
+        }
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Raises the open-file limit as far as the system allows, and returns how many public

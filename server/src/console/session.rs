@@ -57,9 +57,10 @@ pub fn set_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&value).expect("a valid header")
 }
 
-/// Whether a form post is our own: its `Origin` (when the browser sends one) names this
-/// server's host as the request addresses it ([`Addressed`]: `Host`, or from one of our
-/// own proxies `X-Forwarded-Host`), and its CSRF token is the session's.
+/// Whether a form post is our own: its `Origin` names this server's host as the request
+/// addresses it ([`Addressed`]: `Host`, or from one of our own proxies `X-Forwarded-Host`),
+/// and its CSRF token is the session's. A post without an `Origin` is refused: every browser
+/// sends one with a POST, so only something else leaves it out.
 pub fn same_origin_form(
     headers: &HeaderMap,
     addressed: &Addressed,
@@ -67,7 +68,7 @@ pub fn same_origin_form(
     session_csrf: &str,
 ) -> bool {
     let origin_ok = match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        None => true,
+        None => false,
         Some(origin) => {
             let origin = origin.trim().to_ascii_lowercase();
             let bare = origin
@@ -125,11 +126,14 @@ mod tests {
             https: false,
         };
         let here = at("news.example:8080");
-        assert!(same_origin_form(&headers, &here, "c", "c"));
-        assert!(!same_origin_form(&headers, &here, "x", "c"));
+        assert!(
+            !same_origin_form(&headers, &here, "c", "c"),
+            "no Origin: no browser's form"
+        );
         let origin = |value| HeaderValue::from_static(value);
         headers.insert(header::ORIGIN, origin("http://news.example:8080"));
         assert!(same_origin_form(&headers, &here, "c", "c"));
+        assert!(!same_origin_form(&headers, &here, "x", "c"));
         headers.insert(header::ORIGIN, origin("https://evil.example"));
         assert!(!same_origin_form(&headers, &here, "c", "c"));
         headers.insert(header::ORIGIN, origin("null"));

@@ -176,6 +176,8 @@ struct Entry {
     modified: Option<String>,
     tags: Vec<String>,
     authors: Vec<String>,
+    /// Atom's `xml:lang` on the entry.
+    language: Option<String>,
 }
 
 #[derive(Default)]
@@ -183,6 +185,8 @@ struct Channel {
     title: Option<String>,
     link: Option<String>,
     description: Option<String>,
+    /// RSS's `<language>` (or `dc:language`), Atom's `xml:lang` on the feed.
+    language: Option<String>,
 }
 
 fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> {
@@ -213,7 +217,13 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
                     };
                 }
                 if matches!(name.as_str(), "item" | "entry") {
-                    entry = Some(Entry::default());
+                    entry = Some(Entry {
+                        language: attribute(&start, "lang"),
+                        ..Entry::default()
+                    });
+                }
+                if name == "feed" && path.is_empty() {
+                    channel.language = attribute(&start, "lang");
                 }
                 on_attributes(
                     &start,
@@ -276,6 +286,7 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
                         "title" => channel.title = Some(value),
                         "link" if channel.link.is_none() => channel.link = Some(value),
                         "description" | "subtitle" => channel.description = Some(value),
+                        "language" => channel.language = Some(value),
                         _ => {}
                     }
                 }
@@ -435,6 +446,7 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
             ("content_text", e.text),
             ("date_published", date),
             ("date_modified", e.modified),
+            ("language", e.language),
         ];
         for (key, value) in fields {
             if let Some(value) = value {
@@ -463,6 +475,9 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
     }
     if let Some(description) = channel.description {
         feed["description"] = json!(description);
+    }
+    if let Some(language) = channel.language.filter(|l| !l.trim().is_empty()) {
+        feed["language"] = json!(language.trim());
     }
     feed
 }
@@ -957,6 +972,10 @@ mod tests {
         assert_eq!(feed["title"], "Harbour Wire & Partners");
         assert_eq!(feed["home_page_url"], "https://harbour-wire.example/");
         assert_eq!(
+            feed["language"], "en-gb",
+            "RSS <language> is JSON Feed's language"
+        );
+        assert_eq!(
             feed["description"], "Briefs from the harbour district\u{a0}newsroom",
             "an HTML entity outside CDATA"
         );
@@ -1180,5 +1199,17 @@ mod tests {
             "{:?}",
             report.problems
         );
+    }
+
+    /// Atom's `xml:lang`, on the feed and on an entry, is JSON Feed's `language`.
+    #[test]
+    fn atom_languages_are_kept() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="az"><title>T</title>
+            <entry xml:lang="ru"><id>e1</id><title>Дума</title></entry>
+            <entry><id>e2</id><title>Məclis</title></entry></feed>"#;
+        let feed = to_json_feed(atom, "Headline").unwrap();
+        assert_eq!(feed["language"], "az");
+        assert_eq!(feed["items"][0]["language"], "ru");
+        assert_eq!(feed["items"][1].get("language"), None);
     }
 }

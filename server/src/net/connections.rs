@@ -96,8 +96,8 @@ pub struct ConnectionLimits {
 
 /// What a connection past its client's cap is told before it is closed.
 const TOO_MANY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
-    Retry-After: 1\r\nContent-Type: text/plain\r\nContent-Length: 41\r\n\r\n\
-    Too many connections from this address.\r\n";
+    Retry-After: 1\r\nContent-Type: text/plain\r\nX-Content-Type-Options: nosniff\r\n\
+    Content-Length: 41\r\n\r\nToo many connections from this address.\r\n";
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then finishes the
 /// requests in flight (and so every review batch they wait for).

@@ -4,7 +4,7 @@
 //! a path, ever becomes a label, so nobody can grow the number of series.
 //!
 //! The counters live in one registry for the process, so that the accept loop, the feed
-//! poller and the store (through [`StoreTimings`], its observer) record without being handed
+//! poller and the store (through [`StoreObserver`]) record without being handed
 //! the app's state. What reads the state for a scrape (the gauges) is `health::metrics`.
 
 use axum::http::Request;
@@ -88,7 +88,7 @@ impl Metrics {
         let reviews_stored = Counter::default();
         registry.register(
             "reviews_stored",
-            "Reviews stored and acknowledged",
+            "Reviews stored, each once (a retry of a stored review is not counted)",
             reviews_stored.clone(),
         );
         let reviews_refused = Family::<ReasonLabel, Counter>::default();
@@ -224,13 +224,18 @@ pub async fn record(request: Request<axum::body::Body>, next: Next) -> Response 
     response
 }
 
-/// The store's timings, for [`newswire_store::observe`]: each query's time in
-/// `newswire_store_query_duration_seconds`.
-pub struct StoreTimings;
+/// What the store tells the metrics ([`newswire_store::observe`]): each query's time, in
+/// `newswire_store_query_duration_seconds`, and the reviews each commit stored (a replay of a
+/// stored one is no new review), in `newswire_reviews_stored_total`.
+pub struct StoreObserver;
 
-impl newswire_store::Observer for StoreTimings {
+impl newswire_store::Observer for StoreObserver {
     fn query(&self, took: Duration) {
         metrics().store_query(took);
+    }
+
+    fn stored(&self, reviews: u64) {
+        metrics().reviews_stored.inc_by(reviews);
     }
 }
 

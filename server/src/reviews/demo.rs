@@ -134,6 +134,20 @@ const SAMPLES: &[(i64, i64, u8, &str, &str, &str, bool)] = &[
     ),
 ];
 
+/// When each sample was written, for a seed at `now`: its day and hour. Seeded early in the
+/// day, today's samples would lie ahead, so then every sample moves back together, the newest
+/// to ten minutes ago: none is in the future, and the gaps between them stay.
+fn times(now: i64) -> Vec<i64> {
+    let today = now.div_euclid(86_400) * 86_400;
+    let at: Vec<i64> = SAMPLES
+        .iter()
+        .map(|(days, hour, ..)| today - days * 86_400 + hour * 3600)
+        .collect();
+    let newest = at.iter().copied().max().unwrap_or(now);
+    let back = (newest - (now - 600)).max(0);
+    at.into_iter().map(|t| t - back).collect()
+}
+
 /// Stores the samples when `store` holds no review yet; how many it stored.
 pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
     if store.summary().await?.count > 0
@@ -144,9 +158,9 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
     {
         return Ok(0);
     }
-    let today = newswire_store::now().div_euclid(86_400) * 86_400;
+    let times = times(newswire_store::now());
     // Oldest first, so that ids follow time as they do for real reviews.
-    for (days, hour, rating, page, subject, comment, hidden) in SAMPLES.iter().rev() {
+    for ((_, _, rating, page, subject, comment, hidden), at) in SAMPLES.iter().zip(times).rev() {
         let id = store
             .insert(NewReview {
                 rating: *rating,
@@ -156,7 +170,7 @@ pub async fn seed(store: &dyn ReviewStore) -> Result<usize, StoreError> {
                 // The demo allows these made-up partner sites (`make demo`'s allow-list).
                 partner: newswire_store::origin_of(page),
                 key: None,
-                at: Some(today - days * 86_400 + hour * 3600),
+                at: Some(at),
             })
             .await?;
         if *hidden {
@@ -172,6 +186,22 @@ pub const PARTNERS: &str = include_str!("../../demo-partners.txt");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seeded at 02:40 UTC (today's samples are dated 08:00 and 09:00) and at 23:00: never a
+    /// review in the future, and the newest first in the list as before.
+    #[test]
+    fn no_sample_is_dated_in_the_future_whatever_the_hour() {
+        let day = 20_430 * 86_400;
+        for now in [day + 2 * 3600 + 40 * 60, day + 23 * 3600] {
+            let times = times(now);
+            assert!(times.iter().all(|t| *t <= now), "{times:?} at {now}");
+            assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+            assert!(
+                times[0] > now - 86_400,
+                "the newest is still today's or last night's"
+            );
+        }
+    }
 
     #[test]
     fn every_sample_comes_from_a_site_the_demo_allows() {

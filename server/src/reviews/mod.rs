@@ -141,7 +141,7 @@ pub async fn create(
     };
     match store_review(&state, &headers, body, &admission).await {
         Ok(id) => {
-            metrics.reviews_stored.inc();
+            // (Counted as stored by the store, once a review: a retry is not a new one.)
             (
                 StatusCode::CREATED,
                 [(header::CONTENT_TYPE, "application/json")],

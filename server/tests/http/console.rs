@@ -43,7 +43,7 @@ async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_che
     let (reply, took) = answer_to(
         server.addr,
         &format!(
-            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 1990000\r\n\r\n"
+            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n{form}Content-Length: 1990000\r\n\r\n"
         ),
         b"",
     )
@@ -58,7 +58,7 @@ async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_che
     let (reply, _) = answer_to(
         server.addr,
         &format!(
-            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Transfer-Encoding: chunked\r\n\r\n"
+            "POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n{form}Transfer-Encoding: chunked\r\n\r\n"
         ),
         chunk.as_bytes(),
     )
@@ -71,7 +71,7 @@ async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_che
     let started = std::time::Instant::now();
     stream
         .write_all(
-            format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 100\r\n\r\n")
+            format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n{form}Content-Length: 100\r\n\r\n")
                 .as_bytes(),
         )
         .await
@@ -121,7 +121,7 @@ async fn console_forms_are_small_and_whole_in_time_and_read_only_after_their_che
     let off = Server::start_with("console-off", Policy::default()).await;
     let (reply, took) = answer_to(
         off.addr,
-        &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}Content-Length: 5000\r\n\r\n"),
+        &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n{form}Content-Length: 5000\r\n\r\n"),
         b"",
     )
     .await;
@@ -168,11 +168,15 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
     )
     .await;
     let form = "Content-Type: application/x-www-form-urlencoded";
+    let origin = format!("http://{}", server.addr);
     let signed_in = server
         .request_tcp(
             "POST",
             "/admin/sign-in",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", &origin),
+            ],
             format!("token={CONSOLE_TOKEN}").as_bytes(),
         )
         .await;
@@ -188,7 +192,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
         held.push(
             hold(
                 server.addr,
-                &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\n{form}\r\nContent-Length: 100\r\n\r\nto"),
+                &format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\n{form}\r\nContent-Length: 100\r\n\r\nto"),
             )
             .await,
         );
@@ -217,7 +221,7 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
     // Action: the editor's own slow form holds the one console permit.
     let _slow = hold(
         server.addr,
-        &format!("POST /admin/reviews/hide HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n{form}\r\nContent-Length: 100\r\n\r\ncs"),
+        &format!("POST /admin/reviews/hide HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nCookie: {cookie}\r\n{form}\r\nContent-Length: 100\r\n\r\ncs"),
     )
     .await;
     // Assert: the console is busy, the feed is not.
@@ -231,4 +235,79 @@ async fn the_console_and_its_sign_ins_have_permits_of_their_own() {
             .status,
         200
     );
+}
+
+#[tokio::test]
+async fn a_form_without_an_origin_is_refused_even_with_a_session_and_its_token() {
+    // Assemble: a signed-in editor, the session's CSRF token from a page, and a review.
+    let server = Server::start_with(
+        "console-origin",
+        Policy {
+            admin_token: Some(CONSOLE_TOKEN.into()),
+            origins: Origins::new(vec!["http://partner.example".into()]),
+            ..Policy::default()
+        },
+    )
+    .await;
+    let origin = format!("http://{}", server.addr);
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let signed_in = server
+        .request(
+            "POST",
+            "/admin/sign-in",
+            &[form, ("Origin", &origin)],
+            format!("token={CONSOLE_TOKEN}").as_bytes(),
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let cookie = signed_in
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let page = server
+        .request("GET", "/admin/reviews", &[("Cookie", &cookie)], b"")
+        .await;
+    let csrf = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page's CSRF token")
+        .to_owned();
+    let id = server.post_review(REVIEW).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let body = format!("csrf={csrf}&one={id}");
+    let hidden = |id: i64| {
+        Connection::open(server.dir.join("reviews.db"))
+            .unwrap()
+            .query_row("SELECT hidden FROM reviews WHERE id = ?1", [id], |r| {
+                r.get::<_, bool>(0)
+            })
+            .unwrap()
+    };
+    // Action: the hide form, without an Origin, then with this server's.
+    let without = server
+        .request(
+            "POST",
+            "/admin/reviews/hide",
+            &[form, ("Cookie", &cookie)],
+            body.as_bytes(),
+        )
+        .await;
+    let hidden_after_refusal = hidden(id);
+    let with = server
+        .request(
+            "POST",
+            "/admin/reviews/hide",
+            &[form, ("Cookie", &cookie), ("Origin", &origin)],
+            body.as_bytes(),
+        )
+        .await;
+    // Assert: refused, and nothing changed; then done.
+    assert_eq!(without.status, 403, "{}", without.body);
+    assert!(!hidden_after_refusal);
+    assert_eq!(with.status, 303, "{}", with.body);
+    assert!(hidden(id), "the form with its Origin hid the review");
 }

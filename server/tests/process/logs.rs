@@ -10,7 +10,7 @@ async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
     const MARKER: &str = "comment-marker-7f3a9c";
     let dir = temp_dir("log");
     let log = dir.join("server.log");
-    let (_running, addr, _) = server::spawn_with(
+    let (_running, addr, announced) = server::spawn_with(
         "../tests/fixtures/feed.json",
         dir.join("reviews.db").as_os_str(),
         &[
@@ -21,8 +21,20 @@ async fn the_log_has_a_line_a_request_and_no_secret_comment_or_address() {
             TOKEN,
         ],
         Stdio::from(std::fs::File::create(&log).unwrap()),
-        |_| true,
+        |line| line.contains("console"),
     );
+    // In JSON mode standard output is JSON too: each line an object with its URL.
+    assert_eq!(announced.len(), 3, "{announced:?}");
+    for line in &announced {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            event["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("http://")),
+            "{line}"
+        );
+        assert_eq!(event["level"], "INFO", "{line}");
+    }
     let from: std::net::Ipv4Addr = [127, 0, 0, 9].into();
     // Action: a feed read, a review with a marker, the admin API with the bearer token, a
     // console sign-in, and a console page with the session's cookie.

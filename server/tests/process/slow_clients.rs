@@ -104,7 +104,7 @@ async fn slow_console_forms_from_one_address_never_take_the_feed_down() {
     for _ in 0..SLOW_FORMS {
         let mut stream = TcpStream::connect(&addr).await.unwrap();
         stream
-            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
+            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
             .await
             .unwrap();
         streams.push((stream, std::time::Instant::now()));
@@ -185,7 +185,7 @@ async fn large_console_forms_cost_no_memory() {
             } else {
                 format!("Content-Length: {}", body.len())
             };
-            let head = format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n");
+            let head = format!("POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n");
             let sent = async {
                 stream.write_all(head.as_bytes()).await?;
                 if chunked {
@@ -246,7 +246,7 @@ async fn sigterm_ends_the_server_within_its_deadline_while_forms_hang() {
     for _ in 0..100 {
         let mut stream = TcpStream::connect(&addr).await.unwrap();
         stream
-            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
+            .write_all(b"POST /admin/sign-in HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000\r\n\r\nt")
             .await
             .unwrap();
         hanging.push(stream);
@@ -394,10 +394,11 @@ async fn one_address_cannot_hold_every_connection() {
         .await
         .expect("answered at once")
         .unwrap();
+    let told = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    assert!(told.starts_with("http/1.1 503"), "{told}");
     assert!(
-        String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 503"),
-        "{}",
-        String::from_utf8_lossy(&raw)
+        told.contains("x-content-type-options: nosniff\r\n"),
+        "as every answer: {told}"
     );
     // Assert: once it lets go, the address is served again.
     drop(held);

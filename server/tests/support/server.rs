@@ -84,9 +84,22 @@ pub fn spawn_configured(
     }
     // Keep reading, so the server never writes into a closed pipe.
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-    let addr = lines[0]
-        .strip_prefix("newswire-server listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {:?}", lines[0]))
-        .to_owned();
+    let addr = url_of(&lines[0])
+        .and_then(|url| url.strip_prefix("http://").map(str::to_owned))
+        .filter(|_| lines[0].contains("listening on"))
+        .unwrap_or_else(|| panic!("unexpected first line {:?}", lines[0]));
     (Running(child), addr, lines)
+}
+
+/// The URL a line of the server's standard output names: the text after its label, or in
+/// JSON mode (`--log-format json`) the object's `url`.
+pub fn url_of(line: &str) -> Option<String> {
+    if line.starts_with('{') {
+        let event: serde_json::Value = serde_json::from_str(line).ok()?;
+        return event["url"].as_str().map(str::to_owned);
+    }
+    line.rsplit(' ')
+        .next()
+        .filter(|word| word.starts_with("http://"))
+        .map(str::to_owned)
 }
