@@ -103,8 +103,8 @@ async fn html_becomes_text_without_running_or_loading_anything() {
 fn languages_and_colours_are_checked_by_the_browser() {
     assert!(platform::supports_language("az-Latn-AZ"));
     assert!(!platform::supports_language("en_US"));
-    assert!(newswire::config::is_language_tag("en-GB"));
-    assert!(!newswire::config::is_language_tag("en_US"));
+    assert!(newswire::i18n::is_language_tag("en-GB"));
+    assert!(!newswire::i18n::is_language_tag("en_US"));
     assert!(platform::supports_colour("rebeccapurple"));
     assert!(platform::supports_colour("rgb(10 20 30 / 50%)"));
     assert!(!platform::supports_colour("banana"));

@@ -407,3 +407,57 @@ async fn requests_that_never_reach_the_store_count_against_the_shared_limit() {
     assert_eq!(good.0, 429, "the sixth request of the minute");
     assert!(stored_keys(&url).await.is_empty());
 }
+
+/// Whether a replica started with `flags` on `db`, serving the demo's sample feed (which
+/// links its stories relative to itself), warns that replicas would disagree.
+fn warns_of_relative_links(db: &str, feed: &str, flags: &[&str]) -> bool {
+    let (mut running, _, _) = server::spawn_with(
+        feed,
+        db.as_ref(),
+        flags,
+        std::process::Stdio::piped(),
+        |_| true,
+    );
+    let stderr = running.stderr.take().unwrap();
+    let (lines, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    let until = Instant::now() + Duration::from_secs(3);
+    while let Ok(line) = read.recv_timeout(until.saturating_duration_since(Instant::now())) {
+        if line.contains("--public-url is not set") {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_whose_feed_links_relatively_asks_for_a_public_url() {
+    // Assemble: one database.
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("public_url").await;
+    // Action and assert: the sample feed's relative links without --public-url are warned
+    // of; with it, or with a feed of absolute links, nothing is said.
+    assert!(warns_of_relative_links(
+        &url,
+        "../www/sample-feed.json",
+        &[]
+    ));
+    assert!(!warns_of_relative_links(
+        &url,
+        "../www/sample-feed.json",
+        &["--public-url", "https://news.example"]
+    ));
+    assert!(!warns_of_relative_links(
+        &url,
+        "tests/fixtures/agency.rss",
+        &[]
+    ));
+}

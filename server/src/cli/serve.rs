@@ -187,6 +187,19 @@ pub async fn run(options: Options) -> ExitCode {
     // A feed file is read before the first request, so that requests arriving together at
     // start find it loaded rather than each finding it not yet read.
     let _ = state.feed.current().await;
+    if store::is_postgres(&db)
+        && options.public_url.is_none()
+        && !FeedSource::is_url(&options.feed)
+        && std::fs::read(&options.feed).is_ok_and(|bytes| {
+            crate::feed::convert::has_relative_links(&bytes, &options.headline_category)
+        })
+    {
+        tracing::warn!(
+            "the feed links relative to where it is published and --public-url is not set: \
+             each replica makes those links absolute against its own address, so replicas \
+             serve different bytes; set --public-url to where readers reach the servers"
+        );
+    }
     tokio::spawn(state.feed.clone().poll());
     tokio::spawn(state.views.clone().run(state.store.clone()));
     // Where everything is, on standard output: tests and scripts read the first line to

@@ -123,6 +123,13 @@ pub fn resolve_links(feed: &mut Value, base: &str) -> bool {
 }
 
 /// Whether `link` starts with a URL scheme (`https:`, `javascript:`): it is not relative.
+/// Whether the feed in `bytes` links anything relative to where it is published: then
+/// what is served depends on that place (`--public-url`, or the server's own address).
+pub fn has_relative_links(bytes: &[u8], headline_category: &str) -> bool {
+    read(bytes, None, headline_category)
+        .is_ok_and(|mut read| resolve_links(&mut read.feed, "http://newswire.invalid/"))
+}
+
 fn has_scheme(link: &str) -> bool {
     let link = link.trim_start();
     link.split_once(':').is_some_and(|(scheme, _)| {
