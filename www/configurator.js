@@ -14,7 +14,12 @@
   var feed = document.getElementById('feed');
   var release = null;
   // The widget's defaults: attributes equal to these stay out of the snippet.
-  var DEFAULTS = { theme: 'auto', category: 'Politics', density: 'comfortable', ticker: 'scroll', 'max-briefs': '5' };
+  var DEFAULTS = {
+    theme: 'auto', category: 'Politics', density: 'comfortable', ticker: 'scroll', 'max-briefs': '5',
+    'heading-level': '2', refresh: '300', loading: 'lazy',
+  };
+  // Set on the snippet, not the preview, which stays mounted at once.
+  var SNIPPET_ONLY = ['loading'];
 
   feed.value = new URL('/feed.json', location.href).href;
 
@@ -27,7 +32,8 @@
       url = new URL('/feed.json', location.href).href;
     }
     var out = [['feed', url]];
-    ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs'].forEach(function (name) {
+    ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'heading-level', 'refresh',
+      'review-endpoint', 'fallback-url', 'loading'].forEach(function (name) {
       var value = form.elements[name].value.trim();
       if (value && value !== DEFAULTS[name]) out.push([name, value]);
     });
@@ -45,21 +51,23 @@
   }
 
   // Every attribute the form can set; those it leaves out are removed from the preview.
-  var NAMES = ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections', 'show-rating'];
+  var NAMES = ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections',
+    'show-rating', 'heading-level', 'refresh', 'review-endpoint', 'fallback-url', 'loading'];
 
   function update() {
     var attrs = attributes();
     // The preview is the same element a partner page gets, changed in place through the
     // partner API (queued until the loader has run): null removes an attribute.
     var options = {};
-    NAMES.forEach(function (name) { options[name] = null; });
-    attrs.forEach(function (pair) { options[pair[0]] = pair[1]; });
+    NAMES.forEach(function (name) { if (SNIPPET_ONLY.indexOf(name) < 0) options[name] = null; });
+    attrs.forEach(function (pair) { if (SNIPPET_ONLY.indexOf(pair[0]) < 0) options[pair[0]] = pair[1]; });
     (window.Newswire = window.Newswire || { q: [] }).q.push(['mount', preview, options]);
     document.getElementById('frame').style.width = document.getElementById('width').value + 'px';
     var src = release ? new URL(release.embed, location.href).href : new URL('/newswire/embed.js', location.href).href;
+    // crossorigin: the loader is fetched without the reader's cookies for this server.
     var tag = '<script async src="' + src + '"';
-    if (release) tag += '\n  integrity="' + release.integrity + '" crossorigin="anonymous"';
-    tag += '></' + 'script>';
+    if (release) tag += '\n  integrity="' + release.integrity + '"';
+    tag += ' crossorigin="anonymous"></' + 'script>';
     var element = '<newswire-widget';
     attrs.forEach(function (pair) {
       element += '\n  ' + pair[0] + (pair[1] === '' ? '' : '="' + escape(pair[1]) + '"');

@@ -1,6 +1,6 @@
 /* Newswire loader. One classic script tag on a partner page:
  *
- *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json"></script>
+ *   <script async src="https://HOST/newswire/embed.js" data-feed="https://HOST/feed.json" crossorigin="anonymous"></script>
  *
  * It defines <newswire-widget>, puts one where the tag stands (the tag's data-* attributes
  * that the widget knows become the widget's attributes), and starts every <newswire-widget>

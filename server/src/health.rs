@@ -1,8 +1,8 @@
 //! What an operator's tools ask. Liveness and readiness, for a load balancer or an
 //! orchestrator that polls them every second: `GET /healthz` says the process answers;
 //! `GET /readyz` says this replica can do its work, that the store answers a trivial query
-//! within a deadline and a feed is loaded, and otherwise answers 503 with which of the two
-//! is missing. Neither reads the store's data or counts as a view, and neither is
+//! within a deadline, a feed is loaded and the built widget is there, and otherwise answers
+//! 503 with which is missing. Neither reads the store's data or counts as a view, and neither is
 //! rate-limited or shed with the rest: a busy replica is alive, and a balancer must be able
 //! to tell. And `GET /metrics`, on the metrics address only ([`metrics`]).
 
@@ -31,7 +31,14 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     } else {
         "not loaded"
     };
-    let ready = store == "ok" && feed == "ok";
+    // The built widget: without its loader every partner's widget is dead, whatever else
+    // answers (a `--www` that names the wrong folder, or a release not copied there).
+    let widget = if state.www.join(WIDGET).is_file() {
+        "ok"
+    } else {
+        "missing"
+    };
+    let ready = store == "ok" && feed == "ok" && widget == "ok";
     let status = if ready {
         StatusCode::OK
     } else {
@@ -39,9 +46,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     };
     json(
         status,
-        serde_json::json!({ "ready": ready, "store": store, "feed": feed }),
+        serde_json::json!({ "ready": ready, "store": store, "feed": feed, "widget": widget }),
     )
 }
+
+/// The file under `--www` that says the built widget is there: the loader every partner's
+/// tag loads.
+pub const WIDGET: &str = "newswire/embed.js";
 
 /// The store's answer to the readiness query. One query at a time, whatever the number of
 /// probes: a probe that arrives while one is in flight takes that one's answer (it came

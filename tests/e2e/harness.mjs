@@ -98,7 +98,7 @@ ${body}
 
 /** The one tag a partner pastes. */
 export function tag(server, extra = '') {
-  return `<script async src="${server.url}/newswire/embed.js" data-feed="${server.url}/feed.json" ${extra}></script>`;
+  return `<script async src="${server.url}/newswire/embed.js" data-feed="${server.url}/feed.json" crossorigin="anonymous" ${extra}></script>`;
 }
 
 export async function launch() {

@@ -155,6 +155,23 @@ before(async () => {
     '/faulty/newswire-live.js': faulty('newswire-live.js'),
     '/csp-strict.html': (req, res) =>
       withCsp(policy(`${server.url} 'wasm-unsafe-eval'`), strictPage(tag(server)))(req, res),
+    // The docs' way to reserve the height under a strict style-src: their rule in the
+    // partner's own stylesheet, their element without a style attribute.
+    '/csp-reserved.html': (req, res) => {
+      const docs = readFileSync('docs/embedding.md', 'utf8');
+      const section = docs.slice(docs.indexOf('**Reserving the height under a strict `style-src`.**'));
+      const html = /```html\n([\s\S]*?)```/.exec(section)[1].replaceAll('https://HOST', server.url);
+      withCsp(
+        policy(`${server.url} 'wasm-unsafe-eval'`),
+        strictPage(html).replace('</head>', '<link rel="stylesheet" href="/partner.css"></head>'),
+      )(req, res);
+    },
+    '/partner.css': (req, res) => {
+      const docs = readFileSync('docs/embedding.md', 'utf8');
+      const section = docs.slice(docs.indexOf('**Reserving the height under a strict `style-src`.**'));
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end(/```css\n([\s\S]*?)```/.exec(section)[1]);
+    },
     '/csp-no-wasm.html': (req, res) =>
       withCsp(policy(server.url), strictPage(tag(server).replace(`${server.url}/feed.json`, `${server.url}/feed.json?v=1`)))(req, res),
     '/csp-nonce.html': (req, res) =>
@@ -369,6 +386,30 @@ for (const [name, path] of [
     await context.close();
   });
 }
+
+test('under a strict style-src, the docs’ stylesheet rule reserves the height: no violation, no shift', async () => {
+  const { context, tab, errors, console } = await open(browser);
+  await tab.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => window.__shifts.push(...list.getEntries().map((e) => e.value))).observe({ type: 'layout-shift', buffered: true });
+  });
+  // Before the loader has run, the element already holds its height.
+  await tab.route('**/newswire/embed.js', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  await tab.goto(`${partner.url}/csp-reserved.html`, { waitUntil: 'domcontentloaded' });
+  const early = await tab.locator('newswire-widget').evaluate((el) => el.getBoundingClientRect().height);
+  await state(tab, 'ready');
+  await tab.waitForTimeout(200);
+  const late = await tab.locator('newswire-widget').evaluate((el) => el.getBoundingClientRect().height);
+  assert.equal(early, 994, 'reserved from the first paint');
+  assert.equal(late, 994);
+  assert.deepEqual(await tab.evaluate(() => window.__shifts), [], 'no layout shift');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(console.filter((m) => m.type === 'error'), [], 'no CSP violation');
+  await context.close();
+});
 
 test('a trap stops only its own widget, once, and the page and the other widget carry on', async () => {
   const { context, tab, errors, console } = await open(browser, `${partner.url}/faulty.html`);

@@ -137,6 +137,33 @@ const NAMED_BUT_NOT_LOADED = {
   '/newswire/v/{release}/embed.js': "a pinned tag's own src",
 };
 
+test('the README’s snippet, on a partner site that shares the reader’s cookies for the server, sends none of them', async () => {
+  // Assemble: the snippet as the README gives it, on a page of the same site as the server
+  // (127.0.0.1, another port), and a cookie the reader has for the server's host.
+  const readme = readFileSync('README.md', 'utf8');
+  const snippet = /## Embed it[\s\S]*?```html\n([\s\S]*?)```/.exec(readme)[1].replaceAll('https://HOST', server.url);
+  assert.match(snippet, /crossorigin="anonymous"/);
+  const site = await startPartner({ '/readme.html': page(snippet.replace('style="', 'loading="eager" style="')) });
+  const { context, tab, errors } = await open(browser);
+  const host = new URL(server.url).hostname;
+  await context.addCookies([{ name: 'agency', value: 'reader-secret', domain: host, path: '/' }]);
+  const sent = [];
+  tab.on('request', (r) => {
+    if (r.url().startsWith(server.url)) sent.push(r);
+  });
+  // Action: the page, its news, and the wasm.
+  await tab.goto(`${site.url.replace('localhost', '127.0.0.1')}/readme.html`);
+  await ready(tab);
+  await tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
+  // Assert: every request to the server went without the reader's cookie, the loader's too.
+  const headers = await Promise.all(sent.map(async (r) => [r.url(), (await r.allHeaders()).cookie]));
+  assert.ok(headers.some(([url]) => url.endsWith('/embed.js')), headers.map(([u]) => u).join(', '));
+  assert.deepEqual(headers.filter(([, cookie]) => cookie), [], 'requests that carried a cookie');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await site.close();
+});
+
 test('every widget URL the docs name is one the loader fetches, or says who does', async () => {
   const { context, tab, errors } = await open(browser);
   const fetched = new Set();

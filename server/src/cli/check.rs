@@ -1,4 +1,6 @@
-//! `newswire-server check FEED`: every problem, item by item; non-zero when unusable.
+//! `newswire-server check FEED`: the feed as the server will serve it, every problem and
+//! every drop named item by item, and how many items the widget keeps; non-zero when
+//! unusable.
 
 use super::options::Options;
 use crate::feed::convert;
@@ -32,10 +34,18 @@ pub async fn run(feed: &str, timeout: u64) -> ExitCode {
             }
         }
     };
+    // A URL's relative links resolve against it; a file's against where the server will
+    // publish it (`--public-url`, or its own address), which stands in here.
+    let base = if FeedSource::is_url(feed) {
+        feed
+    } else {
+        "http://newswire.invalid/feed.json"
+    };
     let report = convert::check(
         &bytes,
         charset.as_deref(),
         &Options::default().headline_category,
+        base,
     );
     if let Some(encoding) = report.encoding {
         println!("{feed}: read as {encoding}");

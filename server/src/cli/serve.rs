@@ -118,6 +118,23 @@ pub async fn run(options: Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The folder every partner's widget comes from: a mistyped one would leave a healthy
+    // server serving nothing a partner needs.
+    if !options.www.is_dir() {
+        tracing::error!(
+            "--www {} is not a folder: point it at the built site (`make build` writes dist/)",
+            options.www.display()
+        );
+        return ExitCode::from(2);
+    }
+    if !options.www.join(crate::health::WIDGET).is_file() {
+        tracing::warn!(
+            "--www {} holds no built widget ({}): partners' widgets cannot load, and /readyz \
+             says so until it is there",
+            options.www.display(),
+            crate::health::WIDGET
+        );
+    }
     let mut policy = policy(&options, origins, admin_token);
     policy.connections.max_connections = open_files_for(options.max_connections);
     let db = database(options.db.as_deref(), env_database());

@@ -29,13 +29,15 @@ pub enum ConvertError {
     Encoding(#[from] crate::feed::decode::DecodeError),
 }
 
-/// A feed as read from its bytes: the JSON Feed, the encoding its bytes were in, and
-/// whether it came as JSON Feed (served as it came when nothing needs changing).
+/// A feed as read from its bytes: the JSON Feed, the encoding its bytes were in, whether it
+/// came as JSON Feed (served as it came when nothing needs changing), and what converting
+/// RSS or Atom left out (for `check`).
 #[derive(Debug, Clone)]
 pub struct Converted {
     pub feed: Value,
     pub encoding: &'static str,
     pub json: bool,
+    pub notes: Vec<String>,
 }
 
 /// The feed in `bytes` (JSON Feed, RSS or Atom, in any encoding `decode` knows), with the
@@ -50,10 +52,12 @@ pub fn read(
         .trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with('{');
+    let mut notes = Vec::new();
     Ok(Converted {
-        feed: to_json_feed(&text, headline_category)?,
+        feed: to_json_feed_noting(&text, headline_category, &mut notes)?,
         encoding: encoding.name(),
         json,
+        notes,
     })
 }
 
@@ -146,11 +150,21 @@ pub const MAX_DEPTH: usize = 64;
 
 /// The feed in `text` (JSON Feed, RSS 2.0 or Atom) as a usable JSON Feed.
 pub fn to_json_feed(text: &str, headline_category: &str) -> Result<Value, ConvertError> {
+    to_json_feed_noting(text, headline_category, &mut Vec::new())
+}
+
+/// The same, with what converting RSS or Atom left out (an entry with nothing to name it
+/// by, a date that cannot be read, a link that is not absolute) in `notes`, for `check`.
+fn to_json_feed_noting(
+    text: &str,
+    headline_category: &str,
+    notes: &mut Vec<String>,
+) -> Result<Value, ConvertError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let feed = if trimmed.starts_with('{') {
         serde_json::from_str(trimmed).map_err(|e| ConvertError::Json(e.to_string()))?
     } else if trimmed.starts_with('<') {
-        from_xml(trimmed, headline_category)?
+        from_xml(trimmed, headline_category, notes)?
     } else {
         return Err(ConvertError::UnknownFormat);
     };
@@ -185,6 +199,8 @@ struct Entry {
     authors: Vec<String>,
     /// Atom's `xml:lang` on the entry.
     language: Option<String>,
+    /// What the conversion left out, for `check` to name: (field, value).
+    dropped: Vec<(&'static str, String)>,
 }
 
 #[derive(Default)]
@@ -196,7 +212,11 @@ struct Channel {
     language: Option<String>,
 }
 
-fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> {
+fn from_xml(
+    text: &str,
+    headline_category: &str,
+    notes: &mut Vec<String>,
+) -> Result<Value, ConvertError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
@@ -314,7 +334,7 @@ fn from_xml(text: &str, headline_category: &str) -> Result<Value, ConvertError> 
     if atom.is_none() {
         return Err(ConvertError::UnknownFormat);
     }
-    Ok(assemble(channel, entries, headline_category))
+    Ok(assemble(channel, entries, headline_category, notes))
 }
 
 /// Whether an element holds an entry's content or summary, whose nested markup is text.
@@ -388,14 +408,34 @@ fn on_entry_field(e: &mut Entry, name: &str, parent: &str, value: String, kind: 
             "html" | "xhtml" => e.html = Some(value),
             _ => e.text = Some(value),
         },
-        ("pubDate" | "date", "item") | ("published", "entry") => e.date = read_date(&value),
+        ("pubDate" | "date", "item") | ("published", "entry") => {
+            e.date = read_date(&value);
+            if e.date.is_none() {
+                e.dropped.push((
+                    if parent == "item" {
+                        "pubDate"
+                    } else {
+                        "published"
+                    },
+                    value,
+                ));
+            }
+        }
         ("updated", "entry") => {
             e.modified = read_date(&value);
+            if e.modified.is_none() {
+                e.dropped.push(("updated", value));
+            }
             if e.date.is_none() {
                 e.date = e.modified.clone();
             }
         }
-        ("modified", "item") => e.modified = read_date(&value),
+        ("modified", "item") => {
+            e.modified = read_date(&value);
+            if e.modified.is_none() {
+                e.dropped.push(("modified", value));
+            }
+        }
         ("category" | "subject", "item") => e.tags.push(value),
         ("author" | "creator", "item") | ("name", "author") => e.authors.push(value),
         _ => {}
@@ -406,10 +446,17 @@ fn looks_like_html(s: &str) -> bool {
     s.contains('<') && s.contains('>')
 }
 
-fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> Value {
+/// The JSON Feed of `channel` and `entries`; what was left out of them goes in `notes`, an
+/// item at a time, for `check`.
+fn assemble(
+    channel: Channel,
+    entries: Vec<Entry>,
+    headline_category: &str,
+    notes: &mut Vec<String>,
+) -> Value {
     let mut items: Vec<Value> = Vec::new();
     let mut headline: Option<(usize, Option<String>)> = None;
-    for e in entries {
+    for (n, e) in entries.into_iter().enumerate() {
         // An id the widget's model would drop (longer than `MAX_LINK`) gives way to the next.
         let fits = |id: &String| id.len() <= newswire::feed::MAX_LINK;
         let id =
@@ -425,7 +472,20 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
                 })
                 .filter(fits)
                 .or_else(|| text_id(&e));
-        let Some(id) = id else { continue };
+        let Some(id) = id else {
+            notes.push(format!(
+                "entry {}: has no id, link, title or text, so it is dropped",
+                n + 1
+            ));
+            continue;
+        };
+        let at = format!("item {} (id {})", items.len() + 1, printable(&id));
+        for (field, value) in &e.dropped {
+            notes.push(format!(
+                "{at}: {field} {:?} is not a date we can read, so it is left out",
+                printable(value)
+            ));
+        }
         let date = e.date.clone();
         if e.tags
             .iter()
@@ -441,10 +501,19 @@ fn assemble(channel: Channel, entries: Vec<Entry>, headline_category: &str) -> V
         }
         let mut item = Map::new();
         item.insert("id".into(), json!(id));
+        let given = e.link.clone();
         let link = e
             .link
             .filter(|l| is_http(l))
             .or_else(|| e.id.filter(|g| is_http(g)));
+        if let (Some(given), None) = (given, &link) {
+            notes.push(format!(
+                "{at}: link {:?} is not an absolute http(s) URL of at most {} bytes, so it is \
+                 not linked",
+                printable(&given.chars().take(80).collect::<String>()),
+                newswire::feed::MAX_LINK
+            ));
+        }
         let fields = [
             ("url", link),
             ("title", e.title),
@@ -628,10 +697,18 @@ pub struct Report {
 }
 
 /// Checks the feed in `bytes` (any accepted format and encoding; `http_charset` from the
-/// response that carried it) field by field.
-pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) -> Report {
-    let (feed, encoding) = match read(bytes, http_charset, headline_category) {
-        Ok(read) => (read.feed, read.encoding),
+/// response that carried it) field by field, as the server will serve it: its relative links
+/// made absolute against `base` (where it is published: a feed URL itself; for a file, the
+/// server's `--public-url` or address, which `check` stands in for), and every item the
+/// widget would drop named. `items` is how many it keeps.
+pub fn check(
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    headline_category: &str,
+    base: &str,
+) -> Report {
+    let (mut feed, encoding, mut problems) = match read(bytes, http_charset, headline_category) {
+        Ok(read) => (read.feed, read.encoding, read.notes),
         Err(err) => {
             let encoding = crate::feed::decode::decode(bytes, http_charset)
                 .ok()
@@ -644,7 +721,7 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
             };
         }
     };
-    let mut problems = Vec::new();
+    resolve_links(&mut feed, base);
     if !feed.get("title").is_some_and(Value::is_string) {
         problems.push("feed: title is missing or not text".to_owned());
     }
@@ -731,9 +808,11 @@ pub fn check(bytes: &[u8], http_charset: Option<&str>, headline_category: &str) 
             Some(_) => problems.push(format!("{at}: tags is not a list of text")),
         }
     }
+    // What the widget's model keeps: items with a usable id, each id once.
+    let kept = newswire::feed::parse(&feed.to_string()).map_or(0, |model| model.items.len());
     Report {
         usable: true,
-        items: items.len(),
+        items: kept,
         problems,
         encoding: Some(encoding),
     }
@@ -754,6 +833,9 @@ mod tests {
             .find(|i| i["id"] == id)
             .unwrap_or_else(|| panic!("no item {id}"))
     }
+
+    /// Where `check` takes a file's feed to be published.
+    const BASE: &str = "https://agency.example/feed.json";
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -858,9 +940,9 @@ mod tests {
             err.to_string(),
             "it declares the encoding \"x-newsroom-7\", which is not one we know"
         );
-        let report = check(&fixture("encodings/unknown.rss"), None, "Headline");
+        let report = check(&fixture("encodings/unknown.rss"), None, "Headline", BASE);
         assert!(!report.usable);
-        let report = check(&fixture("encodings/cp1254.rss"), None, "Headline");
+        let report = check(&fixture("encodings/cp1254.rss"), None, "Headline", BASE);
         assert_eq!(report.encoding, Some("windows-1254"));
     }
 
@@ -962,7 +1044,7 @@ mod tests {
         assert_eq!(item(&feed, "bad")["date_modified"], "2026-11-28");
         // A feed whose dates are all fine is left alone.
         assert!(!normalise_dates(&mut feed));
-        let report = check(&bytes, None, "Headline");
+        let report = check(&bytes, None, "Headline", BASE);
         assert_eq!(
             report.problems,
             [
@@ -1099,7 +1181,7 @@ mod tests {
             "title": "T",
             "items": [{"id": "a\u{1b}[2J\u{1b}]0;owned\u{7}", "title": "x", "date_published": "no"}]
         });
-        let report = check(feed.to_string().as_bytes(), None, "Headline");
+        let report = check(feed.to_string().as_bytes(), None, "Headline", BASE);
         assert_eq!(
             report.problems,
             ["item 1 (id a\\u{1b}[2J\\u{1b}]0;owned\\u{7}): date_published \"no\" is not a date we can read, so it is left out"]
@@ -1162,9 +1244,9 @@ mod tests {
                 "not an object"
             ]
         });
-        let report = check(feed.to_string().as_bytes(), None, "Headline");
+        let report = check(feed.to_string().as_bytes(), None, "Headline", BASE);
         assert!(report.usable);
-        assert_eq!(report.items, 6);
+        assert_eq!(report.items, 3, "a, b and c: the items the widget keeps");
         assert_eq!(
             report.problems,
             [
@@ -1177,7 +1259,7 @@ mod tests {
                 "item 6: is not an object",
             ]
         );
-        let unusable = check(b"<html>oops</html>", None, "Headline");
+        let unusable = check(b"<html>oops</html>", None, "Headline", BASE);
         assert!(!unusable.usable);
         assert_eq!(unusable.problems.len(), 1);
     }
@@ -1197,7 +1279,7 @@ mod tests {
             r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "T",
                 "items": [{{"id": "{long}", "title": "Dropped"}}, {{"id": "a", "title": "A"}}]}}"#
         );
-        let report = check(json.as_bytes(), None, "Headline");
+        let report = check(json.as_bytes(), None, "Headline", BASE);
         assert!(
             report
                 .problems
@@ -1218,5 +1300,37 @@ mod tests {
         assert_eq!(feed["language"], "az");
         assert_eq!(feed["items"][0]["language"], "ru");
         assert_eq!(feed["items"][1].get("language"), None);
+    }
+
+    /// `check` says what the server will serve: relative links made absolute, and every
+    /// date and link that RSS or Atom conversion leaves out named with its item.
+    #[test]
+    fn check_names_what_conversion_leaves_out_and_takes_relative_links_as_served() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title>
+            <item><guid>r1</guid><title>Dated</title><pubDate>yesterday</pubDate>
+                  <link>story.html</link></item>
+            <item><guid>r2</guid><title>Fine</title><link>https://agency.example/r2</link></item>
+            </channel></rss>"#;
+        let report = check(rss.as_bytes(), None, "Headline", BASE);
+        assert_eq!(report.items, 2);
+        assert_eq!(
+            report.problems,
+            [
+                "item 1 (id r1): pubDate \"yesterday\" is not a date we can read, so it is left out",
+                "item 1 (id r1): link \"story.html\" is not an absolute http(s) URL of at most 2048 bytes, so it is not linked",
+            ]
+        );
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><id>a1</id><title>A</title><published>last tuesday</published></entry></feed>"#;
+        let report = check(atom.as_bytes(), None, "Headline", BASE);
+        assert_eq!(
+            report.problems,
+            ["item 1 (id a1): published \"last tuesday\" is not a date we can read, so it is left out"]
+        );
+        // A JSON Feed's relative links are served absolute: nothing to say.
+        let json = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+            "items": [{"id": "j", "title": "J", "url": "story.html#j"}]}"#;
+        let report = check(json.as_bytes(), None, "Headline", BASE);
+        assert_eq!(report.problems, Vec::<String>::new());
     }
 }

@@ -282,14 +282,6 @@ async fn make(
     client: std::net::IpAddr,
     order: Order,
 ) -> Result<Arc<Rendered>, Response> {
-    let Order {
-        key,
-        config,
-        served,
-        rating,
-        include,
-        gzip,
-    } = order;
     let renders = state.renders.clone();
     let metrics = crate::net::metrics::metrics();
     let admitted = match renders.admit(client).await {
@@ -306,20 +298,26 @@ async fn make(
     let release = state.www.join("newswire").join("release.json");
     let made = tokio::task::spawn_blocking(move || {
         let _held = admitted;
-        if let Some(rendered) = renders.get(&key) {
+        if let Some(rendered) = renders.get(&order.key) {
             metrics.render("cached");
             return rendered;
         }
-        let inner = fragment(config.clone(), &served.feed, Some(served.etag), rating);
-        let html = match &include {
-            Some(base) => wrap(base, &config, &inner, &release),
+        let config = &order.config;
+        let inner = fragment(
+            config.clone(),
+            &order.served.feed,
+            Some(order.served.etag),
+            order.rating,
+        );
+        let html = match &order.include {
+            Some(base) => wrap(base, config, &inner, &release),
             None => inner,
         };
         let rendered = Arc::new(encode(html));
-        if gzip {
+        if order.gzip {
             rendered.gzip();
         }
-        renders.put(key, rendered.clone());
+        renders.put(order.key, rendered.clone());
         metrics.render("rendered");
         rendered
     })

@@ -24,6 +24,11 @@ async fn the_probes_say_alive_and_ready_and_which_part_is_not() {
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert_eq!(ready.json()["ready"], true);
     assert_eq!(ready.header("cache-control"), Some("no-store"));
+    // The built widget gone from the folder it is served from: not ready, and it says so.
+    std::fs::remove_file(server.dir.join("www/newswire/embed.js")).unwrap();
+    let no_widget = server.request("GET", "/readyz", &[], b"").await;
+    assert_eq!(no_widget.status, 503);
+    assert_eq!(no_widget.json()["widget"], "missing");
 }
 
 #[tokio::test]

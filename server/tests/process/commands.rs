@@ -30,6 +30,14 @@ fn check_names_problems_and_fails_only_for_an_unusable_feed() {
         .output()
         .unwrap();
     assert!(rss.status.success());
+    // The demo's feed links relative to itself, which the server serves made absolute:
+    // nothing to say about those.
+    let sample = Command::new(BIN)
+        .args(["check", "../www/sample-feed.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&sample.stdout);
+    assert!(text.contains("usable, 11 items, 0 problems"), "{text}");
     // The encoding it used, named.
     let latin = Command::new(BIN)
         .args(["check", "tests/fixtures/encodings/latin1-declared.rss"])
@@ -223,6 +231,44 @@ fn an_allow_list_entry_that_is_not_an_origin_stops_the_start_naming_its_line() {
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(
         said.contains("--allow-origin: \"https://d.example/news\" has a path"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_www_folder_that_is_not_there_stops_the_start_naming_it() {
+    // Assemble: the README's command, run where there is no dist/.
+    let dir = temp_dir("no-www");
+    let missing = dir.join("dist");
+    // Action: a server that starts anyway is killed after ten seconds, and the test fails.
+    let mut child = Command::new(BIN)
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--feed",
+            "../tests/fixtures/feed.json",
+            "--db",
+        ])
+        .arg(dir.join("r.db"))
+        .arg("--www")
+        .arg(&missing)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    // Assert: refused, naming the flag and the folder.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--www") && said.contains("is not a folder"),
         "{said}"
     );
 }

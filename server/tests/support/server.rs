@@ -63,7 +63,8 @@ pub fn spawn_configured(
 ) -> (Running, String, Vec<String>) {
     let mut command = Command::new(BIN);
     command
-        .args(["--addr", "127.0.0.1:0", "--feed", feed, "--www", "."])
+        .args(["--addr", "127.0.0.1:0", "--feed", feed, "--www"])
+        .arg(www())
         .arg("--db")
         .arg(db)
         .args(["--client-rate", "1000000", "--global-rate", "1000000"])
@@ -102,4 +103,17 @@ pub fn url_of(line: &str) -> Option<String> {
         .next()
         .filter(|word| word.starts_with("http://"))
         .map(str::to_owned)
+}
+
+/// A built site as small as a server needs to be ready: the loader, made once per test run.
+pub fn www() -> std::path::PathBuf {
+    static WWW: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    WWW.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("newswire-www-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("newswire")).unwrap();
+        std::fs::write(dir.join("newswire/embed.js"), "/* loader */").unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>demo</title>").unwrap();
+        dir
+    })
+    .clone()
 }
