@@ -18,6 +18,7 @@ pub const ATTRIBUTES: &[&str] = &[
     "lang",
     "review-endpoint",
     "refresh",
+    "live",
     "fallback-url",
     "show-rating",
     "heading-level",
@@ -189,8 +190,11 @@ pub struct Config {
     pub lang: Option<String>,
     /// The absolute URL reviews are posted to.
     pub review_endpoint: String,
-    /// Seconds between refreshes of the feed; `0` turns refreshing off.
+    /// Seconds between refreshes of the feed; `0` turns refreshing off (a live widget still
+    /// hears of new stories from the stream).
     pub refresh: u32,
+    /// Follow the feed's live stream, when its server offers one (`live="off"`: never).
+    pub live: bool,
     /// Show the public review summary ("4.6 ★ · 120 reader reviews") by the prompt.
     pub show_rating: bool,
     /// The heading text instead of the feed's title.
@@ -384,6 +388,18 @@ impl Config {
         let show_rating =
             attr("show-rating").is_some_and(|v| !v.trim().eq_ignore_ascii_case("false"));
 
+        let live = match attr("live") {
+            None => true,
+            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "" | "on" => true,
+                "off" => false,
+                _ => {
+                    invalid("live", v, "on or off");
+                    true
+                }
+            },
+        };
+
         let config = Config {
             feed,
             theme,
@@ -393,6 +409,7 @@ impl Config {
             lang,
             review_endpoint,
             refresh,
+            live,
             show_rating,
             heading_level,
             title: attr("title")
@@ -489,6 +506,21 @@ mod tests {
                 .show_rating
         };
         assert!(with("") && with("show-rating") && !with("false"));
+    }
+
+    #[test]
+    fn live_is_on_unless_the_page_says_off() {
+        let live = |v: &str| {
+            let (config, warnings) =
+                parse(&[("feed", "https://a.example/f"), ("live", v)]).unwrap();
+            (config.live, warnings.len())
+        };
+        assert!(parse(&[("feed", "https://a.example/f")]).unwrap().0.live);
+        assert_eq!(live(""), (true, 0));
+        assert_eq!(live(" ON "), (true, 0));
+        assert_eq!(live("off"), (false, 0));
+        assert_eq!(live("Off"), (false, 0));
+        assert_eq!(live("sometimes"), (true, 1));
     }
 
     #[test]

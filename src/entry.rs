@@ -50,6 +50,17 @@ impl Mounted {
         }
     }
 
+    /// The feed's stream announced `revision`: the widget fetches it, unless it has it.
+    pub fn follow(&mut self, revision: f64) {
+        if let Some((app, props)) = self.app.as_mut() {
+            let revision = revision as u64;
+            if revision > props.announced {
+                props.announced = revision;
+                app.update(props.clone());
+            }
+        }
+    }
+
     /// Tears the widget down: its components, effects and listeners.
     pub fn unmount(&mut self) {
         if let Some((app, _)) = self.app.take() {
@@ -69,6 +80,10 @@ impl Mounted {
                 }
                 Notice::Error(message) => ("error", message.into(), JsValue::UNDEFINED),
                 Notice::Review(id) => ("review", (id as f64).into(), JsValue::UNDEFINED),
+                Notice::Live(Some((stream, revision))) => {
+                    ("live", stream.into(), (revision as f64).into())
+                }
+                Notice::Live(None) => ("live", JsValue::UNDEFINED, JsValue::UNDEFINED),
             };
             let _ = notify.call3(&JsValue::NULL, &kind.into(), &a, &b);
         });
@@ -78,6 +93,7 @@ impl Mounted {
             on_notice,
             refresh: 0,
             initial: initial.map(Rc::new),
+            announced: 0,
         };
         let renderer = Renderer::<Widget>::with_root_and_props(self.root.clone(), props.clone());
         let app = if hydrating {
@@ -140,7 +156,8 @@ fn take_early(host: &HtmlElement) {
 /// Reads `host`'s attributes and renders the widget into `root`, replacing its placeholder.
 /// Invalid attributes are reported as console warnings; a missing feed is an error state.
 /// `notify(kind, a, b)` tells the loader what happened: `"loading"`, `"ready"` (a, b: the
-/// numbers of headlines and briefs), `"error"` (a: the message), `"review"` (a: its id) and
+/// numbers of headlines and briefs), `"error"` (a: the message), `"review"` (a: its id),
+/// `"live"` (a: the feed's stream, b: the revision on screen; none: not live) and
 /// `"unset"` (no usable feed yet; a: the words to show, b: their direction).
 #[wasm_bindgen]
 pub fn mount(host: HtmlElement, root: Element, notify: js_sys::Function) -> Mounted {

@@ -41,6 +41,16 @@ pub enum FeedError {
     NotAFeed(&'static str),
 }
 
+/// Where a feed's live stream is (`newswire-server`'s Server-Sent Events), and the revision
+/// the widget has: what the server writes into its render, and a feed's response names in
+/// its headers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Live {
+    /// The stream's URL, as given: relative to the feed's own origin.
+    pub stream: String,
+    pub revision: u64,
+}
+
 /// A JSON Feed document, reduced to the fields the widget reads.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Feed {

@@ -3,7 +3,7 @@
 //! Components dispatch actions and run effects (fetches, submissions); the reducer itself is
 //! pure, so every change of state can be read, and tested natively, in this one file.
 
-use crate::feed::FeedError;
+use crate::feed::{FeedError, Live};
 use crate::news::News;
 use crate::review::{ReviewError, MAX_COMMENT};
 use std::rc::Rc;
@@ -81,6 +81,16 @@ pub struct WidgetState {
     /// The public review summary, `(average, count)`, when `show-rating` asked for it.
     pub rating: Option<(f64, u32)>,
     pub announce: Announce,
+    /// The feed's live stream and the revision on screen, when its server has one.
+    pub live: Option<Live>,
+    /// The latest revision the stream announced: a fetch asks for it (or later).
+    pub wanted: u64,
+    /// The reader's pointer is over the widget, or the focus is in it: the news waits.
+    pub pointer: bool,
+    pub focus: bool,
+    /// News that arrived while the reader was in the widget, shown once they leave, so that
+    /// nothing moves under their pointer or focus.
+    pub waiting: Option<(Rc<News>, f64)>,
 }
 
 /// Where a widget that takes over the server's HTML starts: what the server rendered with
@@ -98,6 +108,8 @@ pub struct Initial {
     pub stars: Option<u8>,
     /// The comment the reader typed before the wasm came.
     pub comment: String,
+    /// The feed's live stream and the revision the news is of, when the server has one.
+    pub live: Option<Live>,
 }
 
 impl Initial {
@@ -108,12 +120,19 @@ impl Initial {
     /// whose hash the release and the server compare, so that a change to either shows.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn write(&self) -> String {
-        let state = serde_json::json!({
+        let mut state = serde_json::json!({
             "news": &*self.news,
             "etag": self.etag,
-            "rating": self.rating,
             "ticker": ticker_seconds(&self.news.headlines),
         });
+        // Left out when there is none: every byte of the state is before first content.
+        if let Some(rating) = self.rating {
+            state["rating"] = serde_json::json!(rating);
+        }
+        if let Some(live) = &self.live {
+            state["stream"] = live.stream.clone().into();
+            state["revision"] = live.revision.into();
+        }
         state.to_string().replace('<', "\\u003c")
     }
 
@@ -130,10 +149,21 @@ impl Initial {
                 let count = r.get(1)?.as_f64()?;
                 Some((average, count as u32))
             });
+        let live = state
+            .get("stream")
+            .and_then(|s| s.as_string())
+            .and_then(|stream| {
+                let revision = state.get("revision")?.as_f64()?;
+                Some(Live {
+                    stream,
+                    revision: revision as u64,
+                })
+            });
         Some(Initial {
             news: Rc::new(news),
             etag: state.get("etag").and_then(|e| e.as_string()),
             rating,
+            live,
             ..Initial::default()
         })
     }
@@ -147,6 +177,7 @@ impl WidgetState {
             feed: FeedState::Ready(initial.news.clone()),
             updated_at: at,
             rating: initial.rating,
+            live: initial.live.clone(),
             review: ReviewDraft {
                 rating: initial.stars.filter(|n| (1..=5).contains(n)),
                 comment: initial.comment.chars().take(MAX_COMMENT).collect(),
@@ -166,15 +197,24 @@ pub enum Action {
     LoadFeed,
     /// The widget now shows another feed: back to loading, with nothing to compare.
     SwitchFeed,
-    /// A new copy of the feed arrived at `at` (ms since the epoch).
+    /// A new copy of the feed arrived at `at` (ms since the epoch), with its stream and
+    /// revision when its server has one.
     FeedLoaded {
         news: Rc<News>,
         at: f64,
+        live: Option<Live>,
     },
     /// The server confirmed at `at` that the feed on screen is current.
     FeedUnchanged {
         at: f64,
+        live: Option<Live>,
     },
+    /// The stream announced this revision: fetch it, unless it is on screen already.
+    Announced(u64),
+    /// The reader's pointer came into the widget (true) or left it.
+    Pointer(bool),
+    /// The focus came into the widget (true) or left it.
+    Focus(bool),
     FeedFailed(FeedError),
     PauseTicker,
     ResumeTicker,
@@ -193,6 +233,21 @@ pub enum Action {
         average: f64,
         count: u32,
     },
+}
+
+impl WidgetState {
+    /// Whether the reader is in the widget, so that new news waits.
+    fn held(&self) -> bool {
+        self.pointer || self.focus
+    }
+
+    /// Keeps the stream and revision a load came with; a load without them (a server that
+    /// no longer says) keeps what was known.
+    fn note(&mut self, live: Option<Live>) {
+        if live.is_some() {
+            self.live = live;
+        }
+    }
 }
 
 impl Reducible for WidgetState {
@@ -214,7 +269,14 @@ impl Reducible for WidgetState {
                 next.stale = false;
                 next.announce = Announce::Nothing;
             }
-            Action::FeedLoaded { news, at } => {
+            Action::FeedLoaded { news, at, live } => {
+                next.note(live);
+                // The reader is in the widget: the news waits until they leave.
+                if next.held() && matches!(next.feed, FeedState::Ready(_)) {
+                    next.waiting = Some((news, at));
+                    return Rc::new(next);
+                }
+                next.waiting = None;
                 // Only a refresh has something to compare with; the first load marks nothing.
                 let news = match &next.feed {
                     FeedState::Ready(old) => {
@@ -233,9 +295,31 @@ impl Reducible for WidgetState {
                 next.updated_at = at;
                 next.stale = false;
             }
-            Action::FeedUnchanged { at } => {
+            Action::FeedUnchanged { at, live } => {
+                next.note(live);
                 next.updated_at = at;
                 next.stale = false;
+            }
+            Action::Announced(revision) => {
+                let on_screen = next.live.as_ref().map_or(0, |l| l.revision);
+                if revision <= on_screen.max(next.wanted) {
+                    return self;
+                }
+                next.wanted = revision;
+                next.fetches = next.fetches.wrapping_add(1);
+            }
+            Action::Pointer(inside) | Action::Focus(inside) => {
+                if matches!(action, Action::Pointer(_)) {
+                    next.pointer = inside;
+                } else {
+                    next.focus = inside;
+                }
+                if !next.held() {
+                    if let Some((news, at)) = next.waiting.take() {
+                        let live = next.live.clone();
+                        return Rc::new(next).reduce(Action::FeedLoaded { news, at, live });
+                    }
+                }
             }
             Action::FeedFailed(error) => {
                 if matches!(next.feed, FeedState::Ready(_)) {
@@ -308,6 +392,7 @@ mod tests {
         Action::FeedLoaded {
             news: news.clone(),
             at,
+            live: None,
         }
     }
 
@@ -323,6 +408,7 @@ mod tests {
             rating: Some((4.5, 12)),
             stars: Some(4),
             comment: "x".repeat(MAX_COMMENT + 5),
+            live: None,
         };
         let state = Rc::new(WidgetState::hydrated(&initial, 7.0));
         assert_eq!(state.feed, FeedState::Ready(news));
@@ -357,7 +443,10 @@ mod tests {
         let recovered = run([
             loaded(&news, 1000.0),
             Action::FeedFailed(FeedError::Timeout),
-            Action::FeedUnchanged { at: 5000.0 },
+            Action::FeedUnchanged {
+                at: 5000.0,
+                live: None,
+            },
         ]);
         assert!(!recovered.stale);
         assert_eq!(recovered.updated_at, 5000.0);
@@ -549,5 +638,90 @@ mod tests {
         assert_eq!(run([Action::RateReview(6)]).review.rating, None);
         let long = run([Action::EditComment("é".repeat(1500))]);
         assert_eq!(long.review.comment.chars().count(), MAX_COMMENT);
+    }
+
+    fn brief_news(ids: &[&str]) -> Rc<News> {
+        Rc::new(News {
+            briefs: ids
+                .iter()
+                .map(|id| crate::news::Brief {
+                    id: (*id).into(),
+                    title: Some((*id).into()),
+                    text: String::new(),
+                    published: None,
+                    date_only: false,
+                    datetime: None,
+                    link: None,
+                    lang: None,
+                    new: false,
+                })
+                .collect(),
+            ids: ids.iter().map(|id| crate::news::id_key(id)).collect(),
+            ..News::default()
+        })
+    }
+
+    #[test]
+    fn an_announced_revision_is_fetched_once_and_only_when_newer() {
+        let live = |revision| {
+            Some(Live {
+                stream: "/feed/events".into(),
+                revision,
+            })
+        };
+        let shown = run([Action::FeedLoaded {
+            news: brief_news(&["a"]),
+            at: 1.0,
+            live: live(7),
+        }]);
+        let fetches = shown.fetches;
+        // On screen already, or older: nothing to fetch.
+        let same = shown.clone().reduce(Action::Announced(7));
+        assert_eq!(same.fetches, fetches);
+        assert_eq!(shown.clone().reduce(Action::Announced(3)).fetches, fetches);
+        // Newer: one fetch, asking for it; the same announcement again starts no other.
+        let newer = shown.reduce(Action::Announced(9));
+        assert_eq!((newer.fetches, newer.wanted), (fetches + 1, 9));
+        assert_eq!(
+            newer.clone().reduce(Action::Announced(9)).fetches,
+            fetches + 1
+        );
+        // A load that came without a stream keeps the one known.
+        let kept = newer.reduce(Action::FeedUnchanged {
+            at: 2.0,
+            live: None,
+        });
+        assert_eq!(kept.live, live(7));
+    }
+
+    #[test]
+    fn news_waits_while_the_reader_points_or_types_in_the_widget_and_comes_when_they_leave() {
+        let first = brief_news(&["a"]);
+        let second = brief_news(&["b", "a"]);
+        let start = run([
+            loaded(&first, 1.0),
+            Action::Pointer(true),
+            Action::Focus(true),
+        ]);
+        let held = start.reduce(loaded(&second, 2.0));
+        assert_eq!(held.feed, FeedState::Ready(first.clone()), "nothing moves");
+        assert_eq!(held.announce, Announce::Nothing);
+        let still = held.reduce(Action::Pointer(false));
+        assert_eq!(
+            still.feed,
+            FeedState::Ready(first),
+            "the focus is still in it"
+        );
+        let shown = still.reduce(Action::Focus(false));
+        let FeedState::Ready(news) = &shown.feed else {
+            panic!("not ready")
+        };
+        assert_eq!(news.briefs.len(), 2);
+        assert!(news.briefs[0].new && !news.briefs[1].new);
+        assert_eq!(shown.announce, Announce::NewItems(1));
+        assert_eq!(shown.waiting, None);
+        // The first news of all is never held: there is nothing on screen to keep still.
+        let empty = run([Action::Pointer(true), loaded(&brief_news(&["a"]), 1.0)]);
+        assert!(matches!(empty.feed, FeedState::Ready(_)));
     }
 }

@@ -24,7 +24,7 @@ const bump = (map, id, by) => map.set(id, (map.get(id) || 0) + by);
 
 const server = createServer((req, res) => {
   res.setHeader('access-control-allow-origin', '*');
-  res.setHeader('access-control-expose-headers', 'etag');
+  res.setHeader('access-control-expose-headers', 'etag, newswire-revision, newswire-stream');
   if (req.method === 'OPTIONS') {
     res.writeHead(204, { 'access-control-allow-headers': 'if-none-match', 'access-control-max-age': '600' });
     return res.end();
@@ -39,11 +39,13 @@ const server = createServer((req, res) => {
   res.on('close', () => bump(open, id, -1));
   const feed = { 'content-type': 'application/feed+json', 'cache-control': 'no-store' };
   if (route === 'feed') {
+    // As newswire-server names its live stream and revision (the ETag route only).
+    const live = id === 'etag' ? { 'newswire-revision': '7', 'newswire-stream': '/feed/events' } : {};
     if (req.headers['if-none-match'] === ETAG) {
-      res.writeHead(304, { etag: ETAG });
+      res.writeHead(304, { etag: ETAG, ...live });
       return res.end();
     }
-    res.writeHead(200, { ...feed, etag: ETAG });
+    res.writeHead(200, { ...feed, etag: ETAG, ...live });
     return res.end(FEED);
   }
   if (route === 'flaky') {

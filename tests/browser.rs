@@ -368,6 +368,7 @@ async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
             on_notice,
             refresh: 0,
             initial: None,
+            announced: 0,
         },
     )
     .render();
@@ -378,9 +379,15 @@ async fn an_unreachable_feed_ends_in_an_error_state_with_a_retry() {
         }
         gloo_timers::future::TimeoutFuture::new(50).await;
     }
-    // Assert.
+    // Assert (a widget whose feed names no stream also says it is not live).
+    let told: Vec<Notice> = notices
+        .borrow()
+        .iter()
+        .filter(|n| **n != Notice::Live(None))
+        .cloned()
+        .collect();
     assert_eq!(
-        *notices.borrow(),
+        told,
         [
             Notice::Loading,
             Notice::Error("The news service could not be reached.".into())
@@ -615,20 +622,62 @@ async fn open_after(ms: u32, id: &str) -> u64 {
 
 #[wasm_bindgen_test]
 async fn a_feed_is_fetched_then_revalidated_with_its_etag_as_a_bodiless_304() {
+    use newswire::feed::Live;
     use newswire::services::{feed::fetch_feed, feed::Fetched, Cancel};
     let url = host("/feed/etag");
     let first = fetch_feed(&url, None, &Cancel::new()).await.unwrap();
+    let live = Some(Live {
+        stream: "/feed/events".into(),
+        revision: 7,
+    });
     let etag = match first {
-        Ok(Fetched::Fresh { feed, etag }) => {
+        Ok(Fetched::Fresh {
+            feed,
+            etag,
+            live: named,
+        }) => {
             assert_eq!(feed.items.len(), 1);
+            assert_eq!(named, live, "the exposed stream and revision are read");
             etag.expect("the exposed ETag is read")
         }
         _ => panic!("a fresh feed"),
     };
     assert_eq!(etag, "\"browser-v1\"");
     let again = fetch_feed(&url, Some(&etag), &Cancel::new()).await.unwrap();
-    assert!(matches!(again, Ok(Fetched::Unchanged)), "304 is unchanged");
+    assert!(
+        matches!(&again, Ok(Fetched::Unchanged { live: named }) if *named == live),
+        "304 is unchanged, at the revision named"
+    );
     assert_eq!(seen("etag").await, (2, 0));
+    // A feed whose server names no stream has none.
+    let plain = fetch_feed(&host("/feed/plain"), None, &Cancel::new())
+        .await
+        .unwrap();
+    assert!(matches!(plain, Ok(Fetched::Fresh { live: None, .. })));
+}
+
+#[wasm_bindgen_test]
+fn a_stream_is_followed_only_on_the_feed_s_own_origin_and_a_revision_goes_in_the_query() {
+    use newswire::platform::{same_origin, with_revision};
+    let feed = "https://agency.example/news/feed.json?lang=en";
+    assert_eq!(
+        same_origin("/feed/events", feed).as_deref(),
+        Some("https://agency.example/feed/events")
+    );
+    assert_eq!(
+        same_origin("https://elsewhere.example/feed/events", feed),
+        None
+    );
+    assert_eq!(same_origin("//elsewhere.example/x", feed), None);
+    assert_eq!(same_origin("http://agency.example/feed/events", feed), None);
+    assert_eq!(
+        with_revision(feed, 12),
+        "https://agency.example/news/feed.json?lang=en&rev=12"
+    );
+    assert_eq!(
+        with_revision("https://agency.example/feed.json?rev=3", 4_000_000_000),
+        "https://agency.example/feed.json?rev=4000000000"
+    );
 }
 
 #[wasm_bindgen_test]

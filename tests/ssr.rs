@@ -72,6 +72,7 @@ fn widget(attrs: &[(&str, &str)]) -> String {
         on_notice: Callback::noop(),
         refresh: 0,
         initial: None,
+        announced: 0,
     })
 }
 
@@ -421,6 +422,7 @@ fn a_widget_given_the_servers_news_renders_it_at_once_with_its_rating() {
         on_notice: Callback::noop(),
         refresh: 0,
         initial: Some(Rc::new(initial)),
+        announced: 0,
     });
     // Assert: ready, not loading; only the sections asked for; each number a `<data>` for
     // the browser's Intl to write in the reader's locale; the note for pages with no script
@@ -463,6 +465,7 @@ fn show_rating_holds_the_rating_line_before_the_summary_comes() {
             on_notice: Callback::noop(),
             refresh: 0,
             initial: Some(Rc::new(initial)),
+            announced: 0,
         })
     };
     let empty = r#"<p part="rating" class="nw-rating nw-muted"></p>"#;

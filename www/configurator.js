@@ -16,7 +16,7 @@
   // The widget's defaults: attributes equal to these stay out of the snippet.
   var DEFAULTS = {
     theme: 'auto', category: 'Politics', density: 'comfortable', ticker: 'scroll', 'max-briefs': '5',
-    'heading-level': '2', refresh: '300', loading: 'lazy',
+    'heading-level': '2', refresh: '300', live: 'on', loading: 'lazy',
   };
   // Set on the snippet, not the preview, which stays mounted at once.
   var SNIPPET_ONLY = ['loading'];
@@ -32,7 +32,7 @@
       url = new URL('/feed.json', location.href).href;
     }
     var out = [['feed', url]];
-    ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'heading-level', 'refresh',
+    ['theme', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'heading-level', 'refresh', 'live',
       'review-endpoint', 'fallback-url', 'loading'].forEach(function (name) {
       var value = form.elements[name].value.trim();
       if (value && value !== DEFAULTS[name]) out.push([name, value]);
@@ -52,7 +52,7 @@
 
   // Every attribute the form can set; those it leaves out are removed from the preview.
   var NAMES = ['feed', 'theme', 'accent', 'category', 'density', 'ticker', 'lang', 'title', 'max-briefs', 'sections',
-    'show-rating', 'heading-level', 'refresh', 'review-endpoint', 'fallback-url', 'loading'];
+    'show-rating', 'heading-level', 'refresh', 'live', 'review-endpoint', 'fallback-url', 'loading'];
 
   function update() {
     var attrs = attributes();

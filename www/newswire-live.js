@@ -8,6 +8,14 @@
  * instance of that module, so a widget that fails cannot take the others down: a trap stops
  * its instance for good and the widget shows its fallback, contained, never an error on
  * the host page.
+ *
+ * Live news: a widget whose feed's server offers a stream (Server-Sent Events) tells this
+ * stage so once it runs, and the page keeps one EventSource for each stream, shared by every
+ * widget of that feed and closed when the last one goes. Each revision it announces goes to
+ * the widgets that do not have it yet, which fetch it. A stream that fails (a refused
+ * request, a partner's CSP, 45 s without a word) is tried again later, with a jittered
+ * backoff, while the widgets poll at their `refresh`; it closes 30 s after the page is
+ * hidden and resumes from the revision it had when the page is shown again.
  */
 export function run(stage) {
   var HASH = stage.HASH;
@@ -21,6 +29,156 @@ export function run(stage) {
   // Healthy instances that no widget uses right now, and how many were ever made.
   var spare = [];
   var made = 0;
+
+  // The page's live streams, by URL: { url, source, widgets, revision, failures, timers }.
+  var streams = {};
+  // Silence longer than this (the server sends a heartbeat every 15 s) means a dead stream.
+  var SILENCE = 45000;
+  // How long a hidden page keeps its streams open.
+  var HIDDEN = 30000;
+
+  // The document's own properties, past any element of the page named after them.
+  var DP = Document.prototype;
+  function hidden() {
+    return Object.getOwnPropertyDescriptor(DP, 'visibilityState').get.call(document) === 'hidden';
+  }
+
+  // A widget's stream and the revision on screen, as the wasm tells them (`url` none: the
+  // widget does not follow a stream now).
+  function follow(el, url, revision) {
+    var had = el._nwStream;
+    if (had && had.url !== url) leave(el);
+    if (!url) return;
+    var s = streams[url];
+    if (!s) {
+      s = streams[url] = { url: url, source: null, widgets: [], revision: 0, failures: 0, retry: 0, quiet: 0, away: 0 };
+    }
+    if (s.widgets.indexOf(el) < 0) s.widgets.push(el);
+    el._nwStream = s;
+    el._nwRevision = revision;
+    if (revision > s.revision) s.revision = revision;
+    // The stream heard of a later revision before this widget came.
+    else if (revision < s.revision) tell(el, s.revision);
+    if (!s.source && !s.retry && !hidden()) open(s);
+  }
+
+  // A widget that goes (or stops following): the stream closes with its last widget.
+  function leave(el) {
+    var s = el._nwStream;
+    el._nwStream = null;
+    if (!s) return;
+    var i = s.widgets.indexOf(el);
+    if (i >= 0) s.widgets.splice(i, 1);
+    if (s.widgets.length) return;
+    close(s);
+    clearTimeout(s.retry);
+    delete streams[s.url];
+  }
+
+  function tell(el, revision) {
+    if (!(revision > (el._nwRevision || 0)) || !el._nwStream) return;
+    var mounted = el._nwMounted;
+    // Still starting (its first notices come while it mounts): told once it has.
+    if (!mounted) return setTimeout(function () {
+      if (el._nwMounted) tell(el, revision);
+    });
+    el._nwRevision = revision;
+    try {
+      mounted.follow(revision);
+    } catch (err) {
+      stage.report(err);
+    }
+  }
+
+  // A revision the stream announced, to every widget that does not have it.
+  function heard(s, revision) {
+    if (revision > s.revision) s.revision = revision;
+    s.widgets.slice().forEach(function (el) {
+      tell(el, s.revision);
+    });
+  }
+
+  function open(s) {
+    var url = new URL(s.url);
+    // A new EventSource cannot send Last-Event-ID: the revision goes in the URL.
+    if (s.revision) url.searchParams.set('since', s.revision);
+    var source;
+    try {
+      source = new EventSource(url.href);
+    } catch (err) {
+      return failed(s);
+    }
+    s.source = source;
+    var alive = function () {
+      clearTimeout(s.quiet);
+      s.quiet = setTimeout(function () {
+        failed(s);
+      }, SILENCE);
+    };
+    // Every event names a revision: an update's or a reset's, or, in a heartbeat, the
+    // latest (which catches up a widget that missed one).
+    var revision = function (e) {
+      alive();
+      s.failures = 0;
+      var n = 0;
+      try {
+        n = JSON.parse(e.data).revision;
+      } catch (err) {}
+      if (n > 0) heard(s, n);
+    };
+    source.addEventListener('update', revision);
+    source.addEventListener('reset', revision);
+    source.addEventListener('heartbeat', revision);
+    source.onopen = alive;
+    // A closed source is the browser giving up (a refused request, a wrong type): it is
+    // tried again later. Otherwise the browser reconnects itself, with Last-Event-ID.
+    source.onerror = function () {
+      if (source.readyState === 2) failed(s);
+    };
+    alive();
+  }
+
+  function close(s) {
+    clearTimeout(s.quiet);
+    if (s.source) s.source.close();
+    s.source = null;
+  }
+
+  // The stream failed: the widgets poll meanwhile, and it is tried again after 30 s, then
+  // longer each time, up to 10 minutes, each wait jittered so that a page's many readers do
+  // not all come back together.
+  function failed(s) {
+    close(s);
+    if (s.retry || streams[s.url] !== s) return;
+    var wait = Math.min(600000, 30000 * Math.pow(2, s.failures++)) * (0.5 + Math.random());
+    s.retry = setTimeout(function () {
+      s.retry = 0;
+      if (streams[s.url] === s && !hidden()) open(s);
+    }, wait);
+  }
+
+  EventTarget.prototype.addEventListener.call(document, 'visibilitychange', function () {
+    Object.keys(streams).forEach(function (url) {
+      var s = streams[url];
+      clearTimeout(s.away);
+      if (hidden()) {
+        s.away = setTimeout(function () {
+          close(s);
+        }, HIDDEN);
+      } else if (!s.source && !s.retry) {
+        open(s);
+      }
+    });
+  });
+
+  // What a widget's wasm says: a stream to follow is for this stage; the rest is the
+  // page's (`notify`).
+  function told(el) {
+    return function (kind, a, b) {
+      if (kind === 'live') return follow(el, a, b);
+      notify(el, kind, a, b);
+    };
+  }
 
   // The wasm, fetched and compiled once per page (streaming, where the browser can);
   // after a failure the next widget tries again.
@@ -115,6 +273,7 @@ export function run(stage) {
     Promise.resolve().then(function () {
       release(inst);
     });
+    if (el) leave(el);
     if (el && el.isConnected) {
       el._nwMounted = null;
       fallback(el, 'The news widget stopped unexpectedly.');
@@ -242,9 +401,7 @@ export function run(stage) {
         stage.style(el.shadowRoot, stage.sheetsFor(el, el._nwLaidOut));
         inst.host = el;
         el._nwInstance = inst;
-        var tell = function (kind, a, b) {
-          notify(el, kind, a, b);
-        };
+        var tell = told(el);
         var same = !HASH[5] || el._nwCode === HASH[5];
         el._nwQuiet = same;
         var mounted = same
@@ -291,8 +448,9 @@ export function run(stage) {
         el._nwInstance = inst;
         // Interactive once it shows the news (or says why it cannot).
         var shown = false;
+        var tell = told(el);
         var mounted = inst.glue.mount(el, frame(root), function (kind, a, b) {
-          notify(el, kind, a, b);
+          tell(kind, a, b);
           if (!shown && (kind === 'ready' || kind === 'error')) {
             shown = true;
             // (The first notices can come while `mount` itself runs.)
@@ -313,6 +471,7 @@ export function run(stage) {
 
   // Tears down a widget taken off the page; its instance waits for the next one.
   function unmount(el) {
+    leave(el);
     var early = el._nwPrefetch;
     el._nwPrefetch = el._nwEarly = null;
     var mounted = el._nwMounted;

@@ -18,8 +18,10 @@ export interface NewswireAttributes {
   lang?: string;
   /** Where reviews are posted (default `/api/reviews` on the feed's origin). */
   'review-endpoint'?: string;
-  /** Seconds between refreshes, 10–86400, or 0 for none (default 300). */
+  /** Seconds between polls, 10–86400, or 0 for none (default 300); a live widget also gets each story from its stream. */
   refresh?: number | `${number}`;
+  /** `on` (default): follow the feed's live stream when its server offers one; `off`: only poll. */
+  live?: 'on' | 'off';
   /** Where the fallback link points when the widget cannot run. */
   'fallback-url'?: string;
   /** Shows the public review summary by the prompt. */

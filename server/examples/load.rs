@@ -395,7 +395,7 @@ async fn main() {
     let started = Instant::now();
     let mut uncached = 0u32;
     while started.elapsed() < RUN {
-        let html = newswire_server::feed::render::fragment(config(), &model, None, None);
+        let html = newswire_server::feed::render::fragment(config(), &model, None, None, None);
         assert!(html.contains("nw-brief"));
         uncached += 1;
     }

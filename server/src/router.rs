@@ -52,7 +52,9 @@ pub fn router(state: AppState) -> Router {
     // so that renders waiting their turn never hold what the feed and the files need.
     let renders = Router::new()
         .route("/newswire/render", get(render::render))
-        .route("/newswire/include", get(render::include));
+        .route("/newswire/include", get(render::include))
+        // Streams hold permits of their own for as long as they are open.
+        .route("/feed/events", get(feed::events::events));
     let public = Router::new()
         .route(
             "/feed.json",

@@ -4,6 +4,7 @@
 //! each handler. Nothing here knows a route.
 
 use crate::assets::views;
+use crate::feed::live::Live;
 use crate::feed::renders::{RenderLimits, Renders};
 use crate::feed::source::FeedSource;
 use crate::net::connections::ConnectionLimits;
@@ -62,6 +63,10 @@ pub struct Policy {
     /// Where readers reach this server (`--public-url`): every absolute URL the server
     /// writes names it, and none comes from a request's headers.
     pub public_url: Option<String>,
+    /// Live streams open at once (`--max-streams`), from a pool of their own.
+    pub max_streams: usize,
+    /// The longest a live stream goes without an event ([`crate::feed::events::HEARTBEAT`]).
+    pub heartbeat: Duration,
 }
 
 /// What every handler can reach.
@@ -82,22 +87,33 @@ pub struct AppState {
     pub views: Arc<views::Counter>,
     /// The widget rendered for partner pages, cached.
     pub renders: Arc<Renders>,
+    /// What each revision of the feed changed, for the live streams.
+    pub live: Arc<Live>,
     inflight: Arc<Semaphore>,
     review_permits: Arc<Semaphore>,
     console_permits: Arc<Semaphore>,
     sign_in_permits: Arc<Semaphore>,
+    stream_permits: Arc<Semaphore>,
 }
 
 impl AppState {
-    /// The state for `policy`, serving `feed` and the files under `www`, storing in `store`.
+    /// The state for `policy`, serving `feed` (its revisions published to `store`) and the
+    /// files under `www`, storing reviews in `store`. Made on a runtime, it starts following
+    /// the feed's revisions for the live streams there.
     pub fn new(
         feed: FeedSource,
         www: PathBuf,
         store: Arc<dyn ReviewStore>,
         policy: Policy,
     ) -> Self {
+        feed.publish_to(store.clone());
+        let live = Live::new();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(live.clone().follow(feed.subscribe()));
+        }
         AppState {
             feed: Arc::new(feed),
+            live,
             www: Arc::new(www),
             store,
             limits: Arc::new(Limits::new(policy.client_rate, policy.global_rate)),
@@ -112,6 +128,7 @@ impl AppState {
             review_permits: Arc::new(Semaphore::new(policy.review_inflight.max(1))),
             console_permits: Arc::new(Semaphore::new(policy.console_inflight.max(1))),
             sign_in_permits: Arc::new(Semaphore::new(SIGN_IN_INFLIGHT)),
+            stream_permits: Arc::new(Semaphore::new(policy.max_streams.max(1))),
             policy: Arc::new(policy),
         }
     }
@@ -130,6 +147,8 @@ pub enum Pool {
     Console,
     /// Console sign-ins, which anyone may send ([`SIGN_IN_INFLIGHT`]).
     SignIn,
+    /// Live streams (`--max-streams`), held for as long as each is open.
+    Streams,
 }
 
 impl AppState {
@@ -140,12 +159,13 @@ impl AppState {
             Pool::Reviews => &self.review_permits,
             Pool::Console => &self.console_permits,
             Pool::SignIn => &self.sign_in_permits,
+            Pool::Streams => &self.stream_permits,
         };
         semaphore.clone().try_acquire_owned().ok()
     }
 
     /// The request permits in use now, pool by pool, for the metrics.
-    pub fn permits_in_use(&self) -> [(&'static str, usize); 5] {
+    pub fn permits_in_use(&self) -> [(&'static str, usize); 6] {
         let used = |pool: &Semaphore, max: usize| max.saturating_sub(pool.available_permits());
         [
             ("general", used(&self.inflight, self.policy.max_inflight)),
@@ -159,6 +179,10 @@ impl AppState {
             ),
             ("sign_in", used(&self.sign_in_permits, SIGN_IN_INFLIGHT)),
             ("renders", self.renders.permits_in_use()),
+            (
+                "streams",
+                used(&self.stream_permits, self.policy.max_streams.max(1)),
+            ),
         ]
     }
 }

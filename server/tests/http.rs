@@ -10,6 +10,7 @@ mod http {
     mod assets;
     mod console;
     mod feed;
+    mod live;
     mod net;
     mod render;
     mod reviews;

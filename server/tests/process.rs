@@ -11,6 +11,7 @@ mod process {
     mod addresses;
     mod commands;
     mod durability;
+    mod live;
     mod logs;
     mod metrics;
     mod renders;

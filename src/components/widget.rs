@@ -33,6 +33,8 @@ pub enum Notice {
     Error(String),
     /// A review was stored under this id.
     Review(i64),
+    /// The feed's live stream (absolute) and the revision on screen; `None`: not live.
+    Live(Option<(String, u64)>),
 }
 
 #[derive(Properties, PartialEq, Clone)]
@@ -46,6 +48,9 @@ pub struct WidgetProps {
     /// What the server rendered with, when the widget takes over its HTML.
     #[prop_or_default]
     pub initial: Option<Rc<Initial>>,
+    /// The latest revision the feed's stream announced (`Mounted::follow`); 0 before any.
+    #[prop_or_default]
+    pub announced: u64,
 }
 
 #[component]
@@ -67,6 +72,12 @@ pub fn Widget(props: &WidgetProps) -> Html {
         props.initial.as_ref().map(|i| i.etag.clone()),
     );
     hooks::use_refresh(state.dispatcher(), config.refresh);
+    hooks::use_live(
+        &state,
+        config,
+        props.announced,
+        props.on_notice.reform(Notice::Live),
+    );
     hooks::use_accent(root.clone(), config.accent.clone());
 
     let news = match &state.feed {
@@ -146,9 +157,37 @@ pub fn Widget(props: &WidgetProps) -> Html {
         Announce::Review => status_text(t, &state.review.status),
     };
 
+    // New news waits while the reader's pointer or focus is in the widget (the reducer
+    // holds it), so that nothing moves under them.
+    let pointer = |inside: bool| {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: PointerEvent| dispatcher.dispatch(Action::Pointer(inside)))
+    };
+    let on_focus_in = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: FocusEvent| dispatcher.dispatch(Action::Focus(true)))
+    };
+    let on_focus_out = {
+        let dispatcher = state.dispatcher();
+        let root = root.clone();
+        Callback::from(move |event: FocusEvent| {
+            // Focus that moves within the widget has not left it.
+            let within = event
+                .related_target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Node>(t).ok())
+                .zip(root.get())
+                .is_some_and(|(target, root)| root.contains(Some(&target)));
+            if !within {
+                dispatcher.dispatch(Action::Focus(false));
+            }
+        })
+    };
+
     html! {
         <section class={config.theme.class()} aria-label={title.clone()}
-                 lang={locale.tag.clone()} dir={locale.lang.dir()} ref={root}>
+                 lang={locale.tag.clone()} dir={locale.lang.dir()} ref={root}
+                 onpointerenter={pointer(true)} onpointerleave={pointer(false)}
+                 onfocusin={on_focus_in} onfocusout={on_focus_out}>
             { super::heading(config.heading_level, 0, "nw-title", None, Some("title"), html! { title }) }
             { body }
             // One polite live region, present from the start so that changes are heard.

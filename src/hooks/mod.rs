@@ -5,12 +5,14 @@
 
 mod use_accent;
 mod use_feed;
+mod use_live;
 mod use_rating_summary;
 mod use_refresh;
 mod use_review_submit;
 
 pub use use_accent::use_accent;
 pub use use_feed::{use_feed, Fetches};
+pub use use_live::use_live;
 pub use use_rating_summary::use_rating_summary;
 pub use use_refresh::use_refresh;
 pub use use_review_submit::use_review_submit;

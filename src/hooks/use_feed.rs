@@ -53,8 +53,16 @@ pub fn use_feed(
         let sent = last.1.clone();
         drop(last);
         if from_server.is_none() {
+            // A revision the stream announced is asked for by name, so that no cache on the
+            // way answers with an older copy (the server answers with it or a later one).
+            let on_screen = state.live.as_ref().map_or(0, |l| l.revision);
+            let url = if state.wanted > on_screen {
+                platform::with_revision(&config.feed, state.wanted)
+            } else {
+                config.feed.clone()
+            };
             state.dispatch(Action::LoadFeed);
-            spawn(load(config, sent, state, fetched, cancel.clone()));
+            spawn(load(config, url, sent, state, fetched, cancel.clone()));
         }
         // The widget gone, or a newer load started: this one's request (or its pause
         // between retries) is aborted, and its outcome never reaches the state.
@@ -62,17 +70,17 @@ pub fn use_feed(
     });
 }
 
-/// Fetches the feed (conditionally, with `sent`) and hands the outcome to the reducer,
-/// unless `cancel` was aborted.
+/// Fetches the feed from `url` (conditionally, with `sent`) and hands the outcome to the
+/// reducer, unless `cancel` was aborted.
 async fn load(
     config: Rc<Config>,
+    url: String,
     sent: Option<String>,
     state: UseReducerHandle<WidgetState>,
     fetched: Rc<RefCell<Fetches>>,
     cancel: Cancel,
 ) {
-    let Some(result) = services::feed::fetch_feed(&config.feed, sent.as_deref(), &cancel).await
-    else {
+    let Some(result) = services::feed::fetch_feed(&url, sent.as_deref(), &cancel).await else {
         return;
     };
     if cancel.aborted() {
@@ -80,15 +88,20 @@ async fn load(
     }
     let at = platform::now_ms();
     match result {
-        Ok(Fetched::Fresh { feed, etag: fresh }) => {
+        Ok(Fetched::Fresh {
+            feed,
+            etag: fresh,
+            live,
+        }) => {
             fetched.borrow_mut().1 = fresh;
             let news = news::select(&feed, &config.category, config.max_briefs);
             state.dispatch(Action::FeedLoaded {
                 news: Rc::new(news),
                 at,
+                live,
             });
         }
-        Ok(Fetched::Unchanged) => state.dispatch(Action::FeedUnchanged { at }),
+        Ok(Fetched::Unchanged { live }) => state.dispatch(Action::FeedUnchanged { at, live }),
         Err(error) => {
             // A host that exposes the ETag but refuses the If-None-Match preflight fails
             // every conditional request: ask plainly next time.

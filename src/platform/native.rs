@@ -60,6 +60,33 @@ pub fn resolve_url(input: &str, base: &str) -> Option<String> {
         .map(|url| url.to_string())
 }
 
+/// `input` resolved against `base`, when it is on `base`'s own origin.
+pub fn same_origin(input: &str, base: &str) -> Option<String> {
+    let base = url::Url::parse(base).ok()?;
+    let url = base.join(input).ok()?;
+    (url.origin() == base.origin()).then(|| url.to_string())
+}
+
+/// `url` asking for `revision` or later (`?rev=`).
+pub fn with_revision(url: &str, revision: u64) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let kept: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(k, _)| k != "rev")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            parsed
+                .query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("rev", &revision.to_string());
+            parsed.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
 /// Elements whose text a reader never sees.
 const HIDDEN: &[&str] = &["script", "style", "template", "noscript"];
 /// Elements that end a word, as the browser's version treats them.
@@ -330,6 +357,29 @@ pub fn warn(message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_is_accepted_only_on_the_feed_s_origin_as_the_browser_s_version_does() {
+        let feed = "https://agency.example/news/feed.json?lang=en";
+        assert_eq!(
+            same_origin("/feed/events", feed).as_deref(),
+            Some("https://agency.example/feed/events")
+        );
+        assert_eq!(
+            same_origin("https://elsewhere.example/feed/events", feed),
+            None
+        );
+        assert_eq!(same_origin("//elsewhere.example/x", feed), None);
+        assert_eq!(same_origin("http://agency.example/feed/events", feed), None);
+        assert_eq!(
+            with_revision(feed, 12),
+            "https://agency.example/news/feed.json?lang=en&rev=12"
+        );
+        assert_eq!(
+            with_revision("https://agency.example/feed.json?rev=3", 4_000_000_000),
+            "https://agency.example/feed.json?rev=4000000000"
+        );
+    }
 
     #[test]
     fn http_url_keeps_only_web_links() {

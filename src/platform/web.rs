@@ -75,6 +75,29 @@ pub fn resolve_url(input: &str, base: &str) -> Option<String> {
     Url::new_with_base(input, base).ok().map(|url| url.href())
 }
 
+/// `input` resolved against `base`, when it is on `base`'s own origin: a feed's live stream
+/// is accepted only from the feed's server.
+pub fn same_origin(input: &str, base: &str) -> Option<String> {
+    let url = Url::new_with_base(input, base).ok()?;
+    (url.origin() == Url::new(base).ok()?.origin()).then(|| url.href())
+}
+
+/// `url` asking for `revision` or later (`?rev=`): a URL no cache holds an older copy for.
+pub fn with_revision(url: &str, revision: u64) -> String {
+    match Url::new(url) {
+        Ok(parsed) => {
+            // Written by the browser: Rust's u64 formatting would add to the wasm.
+            let digits = js_sys::Number::from(revision as f64)
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default();
+            parsed.search_params().set("rev", &digits);
+            parsed.href()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
 /// The text of an HTML fragment, parsed by the inert `DOMParser`: nothing in it runs or loads.
 pub fn html_to_text(html: &str) -> String {
     let Ok(parser) = DomParser::new() else {

@@ -1,7 +1,7 @@
 //! Fetches and parses the feed: a timeout per attempt and a bounded, jittered retry.
 
 use super::{exchange, pause, Cancel, Failure};
-use crate::feed::{self, Feed, FeedError};
+use crate::feed::{self, Feed, FeedError, Live};
 use gloo_net::http::Method;
 
 /// How long one attempt may take.
@@ -15,10 +15,25 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// What a fetch found.
 pub enum Fetched {
-    /// A new copy of the feed, and its ETag for the next conditional request.
-    Fresh { feed: Feed, etag: Option<String> },
-    /// `304 Not Modified`: the copy on screen is current.
-    Unchanged,
+    /// A new copy of the feed, its ETag for the next conditional request, and its live
+    /// stream and revision when its server has one.
+    Fresh {
+        feed: Feed,
+        etag: Option<String>,
+        live: Option<Live>,
+    },
+    /// `304 Not Modified`: the copy on screen is current (at this revision).
+    Unchanged { live: Option<Live> },
+}
+
+/// The stream and the revision a feed's server names (`Newswire-Stream`,
+/// `Newswire-Revision`), as given: the widget resolves the stream against the feed and
+/// accepts it only on the feed's own origin.
+fn live(reply: &super::Reply) -> Option<Live> {
+    Some(Live {
+        stream: reply.header("newswire-stream")?,
+        revision: reply.header("newswire-revision")?.trim().parse().ok()?,
+    })
 }
 
 /// Fetches the feed at `url`, retrying network failures, timeouts and 5xx answers. With
@@ -64,10 +79,11 @@ async fn fetch_once(
         Err(Failure::TooLarge(size)) => return Some(Err(FeedError::TooLarge(size))),
     };
     Some(match reply.status {
-        304 if etag.is_some() => Ok(Fetched::Unchanged),
+        304 if etag.is_some() => Ok(Fetched::Unchanged { live: live(&reply) }),
         200..=299 => feed::parse(&reply.body).map(|feed| Fetched::Fresh {
             feed,
-            etag: reply.etag,
+            etag: reply.header("etag"),
+            live: live(&reply),
         }),
         status => Err(FeedError::Status(status)),
     })

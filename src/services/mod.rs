@@ -104,12 +104,18 @@ pub(crate) async fn pause(ms: u32, cancel: &Cancel) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// A finished exchange: the status and the body as text.
+/// A finished exchange: the status, the headers the server exposes, and the body as text.
 pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
-    /// The validator for a conditional refresh, when the server exposes one.
-    pub etag: Option<String>,
+    headers: web_sys::Headers,
+}
+
+impl Reply {
+    /// A response header, when the server sent it and CORS lets the page read it.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).ok().flatten()
+    }
 }
 
 /// Why an exchange produced no reply.
@@ -202,7 +208,7 @@ pub(crate) async fn exchange(
     Ok(Reply {
         status: response.status(),
         body: text,
-        etag: response.headers().get("etag").ok().flatten(),
+        headers: response.headers(),
     })
 }
 

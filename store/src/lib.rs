@@ -431,9 +431,12 @@ pub trait ViewCounts: Send + Sync {
 
 /// The one store both backends are: everything above, and the store as a whole
 /// (alive, its pool, its shutdown). Handlers hold an `Arc<dyn ReviewStore>` and name the part
-/// they use (`use crate::Reviews`).
+/// they use (`use newswire_store::Reviews`). (The feed's revisions live here too: with the
+/// reviews, they are what several replicas share.)
 #[async_trait]
-pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sync {
+pub trait ReviewStore:
+    Reviews + Sessions + RateWindows + ViewCounts + FeedRevisions + Send + Sync
+{
     /// A trivial query, for the readiness probe: the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -460,6 +463,30 @@ pub trait ReviewStore: Reviews + Sessions + RateWindows + ViewCounts + Send + Sy
         }
         self.insert(review).await.map(Admitted::Stored)
     }
+}
+
+/// A feed as it was published: its revision, its ETag and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub revision: i64,
+    pub etag: String,
+    pub body: Vec<u8>,
+}
+
+/// How many published feeds are kept: the latest, and a few before it for a replica that is
+/// catching up.
+pub const FEEDS_KEPT: i64 = 16;
+
+/// The feed's revisions: every feed the server accepted, numbered so that a number only grows
+/// and survives a restart, and shared by every replica of one database.
+#[async_trait]
+pub trait FeedRevisions: Send + Sync {
+    /// Publishes `body` (whose ETag is `etag`) as the next revision, unless it is the latest
+    /// already; the latest revision either way. Only the last [`FEEDS_KEPT`] are kept.
+    async fn publish_feed(&self, etag: &str, body: &[u8]) -> Result<i64, StoreError>;
+
+    /// The latest published feed, if there is one.
+    async fn latest_feed(&self) -> Result<Option<Published>, StoreError>;
 }
 
 /// Every review in `store`, oldest first, handed to `each` a page at a time as it is read, so

@@ -16,9 +16,9 @@
 //! place with every review kept.
 
 use super::{
-    contains_pattern, now, Filter, Group, NewReview, Query, RateWindows, Review, ReviewStore,
-    Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views, Visibility, KEY_LIFETIME,
-    KEY_SWEEP,
+    contains_pattern, now, FeedRevisions, Filter, Group, NewReview, Published, Query, RateWindows,
+    Review, ReviewStore, Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views,
+    Visibility, KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -77,6 +77,10 @@ pub(crate) const MIGRATIONS: &[Step] = &[
     },
     Step {
         sql: include_str!("../migrations/sqlite/004_rendered_views.sql"),
+        then: None,
+    },
+    Step {
+        sql: include_str!("../migrations/sqlite/005_feed_revisions.sql"),
         then: None,
     },
 ];
@@ -475,6 +479,58 @@ impl ViewCounts for SqliteStore {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl FeedRevisions for SqliteStore {
+    async fn publish_feed(&self, etag: &str, body: &[u8]) -> Result<i64, StoreError> {
+        let (etag, body) = (etag.to_owned(), body.to_vec());
+        self.read(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let latest: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT revision, etag FROM feed_revisions ORDER BY revision DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((revision, _)) = latest.filter(|(_, latest)| *latest == etag) {
+                return Ok(revision);
+            }
+            tx.execute(
+                "INSERT INTO feed_revisions (etag, body, published_at) VALUES (?1, ?2, ?3)",
+                params![etag, body, now()],
+            )?;
+            let revision = tx.last_insert_rowid();
+            tx.execute(
+                "DELETE FROM feed_revisions WHERE revision <= ?1",
+                [revision - crate::FEEDS_KEPT],
+            )?;
+            tx.commit()?;
+            Ok(revision)
+        })
+        .await
+    }
+
+    async fn latest_feed(&self) -> Result<Option<Published>, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT revision, etag, body FROM feed_revisions
+                     ORDER BY revision DESC LIMIT 1",
+                    [],
+                    |r| {
+                        Ok(Published {
+                            revision: r.get(0)?,
+                            etag: r.get(1)?,
+                            body: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?)
         })
         .await
     }

@@ -4,6 +4,9 @@
 // dark colour scheme), the test says so and why, by name, instead of passing quietly.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, startPartner, tag, fixture } from './harness.mjs';
 import { ENGINES } from './engines.mjs';
 
@@ -11,6 +14,12 @@ let server;
 let partner;
 let include;
 const FEED = JSON.parse(fixture('feed.json'));
+// The server's feed file, a copy of the fixture, which the live test adds a story to.
+const dir = mkdtempSync(join(tmpdir(), 'newswire-engines-'));
+const feedFile = join(dir, 'feed.json');
+function publish(...extra) {
+  writeFileSync(feedFile, JSON.stringify({ ...FEED, items: [...extra, ...FEED.items] }));
+}
 
 /** A page on the partner's origin that records its own errors first (window.__errors). */
 function pageWith(body, { lang = 'en-GB', script = true } = {}) {
@@ -29,7 +38,8 @@ function withCsp(policy, html) {
 }
 
 before(async () => {
-  server = await startServer({ args: ['--allow-loopback'] });
+  publish();
+  server = await startServer({ feed: feedFile, args: ['--allow-loopback'] });
   include = await (await fetch(`${server.url}/newswire/include`)).text();
   const strict = (script) =>
     `default-src 'none'; script-src 'self' ${script}; connect-src ${server.url}; style-src 'self'`;
@@ -42,6 +52,8 @@ before(async () => {
         addEventListener('newswire:ready', function (e) { (window.__ready = window.__ready || []).push(e.detail); });`);
     },
     '/one.html': pageWith(tag(server, 'data-loading="eager"')),
+    // Polling off: a story can only come through the stream.
+    '/live.html': pageWith(tag(server, 'data-loading="eager" data-refresh="86400"')),
     // Mounted at once but out of view, so it stays the server's paint until the first touch.
     '/below.html': pageWith(`<div style="height:3000px"></div>${tag(server, 'data-loading="eager"')}`),
     // No script at all on this page: the include alone (WebDriver cannot switch scripts off).
@@ -54,6 +66,7 @@ before(async () => {
 after(async () => {
   await partner?.close();
   await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** In the page: the widget's parts, as a reader reads them. */
@@ -243,6 +256,28 @@ for (const engine of ENGINES.filter((e) => !only || only.includes(e.name))) {
         assert.equal(await page.eval(() => document.querySelector('newswire-widget template')), null, 'a shadow root, not a template');
         assert.equal(await page.eval(() => document.scripts.length), 0, 'a page without any script');
       } finally {
+        await page.close();
+      }
+    });
+
+    test('a story the server publishes reaches the open, hydrated widget through its stream', async () => {
+      const page = await browser.page();
+      try {
+        await page.open(`${partner.url}/live.html`);
+        await page.waitFor(state(), 'ready');
+        await page.eval(() => document.querySelector('newswire-widget').shadowRoot.querySelector('textarea').focus());
+        await page.waitFor(() => document.querySelector('newswire-widget').hasAttribute('interactive'));
+        // Focus out of the widget, so that the news does not wait for the reader.
+        await page.eval(() => document.querySelector('newswire-widget').shadowRoot.querySelector('textarea').blur());
+        const title = `Live in ${engine.name}: the council votes`;
+        publish({ id: `live-${engine.name}`, url: 'https://test-wire.example/live', title, date_published: new Date().toISOString(), tags: ['Politics'] });
+        await page.waitFor(
+          (title) => [...document.querySelector('newswire-widget').shadowRoot.querySelectorAll('.nw-brief-title')].some((b) => b.textContent.trim() === title),
+          title,
+        );
+        assert.deepEqual(await page.eval(() => window.__errors), []);
+      } finally {
+        publish();
         await page.close();
       }
     });

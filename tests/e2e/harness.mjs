@@ -12,13 +12,13 @@ export const DIST = process.env.NEWSWIRE_DIST || 'dist';
 export const FIXTURES = 'tests/fixtures';
 
 /**
- * Starts newswire-server on a free loopback port with a fresh SQLite file (or the store
- * `db` names), more flags in `args` and more environment in `env`.
+ * Starts newswire-server on a free loopback port (or `addr`) with a fresh SQLite file (or the
+ * store `db` names), more flags in `args` and more environment in `env`.
  */
-export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DIST, db, args = [], env = {} } = {}) {
+export async function startServer({ feed = join(FIXTURES, 'feed.json'), www = DIST, db, addr = '127.0.0.1:0', args = [], env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'newswire-e2e-'));
   db = db || join(dir, 'reviews.db');
-  const child = spawn(SERVER_BIN, ['--addr', '127.0.0.1:0', '--feed', feed, '--db', db, '--www', www, ...args], {
+  const child = spawn(SERVER_BIN, ['--addr', addr, '--feed', feed, '--db', db, '--www', www, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // The request log (a line a request) would drown the test output: warnings and errors only.
     env: { NEWSWIRE_LOG: 'warn', ...process.env, ...env },

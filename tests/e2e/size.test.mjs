@@ -1,7 +1,7 @@
 // Size is the one performance figure that fails a test. Measured in Chromium as a reader
 // downloads it (tests/e2e/wire.mjs): at most 8 KB brotli before first content on the
 // server-rendered path (the loader, the stylesheet and the rendered widget with its state),
-// and at most 125 KB to interactive on every path (hydration included).
+// and at most 130 KB to interactive on every path (hydration and live updates included).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, startPartner, launch, page, tag, serve, fixture } from './harness.mjs';

@@ -9,9 +9,13 @@
 // The widget's responses are those from the publisher's server, and the feed wherever it is.
 import { brotliSize } from '../../scripts/wire-size.mjs';
 
-/** Budgets, in bytes: the size test holds both. */
+/**
+ * Budgets, in bytes: the size test holds both. To interactive is 125 KB for the widget
+ * alone and 130 KB with live updates; every widget now carries the live code (the wasm's
+ * part cannot be left out of one module), so the live budget is the one held.
+ */
 export const FIRST_CONTENT_BUDGET = 8 * 1000;
-export const INTERACTIVE_BUDGET = 125 * 1000;
+export const INTERACTIVE_BUDGET = 130 * 1000;
 
 /**
  * Opens `url` in a fresh context of `browser` and measures: when the first brief was on

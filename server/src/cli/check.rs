@@ -19,6 +19,13 @@ pub async fn run(feed: &str, timeout: u64) -> ExitCode {
         match fetched {
             Ok(Ok(source::Fetch::Fresh { body, charset, .. })) => (body, charset),
             Ok(Ok(source::Fetch::Unchanged)) => return ExitCode::FAILURE,
+            Ok(Ok(source::Fetch::Later { status, after })) => {
+                eprintln!(
+                    "{feed}: cannot fetch: HTTP {status}, asked to wait {}s",
+                    after.as_secs()
+                );
+                return ExitCode::FAILURE;
+            }
             Ok(Err(err)) => {
                 eprintln!("{feed}: cannot fetch: {}", crate::net::log::printable(&err));
                 return ExitCode::FAILURE;

@@ -168,8 +168,8 @@ pub struct Options {
     /// links resolve against its /feed.json [default: http://ADDR, the address it listens on]
     #[arg(long, value_name = "URL", value_parser = public_url)]
     pub public_url: Option<String>,
-    /// How often a feed URL is polled, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    /// How often a feed URL is polled, in seconds (longer when its host asks, or fails).
+    #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub feed_interval: u64,
     /// The RSS/Atom category that marks a headline.
     #[arg(long, value_name = "C", default_value = "Headline")]
@@ -225,6 +225,10 @@ pub struct Options {
     /// Console pages and forms at once, before answering 503.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = at_least_one)]
     pub console_inflight: usize,
+    /// Live streams (GET /feed/events) open at once, before answering 503; each holds a
+    /// connection, so keep it below --max-connections.
+    #[arg(long, value_name = "N", default_value_t = 4096, value_parser = at_least_one)]
+    pub max_streams: usize,
     /// Open connections; more wait to be accepted.
     #[arg(long, value_name = "N", default_value_t = 8192, value_parser = at_least_one)]
     pub max_connections: usize,

@@ -44,6 +44,8 @@ pub fn policy(options: &Options, origins: Origins, admin_token: Option<String>) 
             per_client: Rate::per_minute(options.render_rate),
         },
         public_url: options.public_url.clone(),
+        max_streams: options.max_streams,
+        heartbeat: crate::feed::events::HEARTBEAT,
     }
 }
 
@@ -201,8 +203,10 @@ pub async fn run(options: Options) -> ExitCode {
             }
         },
     };
-    // A feed file is read before the first request, so that requests arriving together at
-    // start find it loaded rather than each finding it not yet read.
+    // The last feed published (after a restart, before the source answers), then a feed
+    // file read before the first request, so that requests arriving together at start find
+    // it loaded rather than each finding it not yet read.
+    state.feed.restore().await;
     let _ = state.feed.current().await;
     if store::is_postgres(&db)
         && options.public_url.is_none()
@@ -246,7 +250,14 @@ pub async fn run(options: Options) -> ExitCode {
         );
     }
     let (store, views) = (state.store.clone(), state.views.clone());
-    let served = crate::router::serve(listener, state, shutdown_signal()).await;
+    // Stopping ends the live streams at once (each with a last `retry:`), so that the
+    // requests in flight can finish within the deadline.
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        live.stop();
+    };
+    let served = crate::router::serve(listener, state, shutdown).await;
     // The counts get a moment; a database that is away then loses them, not the shutdown.
     let _ = tokio::time::timeout(Duration::from_secs(1), views.flush(&*store)).await;
     // Every answered review is committed already; commit whatever the writer still holds.

@@ -58,12 +58,17 @@ pub fn fragment(
     feed: &Feed,
     etag: Option<String>,
     rating: Option<(f64, u32)>,
+    revision: Option<i64>,
 ) -> String {
     let news = news::select(feed, &config.category, config.max_briefs);
     let initial = Initial {
         news: Rc::new(news),
         etag,
         rating,
+        live: revision.map(|revision| newswire::feed::Live {
+            stream: crate::feed::json::STREAM.to_owned(),
+            revision: revision.max(0) as u64,
+        }),
         ..Initial::default()
     };
     let state = initial.write();
@@ -72,6 +77,7 @@ pub fn fragment(
         on_notice: yew::Callback::noop(),
         refresh: 0,
         initial: Some(Rc::new(initial)),
+        announced: 0,
     };
     let html = futures_executor::block_on(
         yew::LocalServerRenderer::<Widget>::with_props(props)
@@ -211,7 +217,9 @@ async fn answer(
         (locale.lang.code(), locale.tag.to_string())
     };
     let key = Key {
-        feed: served.etag.clone(),
+        // The revision is written into the render's state, and a feed may come back to
+        // earlier bytes as a later revision.
+        feed: format!("{} {}", served.revision, served.etag),
         theme: match config.theme {
             Theme::Light => "light",
             Theme::Dark => "dark",
@@ -308,6 +316,7 @@ async fn make(
             &order.served.feed,
             Some(order.served.etag),
             order.rating,
+            Some(order.served.revision),
         );
         let html = match &order.include {
             Some(base) => wrap(base, config, &inner, &release),

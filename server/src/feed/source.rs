@@ -1,7 +1,15 @@
-//! Where the feed comes from: a file (JSON Feed, RSS 2.0 or Atom), re-read when it changes,
-//! or an http(s) URL polled on an interval with a conditional GET. Either way the server
-//! serves the last good copy: a source that goes bad (a half-written file, an error page, a
-//! broken upstream) is logged and ignored until it is good again.
+//! Where the feed comes from: a file (JSON Feed, RSS 2.0 or Atom), looked at every second and
+//! read again when it changes, or an http(s) URL polled on an interval with a conditional
+//! GET (every 15 s by default; an upstream's `Retry-After` and its failures make it wait
+//! longer, up to [`MAX_POLL_WAIT`]). Either way the server serves the last good copy: a source
+//! that goes bad (a half-written file, an error page, a broken upstream) is logged and ignored
+//! until it is good again.
+//!
+//! Every feed accepted is a new **revision**, a number that only grows: published to the store
+//! ([`FeedSource::publish_to`]), which numbers it, keeps it across a restart and shares it with
+//! the other replicas of one database; without a store, the numbers are this process's own.
+//! Whoever wants to hear of each one (the live stream, `feed::live`) subscribes to the served
+//! copy ([`FeedSource::subscribe`]).
 //!
 //! Conversion runs on the blocking pool, never on the async workers that answer requests,
 //! and the served bytes are shared: each request clones a reference, not the feed.
@@ -9,9 +17,11 @@
 use crate::feed::convert;
 use crate::net::http::etag;
 use axum::body::Bytes;
+use newswire_store::FeedRevisions;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
 
 /// A converted feed ready to send.
 #[derive(Debug, Clone)]
@@ -23,6 +33,8 @@ pub struct Served {
     /// The same feed read by the widget's own model, once per version: what the server
     /// renders and the console names stories from.
     pub feed: Arc<newswire::feed::Feed>,
+    /// Its revision: a number that only grows, one for each feed accepted.
+    pub revision: i64,
 }
 
 /// How the feed source is doing, for the publisher's console.
@@ -63,8 +75,13 @@ pub struct FeedSource {
     headline_category: String,
     /// Where the feed is published, for its relative links.
     base: Option<String>,
-    current: RwLock<Option<Served>>,
+    /// The copy served now; its receivers hear of each new revision.
+    current: watch::Sender<Option<Served>>,
     health: Mutex<Health>,
+    /// Where accepted feeds are numbered and kept ([`FeedSource::publish_to`]).
+    revisions: OnceLock<Arc<dyn FeedRevisions>>,
+    /// One accept at a time: the file watcher and a request may both find the same change.
+    accepting: tokio::sync::Mutex<()>,
 }
 
 /// Converts `bytes` (any accepted format and encoding; `http_charset` from the response that
@@ -96,26 +113,40 @@ pub fn prepare(
         body,
         items,
         feed: Arc::new(model),
+        revision: 0,
     })
 }
 
+/// How often a feed file is looked at: a change is served within this.
+const FILE_CHECK: Duration = Duration::from_secs(1);
+/// The longest a polled feed waits between polls, however often it failed or however long
+/// its upstream asked.
+pub const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
+
 impl FeedSource {
-    /// A feed file, read at the first request and again whenever it changes.
+    fn with_origin(origin: Origin, health: Health, headline_category: &str) -> Self {
+        FeedSource {
+            origin,
+            headline_category: headline_category.to_owned(),
+            base: None,
+            current: watch::Sender::new(None),
+            health: Mutex::new(health),
+            revisions: OnceLock::new(),
+            accepting: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// A feed file, read at start and again within a second of any change.
     pub fn file(path: PathBuf, headline_category: &str) -> Self {
         let health = Health {
             source: path.display().to_string(),
             ..Health::default()
         };
-        FeedSource {
-            origin: Origin::File {
-                path,
-                seen: Mutex::new(None),
-            },
-            headline_category: headline_category.to_owned(),
-            base: None,
-            current: RwLock::new(None),
-            health: Mutex::new(health),
-        }
+        let origin = Origin::File {
+            path,
+            seen: Mutex::new(None),
+        };
+        FeedSource::with_origin(origin, health, headline_category)
     }
 
     /// The same source, with `base` as the address it is published at: a feed file's
@@ -132,13 +163,65 @@ impl FeedSource {
             is_url: true,
             ..Health::default()
         };
-        FeedSource {
-            base: Some(url.clone()),
-            origin: Origin::Url { url, interval },
-            headline_category: headline_category.to_owned(),
-            current: RwLock::new(None),
-            health: Mutex::new(health),
+        let mut source = FeedSource::with_origin(
+            Origin::Url {
+                url: url.clone(),
+                interval,
+            },
+            health,
+            headline_category,
+        );
+        source.base = Some(url);
+        source
+    }
+
+    /// Publishes every feed accepted from now on to `revisions`, which numbers it (the first
+    /// one handed in stays). Without one, the numbers are this process's own, from 1.
+    pub fn publish_to(&self, revisions: Arc<dyn FeedRevisions>) {
+        let _ = self.revisions.set(revisions);
+    }
+
+    /// Serves the latest feed the store holds, with its revision, until the source gives a
+    /// newer one: after a restart the last good copy is there before the source answers.
+    pub async fn restore(&self) {
+        let Some(revisions) = self.revisions.get() else {
+            return;
+        };
+        let Ok(Some(latest)) = revisions.latest_feed().await else {
+            return;
+        };
+        let category = self.headline_category.clone();
+        let prepared = tokio::task::spawn_blocking(move || {
+            // The stored bytes are what was served: JSON Feed, its links already absolute.
+            prepare(&latest.body, None, &category, None).map(|served| Served {
+                revision: latest.revision,
+                ..served
+            })
+        })
+        .await;
+        if let Ok(Ok(served)) = prepared {
+            self.serve(served);
         }
+    }
+
+    /// Makes `served` the copy served, unless the one served has a later revision: a
+    /// revision never goes back.
+    fn serve(&self, served: Served) -> bool {
+        self.current.send_if_modified(|current| {
+            let newer = current
+                .as_ref()
+                .is_none_or(|c| c.revision < served.revision);
+            if newer {
+                *current = Some(served);
+            }
+            newer
+        })
+    }
+
+    /// The served copy as it changes: each new revision is sent, and a receiver that falls
+    /// behind sees only the latest.
+    pub fn subscribe(&self) -> watch::Receiver<Option<Served>> {
+        self.current.subscribe()
     }
 
     /// How the source is doing now.
@@ -155,12 +238,7 @@ impl FeedSource {
 
     /// What readers get meanwhile, for the log: the last good copy, or nothing yet.
     fn kept(&self) -> &'static str {
-        if self
-            .current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
-        {
+        if self.current.borrow().is_some() {
             "serving the last good copy"
         } else {
             "there is no good copy to serve yet"
@@ -186,33 +264,40 @@ impl FeedSource {
         lower.starts_with("http://") || lower.starts_with("https://")
     }
 
-    /// The feed to serve now: the last good copy, refreshed first if the file changed.
+    /// The feed to serve now: the last good copy, read again first if the file changed.
     pub async fn current(&self) -> Option<Served> {
-        if let Origin::File { path, seen } = &self.origin {
-            let stamp = tokio::fs::metadata(path)
-                .await
-                .ok()
-                .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
-            let changed =
-                stamp.is_some() && *seen.lock().unwrap_or_else(|p| p.into_inner()) != stamp;
-            if changed {
-                *seen.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
-                match tokio::fs::read(path).await {
-                    Ok(bytes) => {
-                        self.accept(bytes, None, &path.display().to_string()).await;
-                    }
-                    Err(err) => self.failed(format!("cannot read {}: {err}", path.display())),
-                }
-            }
+        if let Origin::File { .. } = &self.origin {
+            self.check_file().await;
         }
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.current.borrow().clone()
     }
 
-    /// Converts `bytes` off the async workers and makes them the served copy, or keeps the
-    /// last good one. Whether they were accepted.
+    /// Reads the feed file again if it changed since it was last read.
+    async fn check_file(&self) {
+        let Origin::File { path, seen } = &self.origin else {
+            return;
+        };
+        let _one = self.accepting.lock().await;
+        let stamp = tokio::fs::metadata(path)
+            .await
+            .ok()
+            .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
+        let changed = stamp.is_some() && *seen.lock().unwrap_or_else(|p| p.into_inner()) != stamp;
+        if !changed {
+            return;
+        }
+        *seen.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
+        match tokio::fs::read(path).await {
+            Ok(bytes) => {
+                self.accept(bytes, None, &path.display().to_string()).await;
+            }
+            Err(err) => self.failed(format!("cannot read {}: {err}", path.display())),
+        }
+    }
+
+    /// Converts `bytes` off the async workers and, when they are a usable feed other than
+    /// the one served, publishes them as the next revision and serves them; else keeps the
+    /// last good copy. Whether they were accepted (the same feed again is).
     async fn accept(&self, bytes: Vec<u8>, charset: Option<String>, from: &str) -> bool {
         let category = self.headline_category.clone();
         let base = self.base.clone();
@@ -220,45 +305,81 @@ impl FeedSource {
             prepare(&bytes, charset.as_deref(), &category, base.as_deref())
         })
         .await;
-        match prepared {
-            Ok(Ok(served)) => {
-                crate::net::metrics::metrics().feed_read("fresh");
-                let now = newswire_store::now();
-                self.note(|h| {
-                    h.last_good = Some(now);
-                    h.last_check = Some(now);
-                    h.items = served.items;
-                    h.etag = Some(served.etag.clone());
-                });
-                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(served);
-                true
-            }
+        let mut served = match prepared {
+            Ok(Ok(served)) => served,
             Ok(Err(err)) => {
                 crate::net::metrics::metrics().feed_read("rejected");
                 self.failed(format!(
                     "{from} is not a usable feed ({err}); {}",
                     self.kept()
                 ));
-                false
+                return false;
             }
-            Err(_) => false,
+            Err(_) => return false,
+        };
+        let now = newswire_store::now();
+        let current = self
+            .current
+            .borrow()
+            .as_ref()
+            .map(|c| (c.revision, c.etag.clone()));
+        if current
+            .as_ref()
+            .is_some_and(|(_, etag)| *etag == served.etag)
+        {
+            crate::net::metrics::metrics().feed_read("unchanged");
+            self.note(|h| {
+                h.last_good = Some(now);
+                h.last_check = Some(now);
+            });
+            return true;
         }
+        served.revision = match self.revisions.get() {
+            Some(revisions) => match revisions.publish_feed(&served.etag, &served.body).await {
+                Ok(revision) => revision,
+                // Not numbered, not served: the next read or poll tries again.
+                Err(err) => {
+                    self.failed(format!(
+                        "{from} could not be published ({err}); {}",
+                        self.kept()
+                    ));
+                    return false;
+                }
+            },
+            None => current.map_or(1, |(revision, _)| revision + 1),
+        };
+        crate::net::metrics::metrics().feed_read("fresh");
+        self.note(|h| {
+            h.last_good = Some(now);
+            h.last_check = Some(now);
+            h.items = served.items;
+            h.etag = Some(served.etag.clone());
+        });
+        self.serve(served);
+        true
     }
 
-    /// Polls a URL source forever (a file source returns at once): the first fetch right
-    /// away, then one every interval, each conditional on the last `ETag` and `Last-Modified`
-    /// of a body that was accepted (a rejected body's validators would make the upstream
-    /// answer 304 to its fixed version).
+    /// Keeps the source fresh, forever. A feed file is looked at every [`FILE_CHECK`]. A
+    /// feed URL is fetched at once, then every interval, each time conditional on the last
+    /// `ETag` and `Last-Modified` of a body that was accepted (a rejected body's validators
+    /// would make the upstream answer 304 to its fixed version); an upstream that answers 429
+    /// or 503 with `Retry-After` is asked again no sooner, and one that fails is asked half
+    /// as often each time, up to [`MAX_POLL_WAIT`], until it answers again.
     pub async fn poll(self: Arc<Self>) {
-        let Origin::Url { url, interval } = &self.origin else {
-            return;
+        let (url, interval) = match &self.origin {
+            Origin::File { .. } => loop {
+                self.check_file().await;
+                tokio::time::sleep(FILE_CHECK).await;
+            },
+            Origin::Url { url, interval } => (url.clone(), *interval),
         };
-        let (url, interval) = (url.clone(), *interval);
         let mut validators: Validators = (None, None);
+        let mut failures = 0u32;
         loop {
             let (url_now, sent) = (url.clone(), validators.clone());
             let fetched =
                 tokio::task::spawn_blocking(move || fetch(&url_now, &sent, FETCH_TIMEOUT)).await;
+            let mut wait = interval;
             match fetched {
                 Ok(Ok(Fetch::Fresh {
                     body,
@@ -266,6 +387,7 @@ impl FeedSource {
                     modified,
                     charset,
                 })) => {
+                    failures = 0;
                     validators = if self.accept(body, charset, &url).await {
                         (etag, modified)
                     } else {
@@ -273,6 +395,7 @@ impl FeedSource {
                     };
                 }
                 Ok(Ok(Fetch::Unchanged)) => {
+                    failures = 0;
                     crate::net::metrics::metrics().feed_read("unchanged");
                     let now = newswire_store::now();
                     self.note(|h| {
@@ -280,15 +403,28 @@ impl FeedSource {
                         h.last_check = Some(now);
                     });
                 }
+                Ok(Ok(Fetch::Later { status, after })) => {
+                    crate::net::metrics::metrics().feed_read("failed");
+                    wait = after.clamp(interval, MAX_POLL_WAIT);
+                    self.failed(format!(
+                        "polling {url} failed (HTTP {status}, asked to wait {}s); {}",
+                        after.as_secs(),
+                        self.kept()
+                    ))
+                }
                 Ok(Err(err)) => {
                     crate::net::metrics::metrics().feed_read("failed");
+                    failures = failures.saturating_add(1);
+                    wait = interval
+                        .saturating_mul(1 << failures.min(10))
+                        .min(MAX_POLL_WAIT);
                     self.failed(format!("polling {url} failed ({err}); {}", self.kept()))
                 }
                 Err(_) => {}
             }
-            let next = newswire_store::now() + interval.as_secs() as i64;
+            let next = newswire_store::now() + wait.as_secs() as i64;
             self.note(|h| h.next_poll = Some(next));
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -307,6 +443,11 @@ pub enum Fetch {
         charset: Option<String>,
     },
     Unchanged,
+    /// 429 or 503 with `Retry-After`: the upstream asks to be left alone that long.
+    Later {
+        status: u16,
+        after: Duration,
+    },
 }
 
 /// The largest upstream feed we read.
@@ -369,6 +510,14 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
         }
         if status == 304 {
             return Ok(Fetch::Unchanged);
+        }
+        if matches!(status, 429 | 503) {
+            if let Some(after) = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()) {
+                return Ok(Fetch::Later {
+                    status,
+                    after: Duration::from_secs(after),
+                });
+            }
         }
         if !(200..300).contains(&status) {
             return Err(format!("HTTP {status}"));

@@ -18,7 +18,10 @@ async fn the_feed_is_served_with_etag_cache_and_cors() {
     assert_eq!(first.header("access-control-allow-origin"), Some("*"));
     let cache = first.header("cache-control").unwrap();
     assert!(cache.contains("max-age=") && cache.contains("stale-while-revalidate="));
-    assert_eq!(first.header("access-control-expose-headers"), Some("etag"));
+    assert_eq!(
+        first.header("access-control-expose-headers"),
+        Some("etag, newswire-revision, newswire-stream")
+    );
     let etag = first.header("etag").expect("an etag").to_owned();
 
     // A partner page may refresh conditionally: the preflight allows If-None-Match.

@@ -24,6 +24,9 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("reopening_keeps_everything", |db| {
         Box::pin(reopening_keeps_everything(db))
     }),
+    ("feed_revisions_only_grow_and_survive_a_reopening", |db| {
+        Box::pin(feed_revisions_only_grow_and_survive_a_reopening(db))
+    }),
     ("the_console_finds_and_counts", |db| {
         Box::pin(super::console::the_console_finds_and_counts(db))
     }),
@@ -276,4 +279,44 @@ async fn reopening_keeps_everything(db: String) {
     );
     assert!(again.next_id() > id);
     again.close().await;
+}
+
+/// The feed's revisions: the same bytes published twice are one revision, new bytes the
+/// next, the latest is there after a reopening, and numbers never go back, even past the
+/// ones forgotten.
+async fn feed_revisions_only_grow_and_survive_a_reopening(db: String) {
+    // Assemble.
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.latest_feed().await.unwrap(), None);
+    // Action: one feed twice, then another, then back to the first.
+    let one = store.publish_feed("\"a\"", b"{\"a\": 1}").await.unwrap();
+    let again = store.publish_feed("\"a\"", b"{\"a\": 1}").await.unwrap();
+    let two = store.publish_feed("\"b\"", b"{\"b\": 2}").await.unwrap();
+    let back = store.publish_feed("\"a\"", b"{\"a\": 1}").await.unwrap();
+    // Assert.
+    assert_eq!(again, one);
+    assert!(two > one && back > two, "{one} {two} {back}");
+    store.close().await;
+    let store = store::open(&db).await.unwrap();
+    let latest = store
+        .latest_feed()
+        .await
+        .unwrap()
+        .expect("the latest, kept");
+    assert_eq!(
+        (latest.revision, latest.etag.as_str(), &latest.body[..]),
+        (back, "\"a\"", &b"{\"a\": 1}"[..])
+    );
+    // Many more: the oldest are forgotten, the numbers still grow.
+    let mut last = back;
+    for n in 0..(store::FEEDS_KEPT + 4) {
+        let next = store
+            .publish_feed(&format!("\"{n}\""), n.to_string().as_bytes())
+            .await
+            .unwrap();
+        assert!(next > last);
+        last = next;
+    }
+    assert_eq!(store.latest_feed().await.unwrap().unwrap().revision, last);
+    store.close().await;
 }

@@ -276,3 +276,139 @@ impl Server {
             .await
     }
 }
+
+/// One Server-Sent Event as the browser's `EventSource` reads it (a `retry:` alone counts,
+/// with no name).
+#[derive(Debug, Default, Clone)]
+pub struct Sse {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: String,
+    pub retry: Option<u64>,
+}
+
+impl Sse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("{e}: {:?}", self.data))
+    }
+}
+
+/// An open live stream (`GET /feed/events`), read event by event.
+pub struct Events {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    body: axum::body::BodyDataStream,
+    buffer: String,
+}
+
+impl Events {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The next event, comments skipped; `None` once the stream has ended. A stream that
+    /// says nothing for 10 s fails the test.
+    pub async fn next(&mut self) -> Option<Sse> {
+        use futures_util::StreamExt;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut sse = Sse::default();
+                let mut any = false;
+                for line in block.lines() {
+                    let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    match field {
+                        "event" => sse.event = value.to_owned(),
+                        "id" => sse.id = Some(value.to_owned()),
+                        "data" => {
+                            if any && !sse.data.is_empty() {
+                                sse.data.push('\n');
+                            }
+                            sse.data.push_str(value);
+                        }
+                        "retry" => sse.retry = value.parse().ok(),
+                        _ => continue,
+                    }
+                    any = true;
+                }
+                if any {
+                    return Some(sse);
+                }
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), self.body.next())
+                .await
+                .expect("the stream said nothing for 10 s")?;
+            self.buffer
+                .push_str(&String::from_utf8_lossy(&chunk.expect("a readable stream")));
+        }
+    }
+
+    /// The next event that is not a heartbeat or a lone `retry:`.
+    pub async fn next_change(&mut self) -> Option<Sse> {
+        loop {
+            let sse = self.next().await?;
+            if sse.event == "update" || sse.event == "reset" {
+                return Some(sse);
+            }
+        }
+    }
+}
+
+impl Server {
+    /// Opens `path` (a live stream) with `headers`, as from this loopback address.
+    pub async fn events(&self, path: &str, headers: &[(&str, &str)]) -> Events {
+        use tower::ServiceExt;
+        let mut request = axum::http::Request::builder()
+            .uri(path)
+            .header("host", self.addr.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request.body(axum::body::Body::empty()).unwrap();
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [127, 0, 0, 1],
+                40000,
+            ))));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        Events {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        v.to_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            body: response.into_body().into_data_stream(),
+            buffer: String::new(),
+        }
+    }
+
+    /// Writes `feed` as the feed file and has the server read it now (as its watcher does
+    /// within a second); the revision it serves then.
+    pub async fn publish(&self, feed: &str) -> i64 {
+        std::fs::write(self.dir.join("feed.json"), feed).unwrap();
+        // The file's time may not move within one clock tick: its size tells too, and each
+        // test's feeds differ in length or the test waits.
+        self.state.feed.current().await.expect("a feed").revision
+    }
+}
+
+/// A JSON Feed with one item for each of `ids`, titled after it.
+pub fn feed_with(ids: &[&str]) -> String {
+    let items: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "title": format!("Story {id}"), "content_text": "x", "tags": ["Headline"]}))
+        .collect();
+    serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": items})
+        .to_string()
+}

@@ -34,7 +34,8 @@
 //!   replicas that start together do not race; `schema_migrations` records each step.
 //!
 //! Here: the store, its pools and what its parts share; the queries of its interface in
-//! `queries.rs`, the review writer in `writer.rs`, the counter of lone hits in `count.rs`.
+//! `queries.rs`, the review writer in `writer.rs`, the counter of lone hits in `count.rs`,
+//! and the feed's revisions, published and announced to every replica, in `revisions.rs`.
 
 use crate::{now, Admitted, Hit, NewReview, Review, Reviews, StoreError, Summary, KEY_SWEEP};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -71,6 +72,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/002_console.sql"),
     include_str!("../../migrations/postgres/003_review_counts.sql"),
     include_str!("../../migrations/postgres/004_rendered_views.sql"),
+    include_str!("../../migrations/postgres/005_feed_revisions.sql"),
 ];
 
 /// `$body` with a connection from the pool bound to `$client`, within the deadline
@@ -88,6 +90,7 @@ macro_rules! with_client {
 
 mod count;
 mod queries;
+mod revisions;
 mod writer;
 
 use count::{count, Tally};

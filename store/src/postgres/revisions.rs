@@ -1,0 +1,73 @@
+//! The feed's revisions on PostgreSQL: a replica that accepts a feed publishes it here, under
+//! an advisory lock so that two replicas publishing the same bytes make one revision, and
+//! announces the revision with `NOTIFY` (a number only: the payload limit is 8000 bytes), so
+//! that every replica can serve it.
+
+use super::PgStore;
+use crate::{now, FeedRevisions, Published, StoreError, FEEDS_KEPT};
+use async_trait::async_trait;
+
+/// The channel revisions are announced on.
+pub const CHANNEL: &str = "newswire_feed";
+/// An arbitrary constant: the advisory lock that serialises publishing across replicas.
+const PUBLISH_LOCK: i64 = 0x6e65_7773_6665_6564;
+
+#[async_trait]
+impl FeedRevisions for PgStore {
+    async fn publish_feed(&self, etag: &str, body: &[u8]) -> Result<i64, StoreError> {
+        with_client!(self, |client| {
+            let mut client = client;
+            let tx = client.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PUBLISH_LOCK])
+                .await?;
+            let latest = tx
+                .query_opt(
+                    "SELECT revision, etag FROM feed_revisions ORDER BY revision DESC LIMIT 1",
+                    &[],
+                )
+                .await?;
+            if let Some(row) = latest.filter(|row| row.get::<_, &str>(1) == etag) {
+                return Ok(row.get(0));
+            }
+            let revision: i64 = tx
+                .query_one(
+                    "INSERT INTO feed_revisions (etag, body, published_at) VALUES ($1, $2, $3)
+                     RETURNING revision",
+                    &[&etag, &body, &now()],
+                )
+                .await?
+                .get(0);
+            tx.execute(
+                "DELETE FROM feed_revisions WHERE revision <= $1",
+                &[&(revision - FEEDS_KEPT)],
+            )
+            .await?;
+            tx.execute(
+                "SELECT pg_notify($1, $2)",
+                &[&CHANNEL, &revision.to_string()],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(revision)
+        })
+        .await
+    }
+
+    async fn latest_feed(&self) -> Result<Option<Published>, StoreError> {
+        with_client!(self, |client| {
+            Ok(client
+                .query_opt(
+                    "SELECT revision, etag, body FROM feed_revisions
+                     ORDER BY revision DESC LIMIT 1",
+                    &[],
+                )
+                .await?
+                .map(|row| Published {
+                    revision: row.get(0),
+                    etag: row.get(1),
+                    body: row.get(2),
+                }))
+        })
+        .await
+    }
+}
