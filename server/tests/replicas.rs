@@ -461,3 +461,168 @@ async fn a_replica_whose_feed_links_relatively_asks_for_a_public_url() {
         &[]
     ));
 }
+
+/// An open live stream on `addr` (`GET /feed/events`), from `since` when given.
+async fn stream(addr: &str, since: Option<i64>) -> TcpStream {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let path = since.map_or("/feed/events".to_owned(), |s| {
+        format!("/feed/events?since={s}")
+    });
+    socket
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    socket
+}
+
+/// Reads `socket` until it has sent `id: {revision}` (an event of that revision), or fails
+/// after 10 s.
+async fn hears(socket: &mut TcpStream, revision: i64) {
+    let wanted = format!("id: {revision}\n");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.contains(&wanted) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let n = tokio::time::timeout(left, socket.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("no event {revision} in 10 s: {seen}"))
+            .unwrap();
+        assert!(n > 0, "the stream ended: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
+
+/// The revision `addr` serves, from its `/feed.json`.
+async fn served_revision(addr: &str) -> i64 {
+    let (_, head, _) = get(addr, "/feed.json", false).await.unwrap();
+    head.lines()
+        .find_map(|l| l.strip_prefix("newswire-revision:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("a revision")
+}
+
+/// `feed` (a JSON Feed file) with one more story first.
+fn add_story(feed: &std::path::Path, id: &str) {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(feed).unwrap()).unwrap();
+    json["items"].as_array_mut().unwrap().insert(
+        0,
+        serde_json::json!({"id": id, "title": format!("Story {id}"), "tags": ["Politics"]}),
+    );
+    std::fs::write(feed, json.to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revision_one_replica_accepts_reaches_the_other_s_streams_even_when_its_listener_is_cut()
+{
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("live").await;
+    let dir = std::env::temp_dir().join(format!("newswire-replicas-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Each replica reads a file of its own: only A's changes, so what B serves comes through
+    // PostgreSQL.
+    let (feed_a, feed_b) = (dir.join("a.json"), dir.join("b.json"));
+    std::fs::copy("../tests/fixtures/feed.json", &feed_a).unwrap();
+    std::fs::copy("../tests/fixtures/feed.json", &feed_b).unwrap();
+    let (_one, a) = server::spawn(feed_a.to_str().unwrap(), url.as_ref(), &[]);
+    let (two, b) = server::spawn(feed_b.to_str().unwrap(), url.as_ref(), &[]);
+    let first = served_revision(&b).await;
+    assert_eq!(served_revision(&a).await, first, "one feed, one revision");
+    let mut on_b = stream(&b, Some(first)).await;
+
+    // Action: a story reaches A.
+    add_story(&feed_a, "pushed-to-a");
+    // Assert: B's stream has it, and B serves A's bytes under A's ETag.
+    hears(&mut on_b, first + 1).await;
+    let (_, head_a, body_a) = get(&a, "/feed.json", false).await.unwrap();
+    let (_, head_b, body_b) = get(&b, "/feed.json", false).await.unwrap();
+    assert_eq!(body_a, body_b, "byte for byte");
+    let etag = |h: &str| {
+        h.lines()
+            .find(|l| l.starts_with("etag:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(etag(&head_a), etag(&head_b));
+
+    // Action: B's listening connection is cut while A publishes again.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = format!("newswire-listen {}", two.id());
+    let cut = client
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cut.len(), 1, "B's listener was found and cut");
+    add_story(&feed_a, "while-b-was-deaf");
+    // Assert: B reconnects, catches up by revision, and its stream has it.
+    hears(&mut on_b, first + 2).await;
+    assert_eq!(served_revision(&b).await, first + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_replica_polls_the_upstream_and_another_takes_over_when_it_dies() {
+    let cluster = pg::Cluster::start();
+    let url = cluster.database("lead").await;
+    // The upstream: a feed whose version the test sets, counting the polls it gets.
+    let polls = Arc::new(Mutex::new(0usize));
+    let version = Arc::new(Mutex::new(1usize));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = format!("http://{}/feed.json", listener.local_addr().unwrap());
+    {
+        let (polls, version) = (polls.clone(), version.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (polls, version) = (polls.clone(), version.clone());
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    *polls.lock().unwrap() += 1;
+                    let v = *version.lock().unwrap();
+                    let body = format!(
+                        r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "Upstream", "items": [{{"id": "v{v}", "title": "Version {v}", "tags": ["Politics"]}}]}}"#
+                    );
+                    let _ = socket
+                        .write_all(format!("HTTP/1.1 200 OK\r\nContent-Type: application/feed+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).as_bytes())
+                        .await;
+                });
+            }
+        });
+    }
+    let flags = ["--feed-interval", "1"];
+    let (mut one, a) = server::spawn(&upstream, url.as_ref(), &flags);
+    let (_two, b) = server::spawn(&upstream, url.as_ref(), &flags);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Exactly one polls: about one request a second, not two.
+    let start = *polls.lock().unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let in_four = *polls.lock().unwrap() - start;
+    assert!((2..=6).contains(&in_four), "{in_four} polls in 4 s");
+
+    // The first replica dies; the other takes over and serves the next version.
+    one.kill().unwrap();
+    one.wait().unwrap();
+    *version.lock().unwrap() = 2;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, body) = get(&b, "/feed.json", false).await.unwrap();
+        if String::from_utf8_lossy(&body).contains("Version 2") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no replica took over within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = a;
+}

@@ -487,6 +487,18 @@ pub trait FeedRevisions: Send + Sync {
 
     /// The latest published feed, if there is one.
     async fn latest_feed(&self) -> Result<Option<Published>, StoreError>;
+
+    /// The latest revision any replica announced, as it changes: `None` for a store that one
+    /// process owns (SQLite), where there is no one else to hear from.
+    fn announced(&self) -> Option<tokio::sync::watch::Receiver<i64>> {
+        None
+    }
+
+    /// Whether this replica is the one that polls the upstream, as it changes: `None` where
+    /// every process polls for itself.
+    fn leading(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        None
+    }
 }
 
 /// Every review in `store`, oldest first, handed to `each` a page at a time as it is read, so

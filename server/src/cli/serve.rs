@@ -208,6 +208,16 @@ pub async fn run(options: Options) -> ExitCode {
     // it loaded rather than each finding it not yet read.
     state.feed.restore().await;
     let _ = state.feed.current().await;
+    // On PostgreSQL, each revision another replica publishes is served here too, within a
+    // second of its announcement (or of the listener's next check, if one was lost).
+    if let Some(mut announced) = state.store.announced() {
+        let feed = state.feed.clone();
+        tokio::spawn(async move {
+            while announced.changed().await.is_ok() {
+                feed.restore().await;
+            }
+        });
+    }
     if store::is_postgres(&db)
         && options.public_url.is_none()
         && !FeedSource::is_url(&options.feed)

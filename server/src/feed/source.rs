@@ -375,7 +375,19 @@ impl FeedSource {
         };
         let mut validators: Validators = (None, None);
         let mut failures = 0u32;
+        // With replicas on PostgreSQL one of them polls, and the others serve what it
+        // publishes; another takes over when it goes.
+        let mut leading = self.revisions.get().and_then(|r| r.leading());
         loop {
+            if let Some(leading) = leading.as_mut() {
+                if !*leading.borrow_and_update() {
+                    self.note(|h| h.next_poll = None);
+                    if leading.wait_for(|lead| *lead).await.is_err() {
+                        return;
+                    }
+                    tracing::info!("this replica now polls the feed");
+                }
+            }
             let (url_now, sent) = (url.clone(), validators.clone());
             let fetched =
                 tokio::task::spawn_blocking(move || fetch(&url_now, &sent, FETCH_TIMEOUT)).await;

@@ -89,6 +89,7 @@ macro_rules! with_client {
 }
 
 mod count;
+mod listen;
 mod queries;
 mod revisions;
 mod writer;
@@ -121,6 +122,13 @@ pub struct PgStore {
     hits: Queue<Tally>,
     /// The writer and the counter, for `close` to wait on.
     tasks: tokio::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// How the listener connects (`listen.rs`): started the first time a server asks what
+    /// is announced, so that a command (`reviews export`) never listens.
+    listener: (
+        tokio_postgres::Config,
+        tokio_postgres_rustls::MakeRustlsConnect,
+    ),
+    ear: std::sync::OnceLock<(std::sync::Arc<listen::Ear>, tokio::task::JoinHandle<()>)>,
 }
 
 /// Where a queued job's answer goes.
@@ -247,6 +255,17 @@ impl PgStore {
         config.connect_timeout(DEADLINE);
         config.application_name("newswire-server");
         let pool = pool_of(config.clone(), tls.clone(), POOL_SIZE)?;
+        // The listener's own connection: named, so an operator (and a test) can tell it
+        // apart, and kept alive both ways, so that the lead of a replica that vanished is
+        // freed within about 25 s.
+        let mut listener = config.clone();
+        listener
+            .application_name(format!("newswire-listen {}", std::process::id()))
+            .options(
+                "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3",
+            )
+            .keepalives_idle(Duration::from_secs(10));
+        let listener = (listener, tls.clone());
         // The writer's statements end within the deadline on the server's side too: one the
         // writer stops waiting for must not commit later, after its reviews were told 503.
         config.options(format!(
@@ -265,6 +284,8 @@ impl PgStore {
             jobs: Mutex::new(None),
             hits: Mutex::new(None),
             tasks: tokio::sync::Mutex::new(Vec::new()),
+            listener,
+            ear: std::sync::OnceLock::new(),
         };
         store.migrate().await?;
         let latest: i64 = store
@@ -286,6 +307,22 @@ impl PgStore {
             tokio::spawn(count(store.writers.clone(), counted)),
         ];
         Ok(store)
+    }
+
+    /// The listener, started on first use (on the runtime of the caller).
+    fn ear(&self) -> &std::sync::Arc<listen::Ear> {
+        &self
+            .ear
+            .get_or_init(|| {
+                let ear = std::sync::Arc::new(listen::Ear {
+                    announced: tokio::sync::watch::Sender::new(0),
+                    leading: tokio::sync::watch::Sender::new(false),
+                });
+                let (config, tls) = self.listener.clone();
+                let task = tokio::spawn(listen::listen(config, tls, ear.clone()));
+                (ear, task)
+            })
+            .0
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {

@@ -396,6 +396,9 @@ impl ReviewStore for PgStore {
         // No review is taken from now on; those already queued are committed and answered.
         drop(self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take());
         drop(self.hits.lock().unwrap_or_else(|p| p.into_inner()).take());
+        if let Some((_, listener)) = self.ear.get() {
+            listener.abort();
+        }
         for task in std::mem::take(&mut *self.tasks.lock().await) {
             let _ = task.await;
         }

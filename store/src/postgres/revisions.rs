@@ -53,6 +53,14 @@ impl FeedRevisions for PgStore {
         .await
     }
 
+    fn announced(&self) -> Option<tokio::sync::watch::Receiver<i64>> {
+        Some(self.ear().announced.subscribe())
+    }
+
+    fn leading(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        Some(self.ear().leading.subscribe())
+    }
+
     async fn latest_feed(&self) -> Result<Option<Published>, StoreError> {
         with_client!(self, |client| {
             Ok(client
