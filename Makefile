@@ -40,7 +40,7 @@ export WASM_BINDGEN_TEST_TIMEOUT := 120
 
 .PHONY: help demo demo-built test bench size-nightly fuzz build package tools dev clean \
 	tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
-	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 \
+	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 tool-nginx \
 	fmt-check clippy test-native test-browser test-server test-e2e
 
 help:
@@ -54,7 +54,7 @@ help:
 # ---------------------------------------------------------------- tools
 
 tools: tool-wasm-target tool-wasm-bindgen tool-wasm-pack tool-chromium tool-postgres \
-	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 node_modules/.installed
+	tool-firefox tool-webkit tool-geckodriver tool-sqlite3 tool-nginx node_modules/.installed
 
 tool-wasm-target:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -96,6 +96,19 @@ tool-sqlite3:
 	@command -v sqlite3 >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends sqlite3; }
+
+# Debian's nginx: the end-to-end tests run docs/nginx/newswire.conf in front of the server.
+# Installed without starting the package's own service (a policy-rc.d that refuses, for the
+# length of the install, unless the machine has one already): the tests start their own, on
+# free ports, and nothing is left listening on port 80.
+tool-nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+		own=; [ -e /usr/sbin/policy-rc.d ] || { own=1; \
+			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; \
+			$(SUDO) chmod +x /usr/sbin/policy-rc.d; }; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx; \
+		status=$$?; [ -z "$$own" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$status; }
 
 # Built from crates.io once (about 1.5 minutes here, unoptimised as the other tools are).
 tool-geckodriver:
@@ -243,7 +256,7 @@ test-server: tool-postgres
 	cargo test -p newswire-store -p newswire-server
 
 test-e2e: build package $(FAULTS)/.built node_modules/.installed tool-chromium tool-postgres \
-		tool-firefox tool-webkit tool-geckodriver tool-sqlite3
+		tool-firefox tool-webkit tool-geckodriver tool-sqlite3 tool-nginx
 	cargo build -p newswire-server
 	NEWSWIRE_SERVER=$(TEST_SERVER) NEWSWIRE_DIST=$(DIST) NEWSWIRE_FAULTS=$(FAULTS) \
 		node --test --test-concurrency=1 tests/e2e/
