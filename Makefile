@@ -286,6 +286,7 @@ fuzz:
 bench: tools build $(SERVER)
 	node tests/bench/size.mjs $(DIST)/newswire
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/timing.mjs
+	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/streams.mjs
 	cargo run --quiet --profile server -p newswire-server --example load
 
 # The optional nightly variant, for comparison only: std rebuilt for size with

@@ -11,7 +11,7 @@
 //! server answers with revision N or later (waiting up to a second for a replica that has not
 //! heard of it yet).
 
-use crate::net::http::{allow_any_origin, if_none_match};
+use crate::net::http::{accepts, allow_any_origin, if_none_match};
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -58,9 +58,15 @@ pub async fn get_feed(
                 StatusCode::NOT_MODIFIED.into_response()
             } else {
                 let content_type = "application/feed+json; charset=utf-8";
-                ([(header::CONTENT_TYPE, content_type)], served.body).into_response()
+                if accepts(&headers, "br") {
+                    let encoding = (header::CONTENT_ENCODING, "br");
+                    ([(header::CONTENT_TYPE, content_type), encoding], served.br).into_response()
+                } else {
+                    ([(header::CONTENT_TYPE, content_type)], served.body).into_response()
+                }
             };
             let h = response.headers_mut();
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
             h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(CACHE_CONTROL),

@@ -23,7 +23,7 @@
 //! reader's browser instead (the loader falls back to the wasm).
 
 use crate::feed::renders::{encode, Key, Refusal, Rendered};
-use crate::net::http::{allow_any_origin, if_none_match};
+use crate::net::http::{accepts, allow_any_origin, if_none_match};
 use crate::net::proxies::Addressed;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Query, State};
@@ -389,27 +389,6 @@ fn wrap(base: &str, config: &Config, fragment: &str, release: &std::path::Path) 
          <link rel=\"stylesheet\" href=\"{}\">{fragment}</template></newswire-widget>",
         escape(&css)
     )
-}
-
-/// Whether `headers` accept the content coding `coding` (a `q` of 0 refuses it).
-fn accepts(headers: &HeaderMap, coding: &str) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| {
-            let mut pieces = part.split(';');
-            let name = pieces.next()?.trim();
-            let refused = pieces.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (!refused).then_some(name)
-        })
-        .any(|name| name.eq_ignore_ascii_case(coding))
 }
 
 /// The render in the best encoding `headers` accept, or 304 when the client has it.

@@ -43,12 +43,6 @@ pub const RENDER_WAIT: Duration = Duration::from_secs(1);
 /// Uncached renders one client may have waiting or running at once (eight times this per
 /// IPv6 /48): a page with a few differently configured widgets asks for a few at once.
 pub const RENDERS_PER_CLIENT: usize = 4;
-/// Brotli's quality for a render: the demo's render is 1,685 B at 10 against 1,644 B at 11
-/// (2.5% more) for 40% of the CPU (3.5 ms against 8.8 ms), which every uncached render pays;
-/// quality 9 and below use another method, 14% larger.
-const BROTLI_QUALITY: u32 = 10;
-/// Brotli's window: 2^20 bytes, the largest render kept ([`MAX_CACHED`]).
-const BROTLI_WINDOW: u32 = 20;
 /// What a render depends on, normalised: two requests that differ only in spelling share
 /// one render.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -359,16 +353,10 @@ impl Renders {
 /// `html` with its brotli encoding and its ETag, made once per render.
 pub fn encode(html: String) -> Rendered {
     let html = Bytes::from(html);
-    let mut br = Vec::new();
-    {
-        let mut writer =
-            brotli::CompressorWriter::new(&mut br, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        let _ = writer.write_all(&html);
-    }
     Rendered {
         etag: crate::net::http::etag(&html),
+        br: crate::net::http::brotli(&html),
         html,
-        br: Bytes::from(br),
         gzip: OnceLock::new(),
     }
 }

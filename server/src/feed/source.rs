@@ -27,6 +27,9 @@ use tokio::sync::watch;
 #[derive(Debug, Clone)]
 pub struct Served {
     pub body: Bytes,
+    /// The body brotli-compressed, made once per revision: every poll and every live
+    /// widget's fetch of a new revision takes it.
+    pub br: Bytes,
     pub etag: String,
     /// How many items it has.
     pub items: usize,
@@ -110,6 +113,7 @@ pub fn prepare(
     let model = newswire::feed::parse(&String::from_utf8_lossy(&body)).unwrap_or_default();
     Ok(Served {
         etag: etag(&body),
+        br: crate::net::http::brotli(&body),
         body,
         items,
         feed: Arc::new(model),

@@ -23,6 +23,20 @@ async fn the_feed_is_served_with_etag_cache_and_cors() {
         Some("etag, newswire-revision, newswire-stream")
     );
     let etag = first.header("etag").expect("an etag").to_owned();
+    assert_eq!(first.header("vary"), Some("accept-encoding"));
+
+    // A browser that takes brotli gets the same bytes, compressed once per revision.
+    let compressed = server
+        .request("GET", "/feed.json", &[("Accept-Encoding", "gzip, br")], b"")
+        .await;
+    assert_eq!(compressed.header("content-encoding"), Some("br"));
+    assert_eq!(compressed.header("etag"), Some(etag.as_str()));
+    let raw = server
+        .request_bytes("GET", "/feed.json", &[("Accept-Encoding", "br")])
+        .await;
+    let mut plain = Vec::new();
+    brotli::BrotliDecompress(&mut raw.as_slice(), &mut plain).unwrap();
+    assert_eq!(plain, FEED.as_bytes());
 
     // A partner page may refresh conditionally: the preflight allows If-None-Match.
     let preflight = server
