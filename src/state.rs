@@ -458,25 +458,7 @@ mod tests {
 
     #[test]
     fn a_refresh_marks_only_the_items_it_adds_as_new() {
-        use crate::news::Brief;
-        let brief = |id: &str| Brief {
-            id: id.into(),
-            title: Some(id.into()),
-            text: String::new(),
-            published: None,
-            date_only: false,
-            datetime: None,
-            link: None,
-            lang: None,
-            new: false,
-        };
-        let news = |ids: &[&str]| {
-            Rc::new(News {
-                briefs: ids.iter().map(|id| brief(id)).collect(),
-                ids: ids.iter().map(|id| crate::news::id_key(id)).collect(),
-                ..News::default()
-            })
-        };
+        let news = brief_news;
         let first = run([loaded(&news(&["a", "b"]), 1.0)]);
         let FeedState::Ready(shown) = &first.feed else {
             panic!("not ready")

@@ -113,6 +113,21 @@ impl Server {
         path: &str,
         headers: &[(&str, &str)],
     ) -> Vec<u8> {
+        let response = self.send(method, path, headers).await;
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    /// `method path` with `headers` and no body, through the router, as from this loopback
+    /// address: the response as it is, its body unread.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> axum::response::Response {
         use tower::ServiceExt;
         let mut request = axum::http::Request::builder()
             .method(method)
@@ -128,11 +143,7 @@ impl Server {
                 [127, 0, 0, 1],
                 40000,
             ))));
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec()
+        self.router.clone().oneshot(request).await.unwrap()
     }
 
     /// The same, as from `peer`.
@@ -390,21 +401,7 @@ impl Events {
 impl Server {
     /// Opens `path` (a live stream) with `headers`, as from this loopback address.
     pub async fn events(&self, path: &str, headers: &[(&str, &str)]) -> Events {
-        use tower::ServiceExt;
-        let mut request = axum::http::Request::builder()
-            .uri(path)
-            .header("host", self.addr.to_string());
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut request = request.body(axum::body::Body::empty()).unwrap();
-        request
-            .extensions_mut()
-            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-                [127, 0, 0, 1],
-                40000,
-            ))));
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        let response = self.send("GET", path, headers).await;
         Events {
             status: response.status().as_u16(),
             headers: response
