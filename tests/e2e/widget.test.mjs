@@ -175,7 +175,7 @@ test('every widget URL the docs name is one the loader fetches, or says who does
   await tab.goto(`${partner.url}/one.html`);
   await ready(tab);
   await tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
-  const docs = ['README.md', ...readdirSync('docs').map((f) => `docs/${f}`)];
+  const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
   const named = new Set();
   for (const file of docs) {
     // A path on our server: /newswire/ and a file or a route (a folder such as `…` is

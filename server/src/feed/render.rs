@@ -84,10 +84,43 @@ pub fn fragment(
             .hydratable(true)
             .render(),
     );
+    let html = unnamed(&html);
     format!(
         "<div class=\"nw-root\" data-release=\"{CODE}\">{html}</div>\
          <script type=\"application/json\" class=\"nw-state\">{state}</script>"
     )
+}
+
+/// `html` with Yew's hydration markers unnamed: a build with debug assertions writes each
+/// component's Rust path into them (`<!--<[newswire::components::widget::Widget]>-->`),
+/// 200 bytes of brotli that hydration never reads (it looks only at `<[`, `</[` and `]>`),
+/// and that the release server does not write. So every build serves what readers get.
+fn unnamed(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<!--<") {
+        let marker = &rest[at + 5..];
+        let opener = if marker.starts_with('[') {
+            "<!--<["
+        } else if marker.starts_with("/[") {
+            "<!--</["
+        } else {
+            out.push_str(&rest[..at + 5]);
+            rest = marker;
+            continue;
+        };
+        match rest[at..].find("]>-->") {
+            Some(end) => {
+                out.push_str(&rest[..at]);
+                out.push_str(opener);
+                out.push_str("]>-->");
+                rest = &rest[at + end + 5..];
+            }
+            None => break,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The attribute `name` of the request, cut to [`MAX_VALUE`] characters (a title is cut
@@ -446,6 +479,36 @@ fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hydration_markers_lose_their_names_and_nothing_else_changes() {
+        let named = "<!--<[a::B]>--><p><!--x--></p><!--<[]>--><!--</[]>--><!--</[a::B]>-->tail";
+        assert_eq!(
+            unnamed(named),
+            "<!--<[]>--><p><!--x--></p><!--<[]>--><!--</[]>--><!--</[]>-->tail"
+        );
+        assert_eq!(
+            unnamed("<!--<[open"),
+            "<!--<[open",
+            "a marker cut short is left"
+        );
+        assert_eq!(unnamed("no markers"), "no markers");
+        // What the widget renders, unnamed: no Rust path left in it.
+        let html = fragment(
+            Config::from_attributes(
+                |n| (n == "feed").then(|| "https://agency.example/feed.json".into()),
+                |u| Some(u.into()),
+            )
+            .unwrap()
+            .0,
+            &Feed::default(),
+            None,
+            None,
+            Some(1),
+        );
+        assert!(!html.contains("newswire::"), "{html}");
+        assert!(html.contains("<!--<[]>-->"));
+    }
 
     #[test]
     fn only_the_servers_own_feed_is_named() {
