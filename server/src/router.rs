@@ -60,6 +60,11 @@ pub fn router(state: AppState) -> Router {
             "/feed.json",
             get(feed::json::get_feed).options(feed::json::preflight),
         )
+        // What the feed's WebSub hub sends: verification of intent, and pushes.
+        .route(
+            "/websub/{path}",
+            get(feed::websub::callback::verify).post(feed::websub::callback::push),
+        )
         .nest_service(
             "/newswire/v",
             assets::releases(&state.www, state.views.clone()),

@@ -67,6 +67,8 @@ pub struct Policy {
     pub max_streams: usize,
     /// The longest a live stream goes without an event ([`crate::feed::events::HEARTBEAT`]).
     pub heartbeat: Duration,
+    /// The shortest WebSub lease kept, in seconds (`--websub-min-lease`).
+    pub websub_min_lease: i64,
 }
 
 /// What every handler can reach.

@@ -16,6 +16,7 @@ mod process {
     mod metrics;
     mod renders;
     mod slow_clients;
+    mod websub;
 }
 
 use rusqlite::Connection;

@@ -435,7 +435,7 @@ pub trait ViewCounts: Send + Sync {
 /// reviews, they are what several replicas share.)
 #[async_trait]
 pub trait ReviewStore:
-    Reviews + Sessions + RateWindows + ViewCounts + FeedRevisions + Send + Sync
+    Reviews + Sessions + RateWindows + ViewCounts + FeedRevisions + Subscriptions + Send + Sync
 {
     /// A trivial query, for the readiness probe: the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
@@ -499,6 +499,42 @@ pub trait FeedRevisions: Send + Sync {
     fn leading(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
         None
     }
+}
+
+/// A WebSub subscription this server asked a hub for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// The callback's last path segment: 64 random hex digits, unguessable.
+    pub path: String,
+    pub hub: String,
+    pub topic: String,
+    /// The secret the hub signs its pushes with: 32 random bytes, in hex.
+    pub secret: String,
+    /// What the hub has to verify, `subscribe` or `unsubscribe`; `active` once it verified a
+    /// subscription, `denied` when it refused one.
+    pub state: String,
+    /// The lease the hub granted, in seconds (0 before it did).
+    pub lease: i64,
+    /// When the lease ends, or when a request the hub never verified is given up (seconds
+    /// since the epoch).
+    pub expires: i64,
+}
+
+/// The WebSub subscriptions, shared by every replica so that the hub's verification and its
+/// pushes may land on any of them.
+#[async_trait]
+pub trait Subscriptions: Send + Sync {
+    /// Saves `subscription`: a new one, or a new state of one (by its path).
+    async fn save_subscription(&self, subscription: &Subscription) -> Result<(), StoreError>;
+
+    /// The subscription whose callback path is `path`.
+    async fn subscription(&self, path: &str) -> Result<Option<Subscription>, StoreError>;
+
+    /// Every subscription, newest first.
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Forgets the subscription whose callback path is `path`.
+    async fn forget_subscription(&self, path: &str) -> Result<(), StoreError>;
 }
 
 /// Every review in `store`, oldest first, handed to `each` a page at a time as it is read, so

@@ -17,8 +17,8 @@
 
 use super::{
     contains_pattern, now, FeedRevisions, Filter, Group, NewReview, Published, Query, RateWindows,
-    Review, ReviewStore, Reviews, Sessions, Stats, StoreError, Summary, ViewCounts, Views,
-    Visibility, KEY_LIFETIME, KEY_SWEEP,
+    Review, ReviewStore, Reviews, Sessions, Stats, StoreError, Subscription, Subscriptions,
+    Summary, ViewCounts, Views, Visibility, KEY_LIFETIME, KEY_SWEEP,
 };
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -81,6 +81,10 @@ pub(crate) const MIGRATIONS: &[Step] = &[
     },
     Step {
         sql: include_str!("../migrations/sqlite/005_feed_revisions.sql"),
+        then: None,
+    },
+    Step {
+        sql: include_str!("../migrations/sqlite/006_websub.sql"),
         then: None,
     },
 ];
@@ -531,6 +535,87 @@ impl FeedRevisions for SqliteStore {
                     },
                 )
                 .optional()?)
+        })
+        .await
+    }
+}
+
+/// A row of `websub_subscriptions`, in its columns' order.
+const SUBSCRIPTION_COLUMNS: &str = "path, hub, topic, secret, state, lease, expires";
+
+fn subscription_of(r: &rusqlite::Row) -> rusqlite::Result<Subscription> {
+    Ok(Subscription {
+        path: r.get(0)?,
+        hub: r.get(1)?,
+        topic: r.get(2)?,
+        secret: r.get(3)?,
+        state: r.get(4)?,
+        lease: r.get(5)?,
+        expires: r.get(6)?,
+    })
+}
+
+#[async_trait]
+impl Subscriptions for SqliteStore {
+    async fn save_subscription(&self, subscription: &Subscription) -> Result<(), StoreError> {
+        let s = subscription.clone();
+        self.read(move |conn| {
+            conn.execute(
+                "INSERT INTO websub_subscriptions
+                     (path, hub, topic, secret, state, lease, expires, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (path) DO UPDATE SET state = excluded.state,
+                     lease = excluded.lease, expires = excluded.expires",
+                params![
+                    s.path,
+                    s.hub,
+                    s.topic,
+                    s.secret,
+                    s.state,
+                    s.lease,
+                    s.expires,
+                    now()
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn subscription(&self, path: &str) -> Result<Option<Subscription>, StoreError> {
+        let path = path.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {SUBSCRIPTION_COLUMNS} FROM websub_subscriptions WHERE path = ?1"
+                    ),
+                    [path],
+                    subscription_of,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare(&format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM websub_subscriptions
+                     ORDER BY created_at DESC, path"
+                ))?
+                .query_map([], subscription_of)?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn forget_subscription(&self, path: &str) -> Result<(), StoreError> {
+        let path = path.to_owned();
+        self.read(move |conn| {
+            conn.execute("DELETE FROM websub_subscriptions WHERE path = ?1", [path])?;
+            Ok(())
         })
         .await
     }

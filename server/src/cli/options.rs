@@ -171,6 +171,14 @@ pub struct Options {
     /// How often a feed URL is polled, in seconds (longer when its host asks, or fails).
     #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub feed_interval: u64,
+    /// Allow a WebSub hub, and our own --public-url as its callback, on a loopback, private or
+    /// link-local address (tests, private networks); refused otherwise.
+    #[arg(long)]
+    pub allow_private_hubs: bool,
+    /// The shortest WebSub lease kept, in seconds: a hub that grants less is renewed no sooner
+    /// than 80 % of this.
+    #[arg(long, value_name = "SECS", default_value_t = crate::feed::websub::MIN_LEASE, value_parser = clap::value_parser!(i64).range(1..))]
+    pub websub_min_lease: i64,
     /// The RSS/Atom category that marks a headline.
     #[arg(long, value_name = "C", default_value = "Headline")]
     pub headline_category: String,

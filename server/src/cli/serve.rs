@@ -46,6 +46,7 @@ pub fn policy(options: &Options, origins: Origins, admin_token: Option<String>) 
         public_url: options.public_url.clone(),
         max_streams: options.max_streams,
         heartbeat: crate::feed::events::HEARTBEAT,
+        websub_min_lease: options.websub_min_lease,
     }
 }
 
@@ -208,6 +209,18 @@ pub async fn run(options: Options) -> ExitCode {
     // it loaded rather than each finding it not yet read.
     state.feed.restore().await;
     let _ = state.feed.current().await;
+    // A feed URL whose upstream names a hub is pushed to us, when readers can reach us.
+    if let (Some(public_url), true) = (&options.public_url, FeedSource::is_url(&options.feed)) {
+        let settings = crate::feed::websub::Settings {
+            public_url: public_url.clone(),
+            allow_private: options.allow_private_hubs,
+        };
+        tokio::spawn(crate::feed::websub::subscribe(
+            state.feed.clone(),
+            state.store.clone(),
+            settings,
+        ));
+    }
     // On PostgreSQL, each revision another replica publishes is served here too, within a
     // second of its announcement (or of the listener's next check, if one was lost).
     if let Some(mut announced) = state.store.announced() {

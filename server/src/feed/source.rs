@@ -85,6 +85,17 @@ pub struct FeedSource {
     revisions: OnceLock<Arc<dyn FeedRevisions>>,
     /// One accept at a time: the file watcher and a request may both find the same change.
     accepting: tokio::sync::Mutex<()>,
+    /// One poll of a feed URL at a time (the schedule's, or one a hub's push asked for), with
+    /// the validators of the last body accepted.
+    polling: tokio::sync::Mutex<Validators>,
+    /// A push is waiting for its poll: more pushes meanwhile add nothing.
+    push_waiting: std::sync::atomic::AtomicBool,
+    /// The hub the feed names, as each poll finds it (WebSub discovery).
+    hubs: watch::Sender<Option<crate::feed::websub::discover::Found>>,
+    /// A hub pushes this feed to us: the schedule then polls only as a safety net.
+    hub_fed: std::sync::atomic::AtomicBool,
+    /// Wakes the schedule for a poll now (a hub's push, on the replica that polls).
+    pushed: tokio::sync::Notify,
 }
 
 /// Converts `bytes` (any accepted format and encoding; `http_charset` from the response that
@@ -123,6 +134,8 @@ pub fn prepare(
 
 /// How often a feed file is looked at: a change is served within this.
 const FILE_CHECK: Duration = Duration::from_secs(1);
+/// How often a feed that a hub pushes is polled all the same, in case a push was lost.
+pub const SAFETY_POLL: Duration = Duration::from_secs(600);
 /// The longest a polled feed waits between polls, however often it failed or however long
 /// its upstream asked.
 pub const MAX_POLL_WAIT: Duration = Duration::from_secs(600);
@@ -137,6 +150,11 @@ impl FeedSource {
             health: Mutex::new(health),
             revisions: OnceLock::new(),
             accepting: tokio::sync::Mutex::new(()),
+            polling: tokio::sync::Mutex::new((None, None)),
+            push_waiting: std::sync::atomic::AtomicBool::new(false),
+            hubs: watch::Sender::new(None),
+            hub_fed: std::sync::atomic::AtomicBool::new(false),
+            pushed: tokio::sync::Notify::new(),
         }
     }
 
@@ -364,20 +382,21 @@ impl FeedSource {
     }
 
     /// Keeps the source fresh, forever. A feed file is looked at every [`FILE_CHECK`]. A
-    /// feed URL is fetched at once, then every interval, each time conditional on the last
-    /// `ETag` and `Last-Modified` of a body that was accepted (a rejected body's validators
-    /// would make the upstream answer 304 to its fixed version); an upstream that answers 429
-    /// or 503 with `Retry-After` is asked again no sooner, and one that fails is asked half
-    /// as often each time, up to [`MAX_POLL_WAIT`], until it answers again.
+    /// feed URL is fetched at once, then every interval ([`SAFETY_POLL`] when a hub pushes it),
+    /// and at once when a hub's push asks; each fetch is conditional on the last `ETag` and
+    /// `Last-Modified` of a body that was accepted (a rejected body's validators would make
+    /// the upstream answer 304 to its fixed version). An upstream that answers 429 or 503 with
+    /// `Retry-After` is asked again no sooner, and one that fails is asked half as often each
+    /// time, up to [`MAX_POLL_WAIT`], until it answers again. With replicas on PostgreSQL,
+    /// only the one that leads polls.
     pub async fn poll(self: Arc<Self>) {
-        let (url, interval) = match &self.origin {
+        let interval = match &self.origin {
             Origin::File { .. } => loop {
                 self.check_file().await;
                 tokio::time::sleep(FILE_CHECK).await;
             },
-            Origin::Url { url, interval } => (url.clone(), *interval),
+            Origin::Url { interval, .. } => *interval,
         };
-        let mut validators: Validators = (None, None);
         let mut failures = 0u32;
         // With replicas on PostgreSQL one of them polls, and the others serve what it
         // publishes; another takes over when it goes.
@@ -392,56 +411,136 @@ impl FeedSource {
                     tracing::info!("this replica now polls the feed");
                 }
             }
-            let (url_now, sent) = (url.clone(), validators.clone());
-            let fetched =
-                tokio::task::spawn_blocking(move || fetch(&url_now, &sent, FETCH_TIMEOUT)).await;
-            let mut wait = interval;
-            match fetched {
-                Ok(Ok(Fetch::Fresh {
-                    body,
-                    etag,
-                    modified,
-                    charset,
-                })) => {
-                    failures = 0;
-                    validators = if self.accept(body, charset, &url).await {
-                        (etag, modified)
-                    } else {
-                        (None, None)
-                    };
-                }
-                Ok(Ok(Fetch::Unchanged)) => {
-                    failures = 0;
-                    crate::net::metrics::metrics().feed_read("unchanged");
-                    let now = newswire_store::now();
-                    self.note(|h| {
-                        h.last_good = Some(now);
-                        h.last_check = Some(now);
-                    });
-                }
-                Ok(Ok(Fetch::Later { status, after })) => {
-                    crate::net::metrics::metrics().feed_read("failed");
-                    wait = after.clamp(interval, MAX_POLL_WAIT);
-                    self.failed(format!(
-                        "polling {url} failed (HTTP {status}, asked to wait {}s); {}",
-                        after.as_secs(),
-                        self.kept()
-                    ))
-                }
-                Ok(Err(err)) => {
-                    crate::net::metrics::metrics().feed_read("failed");
-                    failures = failures.saturating_add(1);
-                    wait = interval
-                        .saturating_mul(1 << failures.min(10))
-                        .min(MAX_POLL_WAIT);
-                    self.failed(format!("polling {url} failed ({err}); {}", self.kept()))
-                }
-                Err(_) => {}
+            let mut wait = self.poll_once(interval, &mut failures).await;
+            if self.hub_fed.load(std::sync::atomic::Ordering::Relaxed) && failures == 0 {
+                wait = wait.max(SAFETY_POLL);
             }
             let next = newswire_store::now() + wait.as_secs() as i64;
             self.note(|h| h.next_poll = Some(next));
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.pushed.notified() => {}
+            }
         }
+    }
+
+    /// A hub pushed a change (its signature checked): the feed is fetched now. On the replica
+    /// that polls, its schedule does it; on any other, this does, once for the pushes that
+    /// arrive while one waits.
+    pub fn push(self: &Arc<Self>) {
+        let leads = self
+            .revisions
+            .get()
+            .and_then(|r| r.leading())
+            .is_none_or(|leading| *leading.borrow());
+        if leads {
+            self.pushed.notify_one();
+            return;
+        }
+        if self
+            .push_waiting
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let feed = self.clone();
+        tokio::spawn(async move {
+            let interval = match &feed.origin {
+                Origin::Url { interval, .. } => *interval,
+                Origin::File { .. } => return,
+            };
+            let mut failures = 0;
+            feed.poll_once_after(interval, &mut failures, || {
+                feed.push_waiting
+                    .store(false, std::sync::atomic::Ordering::Release)
+            })
+            .await;
+        });
+    }
+
+    /// Tells the schedule whether a hub pushes this feed (a verified, unexpired subscription).
+    pub fn set_hub_fed(&self, fed: bool) {
+        self.hub_fed
+            .store(fed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The hub the feed names, as each poll finds it.
+    pub fn hubs(&self) -> watch::Receiver<Option<crate::feed::websub::discover::Found>> {
+        self.hubs.subscribe()
+    }
+
+    /// One conditional GET of the feed URL, accepted when fresh; how long to wait before the
+    /// next. `failures` counts the failures in a row, for the backoff.
+    async fn poll_once(&self, interval: Duration, failures: &mut u32) -> Duration {
+        self.poll_once_after(interval, failures, || {}).await
+    }
+
+    /// The same, calling `started` once this poll holds the one poll's turn.
+    async fn poll_once_after(
+        &self,
+        interval: Duration,
+        failures: &mut u32,
+        started: impl FnOnce(),
+    ) -> Duration {
+        let Origin::Url { url, .. } = &self.origin else {
+            return interval;
+        };
+        let mut validators = self.polling.lock().await;
+        started();
+        let (url_now, sent) = (url.clone(), validators.clone());
+        let fetched =
+            tokio::task::spawn_blocking(move || fetch(&url_now, &sent, FETCH_TIMEOUT)).await;
+        let mut wait = interval;
+        match fetched {
+            Ok(Ok(Fetch::Fresh {
+                body,
+                etag,
+                modified,
+                charset,
+                links,
+            })) => {
+                *failures = 0;
+                let found = crate::feed::websub::discover::discover(&links, &body, url);
+                self.hubs.send_if_modified(|hub| {
+                    let changed = *hub != found;
+                    *hub = found;
+                    changed
+                });
+                *validators = if self.accept(body, charset, url).await {
+                    (etag, modified)
+                } else {
+                    (None, None)
+                };
+            }
+            Ok(Ok(Fetch::Unchanged)) => {
+                *failures = 0;
+                crate::net::metrics::metrics().feed_read("unchanged");
+                let now = newswire_store::now();
+                self.note(|h| {
+                    h.last_good = Some(now);
+                    h.last_check = Some(now);
+                });
+            }
+            Ok(Ok(Fetch::Later { status, after })) => {
+                crate::net::metrics::metrics().feed_read("failed");
+                wait = after.clamp(interval, MAX_POLL_WAIT);
+                self.failed(format!(
+                    "polling {url} failed (HTTP {status}, asked to wait {}s); {}",
+                    after.as_secs(),
+                    self.kept()
+                ))
+            }
+            Ok(Err(err)) => {
+                crate::net::metrics::metrics().feed_read("failed");
+                *failures = failures.saturating_add(1);
+                wait = interval
+                    .saturating_mul(1 << (*failures).min(10))
+                    .min(MAX_POLL_WAIT);
+                self.failed(format!("polling {url} failed ({err}); {}", self.kept()))
+            }
+            Err(_) => {}
+        }
+        wait
     }
 }
 
@@ -457,6 +556,8 @@ pub enum Fetch {
         modified: Option<String>,
         /// The `charset` of its `Content-Type`, which outranks the XML declaration.
         charset: Option<String>,
+        /// Its `Link` headers, where a hub may be named (WebSub discovery).
+        links: Vec<String>,
     },
     Unchanged,
     /// 429 or 503 with `Retry-After`: the upstream asks to be left alone that long.
@@ -539,6 +640,14 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
             return Err(format!("HTTP {status}"));
         }
         let (etag, modified) = (header("etag"), header("last-modified"));
+        let links: Vec<String> = response
+            .headers()
+            .get_all("link")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .take(16)
+            .map(str::to_owned)
+            .collect();
         let charset = header("content-type").and_then(|t| crate::feed::decode::charset_of(&t));
         let body = response
             .body_mut()
@@ -551,6 +660,7 @@ pub fn fetch(url: &str, validators: &Validators, timeout: Duration) -> Result<Fe
             etag,
             modified,
             charset,
+            links,
         });
     }
     Err(format!("more than {MAX_REDIRECTS} redirects"))

@@ -62,6 +62,7 @@ pub struct Metrics {
     pub permits_in_use: Family<PoolLabel, Gauge>,
     pub sessions: Gauge,
     pub log_dropped: Counter,
+    pub websub_pushes: Family<ResultLabel, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -137,7 +138,7 @@ impl Metrics {
         let permits_in_use = Family::<PoolLabel, Gauge>::default();
         registry.register(
             "permits_in_use",
-            "Request permits in use, by pool: general, reviews, console, sign_in, renders",
+            "Request permits in use, by pool: general, reviews, console, sign_in, renders, streams",
             permits_in_use.clone(),
         );
         let sessions = Gauge::default();
@@ -152,8 +153,16 @@ impl Metrics {
             "Log lines dropped because the log's sink did not keep up",
             log_dropped.clone(),
         );
+        let websub_pushes = Family::<ResultLabel, Counter>::default();
+        registry.register(
+            "websub_pushes",
+            "Pushes from the feed's WebSub hub, by result: verified (the feed is fetched now), \
+             unsigned and bad_signature (ignored), unread (too large or too slow)",
+            websub_pushes.clone(),
+        );
         Metrics {
             registry,
+            websub_pushes,
             log_dropped,
             requests,
             latency,
@@ -168,6 +177,13 @@ impl Metrics {
             permits_in_use,
             sessions,
         }
+    }
+
+    /// A push from the feed's hub, by `result` (one of the fixed results above).
+    pub fn websub_push(&self, result: &'static str) {
+        self.websub_pushes
+            .get_or_create(&ResultLabel { result })
+            .inc();
     }
 
     /// A review refused, for `reason` (one of the fixed reasons above).

@@ -4,6 +4,7 @@
 
 pub mod connections;
 pub mod errors;
+pub mod guard;
 pub mod http;
 pub mod limits;
 pub mod log;

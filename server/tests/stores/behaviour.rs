@@ -27,6 +27,10 @@ const BEHAVIOURS: &[(&str, Behaviour)] = &[
     ("feed_revisions_only_grow_and_survive_a_reopening", |db| {
         Box::pin(feed_revisions_only_grow_and_survive_a_reopening(db))
     }),
+    (
+        "websub_subscriptions_are_kept_changed_and_forgotten",
+        |db| Box::pin(websub_subscriptions_are_kept_changed_and_forgotten(db)),
+    ),
     ("the_console_finds_and_counts", |db| {
         Box::pin(super::console::the_console_finds_and_counts(db))
     }),
@@ -318,5 +322,66 @@ async fn feed_revisions_only_grow_and_survive_a_reopening(db: String) {
         last = next;
     }
     assert_eq!(store.latest_feed().await.unwrap().unwrap().revision, last);
+    store.close().await;
+}
+
+/// WebSub subscriptions: saved, found by path, changed in state and lease (never in what the
+/// hub knows them by), listed newest first, and forgotten; kept across a reopening.
+async fn websub_subscriptions_are_kept_changed_and_forgotten(db: String) {
+    use newswire_server::store::Subscription;
+    let store = store::open(&db).await.unwrap();
+    let one = Subscription {
+        path: "a".repeat(64),
+        hub: "https://hub.example/".into(),
+        topic: "https://agency.example/feed.json".into(),
+        secret: "s".repeat(64),
+        state: "subscribe".into(),
+        lease: 0,
+        expires: 100,
+    };
+    store.save_subscription(&one).await.unwrap();
+    assert_eq!(
+        store.subscription(&one.path).await.unwrap(),
+        Some(one.clone())
+    );
+    assert_eq!(store.subscription("unknown").await.unwrap(), None);
+    let active = Subscription {
+        state: "active".into(),
+        lease: 3600,
+        expires: 5000,
+        // A save never changes who the hub knows the subscription as.
+        hub: "https://other.example/".into(),
+        secret: "changed".into(),
+        ..one.clone()
+    };
+    store.save_subscription(&active).await.unwrap();
+    let kept = store.subscription(&one.path).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.state.as_str(), kept.lease, kept.expires),
+        ("active", 3600, 5000)
+    );
+    assert_eq!(
+        (kept.hub.as_str(), kept.secret.as_str()),
+        (one.hub.as_str(), one.secret.as_str())
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let two = Subscription {
+        path: "b".repeat(64),
+        ..one.clone()
+    };
+    store.save_subscription(&two).await.unwrap();
+    let paths: Vec<String> = store
+        .subscriptions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.path)
+        .collect();
+    assert_eq!(paths, [two.path.clone(), one.path.clone()], "newest first");
+    store.forget_subscription(&one.path).await.unwrap();
+    store.close().await;
+    let store = store::open(&db).await.unwrap();
+    assert_eq!(store.subscriptions().await.unwrap().len(), 1);
+    assert_eq!(store.subscription(&one.path).await.unwrap(), None);
     store.close().await;
 }

@@ -73,6 +73,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/003_review_counts.sql"),
     include_str!("../../migrations/postgres/004_rendered_views.sql"),
     include_str!("../../migrations/postgres/005_feed_revisions.sql"),
+    include_str!("../../migrations/postgres/006_websub.sql"),
 ];
 
 /// `$body` with a connection from the pool bound to `$client`, within the deadline

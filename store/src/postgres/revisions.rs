@@ -1,10 +1,11 @@
 //! The feed's revisions on PostgreSQL: a replica that accepts a feed publishes it here, under
 //! an advisory lock so that two replicas publishing the same bytes make one revision, and
 //! announces the revision with `NOTIFY` (a number only: the payload limit is 8000 bytes), so
-//! that every replica can serve it.
+//! that every replica can serve it; and the WebSub subscriptions that bring them, so that a
+//! hub's verification and its pushes may land on any replica.
 
 use super::PgStore;
-use crate::{now, FeedRevisions, Published, StoreError, FEEDS_KEPT};
+use crate::{now, FeedRevisions, Published, StoreError, Subscription, Subscriptions, FEEDS_KEPT};
 use async_trait::async_trait;
 
 /// The channel revisions are announced on.
@@ -75,6 +76,95 @@ impl FeedRevisions for PgStore {
                     etag: row.get(1),
                     body: row.get(2),
                 }))
+        })
+        .await
+    }
+}
+
+/// A row of `websub_subscriptions`, in [`SUBSCRIPTION_COLUMNS`]' order.
+const SUBSCRIPTION_COLUMNS: &str = "path, hub, topic, secret, state, lease, expires";
+
+fn subscription_of(row: &tokio_postgres::Row) -> Subscription {
+    Subscription {
+        path: row.get(0),
+        hub: row.get(1),
+        topic: row.get(2),
+        secret: row.get(3),
+        state: row.get(4),
+        lease: row.get(5),
+        expires: row.get(6),
+    }
+}
+
+/// The WebSub subscriptions, here beside the revisions they bring.
+#[async_trait]
+impl Subscriptions for PgStore {
+    async fn save_subscription(&self, s: &Subscription) -> Result<(), StoreError> {
+        with_client!(self, |client| {
+            client
+                .execute(
+                    "INSERT INTO websub_subscriptions
+                         (path, hub, topic, secret, state, lease, expires, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (path) DO UPDATE SET state = excluded.state,
+                         lease = excluded.lease, expires = excluded.expires",
+                    &[
+                        &s.path,
+                        &s.hub,
+                        &s.topic,
+                        &s.secret,
+                        &s.state,
+                        &s.lease,
+                        &s.expires,
+                        &now(),
+                    ],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn subscription(&self, path: &str) -> Result<Option<Subscription>, StoreError> {
+        with_client!(self, |client| {
+            Ok(client
+                .query_opt(
+                    &format!(
+                        "SELECT {SUBSCRIPTION_COLUMNS} FROM websub_subscriptions WHERE path = $1"
+                    ),
+                    &[&path],
+                )
+                .await?
+                .as_ref()
+                .map(subscription_of))
+        })
+        .await
+    }
+
+    async fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
+        with_client!(self, |client| {
+            Ok(client
+                .query(
+                    &format!(
+                        "SELECT {SUBSCRIPTION_COLUMNS} FROM websub_subscriptions
+                         ORDER BY created_at DESC, path"
+                    ),
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(subscription_of)
+                .collect())
+        })
+        .await
+    }
+
+    async fn forget_subscription(&self, path: &str) -> Result<(), StoreError> {
+        with_client!(self, |client| {
+            client
+                .execute("DELETE FROM websub_subscriptions WHERE path = $1", &[&path])
+                .await?;
+            Ok(())
         })
         .await
     }
