@@ -2,13 +2,16 @@
 // widgets on a partner page on another origin through the stream, with polling switched off
 // (refresh="86400"), and one stream serves all of a page's widgets of that feed. live="off"
 // stays put; a CSP that refuses the stream falls back to polling; the widget catches up
-// after the server restarts; news waits while the reader points at the widget. Bounds are
+// after the server restarts; news waits while the reader points at the widget; and a story
+// a WebSub hub of our own announces (verified, signed) reaches the widget with polling off. Bounds are
 // generous (the timing is make bench's): these prove the path, not its speed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { startServer, startPartner, launch, open, page, fixture } from './harness.mjs';
 
 const FEED = JSON.parse(fixture('feed.json'));
@@ -195,4 +198,84 @@ test('after the server restarts, an open widget catches up without a reload', as
   await waitForBrief(tab, '#one', title, true, 20000);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+/** Serves `handle` on a free loopback port; its base URL and a close function. */
+async function serveOn(handle) {
+  const server = createServer(handle);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Reads a request's body as text. */
+function bodyOf(req) {
+  return new Promise((resolve) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => resolve(text));
+  });
+}
+
+test('a story announced through a WebSub hub reaches the open widget, with polling off', async () => {
+  // The agency: a feed that names its hub. The hub: verifies intent, then pushes signed.
+  let items = FEED.items;
+  const subscribers = [];
+  let hubUrl;
+  const upstream = await serveOn((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/feed+json', link: `<${hubUrl}>; rel="hub"` });
+    res.end(JSON.stringify({ ...FEED, items }));
+  });
+  const hub = await serveOn(async (req, res) => {
+    const form = new URLSearchParams(await bodyOf(req));
+    res.writeHead(202);
+    res.end();
+    const challenge = `challenge-${Math.random()}`;
+    const verify = new URL(form.get('hub.callback'));
+    verify.searchParams.set('hub.mode', form.get('hub.mode'));
+    verify.searchParams.set('hub.topic', form.get('hub.topic'));
+    verify.searchParams.set('hub.challenge', challenge);
+    const answer = await fetch(verify);
+    if (answer.status === 200 && (await answer.text()) === challenge && form.get('hub.mode') === 'subscribe') {
+      subscribers.push({ callback: form.get('hub.callback'), secret: form.get('hub.secret') });
+    }
+  });
+  hubUrl = `${hub.url}/hub`;
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const addr = `127.0.0.1:${probe.address().port}`;
+  await new Promise((resolve) => probe.close(resolve));
+  const pushed = await startServer({
+    feed: `${upstream.url}/feed.json`,
+    addr,
+    args: ['--allow-loopback', '--public-url', `http://${addr}`, '--feed-interval', '3600', '--allow-private-hubs'],
+  });
+  const site = await startPartner({
+    '/hub.html': page(`<newswire-widget feed="${pushed.url}/feed.json" loading="eager" refresh="86400"></newswire-widget>
+<script async src="${pushed.url}/newswire/embed.js" crossorigin="anonymous"></script>`),
+  });
+  const { context, tab, errors } = await open(browser, `${site.url}/hub.html`, { viewport: { width: 900, height: 1400 } });
+  try {
+    await tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
+    for (let i = 0; i < 100 && !subscribers.length; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(subscribers.length, 1, 'the server subscribed and the hub verified it');
+
+    // Action: the agency publishes, and the hub pushes the new entry alone, signed.
+    const title = 'Pushed: the hub announces a story';
+    const fresh = story('live-hub', title);
+    items = [fresh, ...FEED.items];
+    const body = JSON.stringify({ items: [fresh] });
+    const { callback, secret } = subscribers[0];
+    const signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+    const answer = await fetch(callback, { method: 'POST', headers: { 'x-hub-signature': signature }, body });
+    assert.equal(answer.status, 202);
+    // Assert: on the widget, by the stream (polling is off on both sides).
+    await waitForBrief(tab, 'newswire-widget', title);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await site.close();
+    await pushed.stop();
+    await hub.close();
+    await upstream.close();
+  }
 });
