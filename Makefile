@@ -283,10 +283,11 @@ fuzz:
 
 # Bytes, then the demo page in headless Chromium (time to content, host impact, rendering at
 # scale, memory), then the server under load. Timing lives here, never in pass/fail tests.
-bench: tools build $(SERVER)
+bench: tools build $(SERVER) tool-postgres
 	node tests/bench/size.mjs $(DIST)/newswire
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/timing.mjs
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/streams.mjs
+	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/failover.mjs
 	cargo run --quiet --profile server -p newswire-server --example load
 
 # The optional nightly variant, for comparison only: std rebuilt for size with
