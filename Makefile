@@ -97,17 +97,18 @@ tool-sqlite3:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends sqlite3; }
 
-# Debian's nginx: the end-to-end tests run docs/nginx/newswire.conf in front of the server.
+# Debian's nginx (and openssl, for the test's certificate): the end-to-end tests run
+# docs/nginx/newswire.conf in front of the server.
 # Installed without starting the package's own service (a policy-rc.d that refuses, for the
 # length of the install, unless the machine has one already): the tests start their own, on
 # free ports, and nothing is left listening on port 80.
 tool-nginx:
-	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	@{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } && command -v openssl >/dev/null || { \
 		own=; [ -e /usr/sbin/policy-rc.d ] || { own=1; \
 			printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; \
 			$(SUDO) chmod +x /usr/sbin/policy-rc.d; }; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx openssl; \
 		status=$$?; [ -z "$$own" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$status; }
 
 # Built from crates.io once (about 1.5 minutes here, unoptimised as the other tools are).
