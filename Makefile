@@ -25,6 +25,10 @@ FAULTS := target/faults
 DIST := dist
 SERVER := target/server/newswire-server
 TEST_SERVER := target/debug/newswire-server
+# Lighthouse, pinned (13 needs Node 22), from npm into a folder of its own: only make bench
+# uses it, so make demo and make test never download it. It drives Debian's Chromium.
+LIGHTHOUSE := target/lighthouse/node_modules/lighthouse/package.json
+LIGHTHOUSE_VERSION := 12.2.3
 WIDGET_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 # The server renders the widget's own components, so the widget's sources are its too; the
 # store is a crate of its own (store/).
@@ -129,15 +133,15 @@ tool-postgres:
 			-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql-15; }
 
 # playwright-core drives /usr/bin/chromium and never downloads a browser;
-# binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm); terser minifies the loader.
+# binaryen provides wasm-opt 132 (Debian's 108 emits broken wasm); esbuild bundles the loader
+# and terser minifies it.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
 # ---------------------------------------------------------------- build
 
-ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css \
-	$(DIST)/newswire/newswire-live.js
+ASSETS := $(DIST)/newswire/newswire_bg.wasm $(PKG)/embed.min.js $(DIST)/newswire/newswire.css
 
 # The npm package `newswire-widget` (packages/widget), pinned to the release just built.
 package: target/package/package.json
@@ -159,24 +163,23 @@ POST_LINK := scripts/post-link.mjs scripts/guard-glue.mjs scripts/shorten-import
 $(DIST)/newswire/newswire_bg.wasm: $(PKG)/newswire_bg.wasm $(POST_LINK) node_modules/.installed
 	node scripts/post-link.mjs $(PKG)/newswire_bg.wasm $(PKG)/newswire.js $(@D) --optimise --minify
 
-# The loader gets the widget's attribute facts from src/config.rs (scripts/stamp-facts.mjs),
-# ships minified (its readable source stays in www/embed.js), and is stamped by
-# scripts/release.mjs with where its release's files are and their SRI hashes.
+# The loader is two bundles of the modules in www/loader/ (scripts/bundle-loader.mjs:
+# esbuild, then terser): the first stage (embed.js), a classic script that paints, and the
+# second (newswire-live.js), a module that runs the widget. Both get the widget's attribute
+# facts from src/config.rs; scripts/release.mjs stamps each stage with the SRI hashes it
+# checks (and the first with where its release's files are).
+LOADER_SOURCES := $(wildcard www/loader/*.js) scripts/bundle-loader.mjs
 $(PKG)/facts.js: $(WIDGET_SOURCES) examples/loader-facts.rs
 	@mkdir -p $(@D)
 	cargo run --quiet -p newswire --example loader-facts > $@.tmp
 	mv $@.tmp $@
 
-$(PKG)/embed.js: www/embed.js $(PKG)/facts.js scripts/stamp-facts.mjs
-	node scripts/stamp-facts.mjs www/embed.js $(PKG)/facts.js $@
+# Readable, for the dev loop (both stages).
+$(PKG)/embed.js: $(LOADER_SOURCES) $(PKG)/facts.js node_modules/.installed
+	node scripts/bundle-loader.mjs $(PKG)/facts.js $@ $(PKG)/newswire-live.js
 
-$(PKG)/embed.min.js: $(PKG)/embed.js node_modules/.installed
-	terser $< --ecma 2020 --compress passes=2 --mangle --comments false --output $@
-
-# The loader's second stage (a module), fetched when a widget needs the wasm.
-$(DIST)/newswire/newswire-live.js: www/newswire-live.js node_modules/.installed
-	@mkdir -p $(@D)
-	terser $< --module --ecma 2020 --compress passes=2 --mangle --comments false --output $@
+$(PKG)/embed.min.js: $(LOADER_SOURCES) $(PKG)/facts.js node_modules/.installed
+	node scripts/bundle-loader.mjs $(PKG)/facts.js $@ $(PKG)/newswire-live.min.js --minify
 
 # The stylesheet ships minified; its readable source stays in www/newswire.css.
 $(DIST)/newswire/newswire.css: www/newswire.css scripts/minify-css.mjs
@@ -190,7 +193,7 @@ $(DIST)/newswire/%: www/%
 # The release: the four files under newswire/v/{content hash}/, the stamped loaders, and
 # release.json; NAME.br and NAME.gz beside each, for the server to pick by Accept-Encoding.
 $(DIST)/newswire/.precompressed: $(ASSETS) scripts/precompress.mjs scripts/wire-size.mjs scripts/release.mjs
-	node scripts/release.mjs $(DIST)/newswire $(PKG)/embed.min.js
+	node scripts/release.mjs $(DIST)/newswire $(PKG)/embed.min.js $(PKG)/newswire-live.min.js
 	@touch $@
 
 $(DIST)/%: www/%
@@ -271,8 +274,8 @@ $(FAULTS)/.built: $(WIDGET_SOURCES) $(POST_LINK) $(DIST)/newswire/.precompressed
 	wasm-bindgen --target web --no-typescript --out-dir $(FAULTS) --out-name newswire \
 		$(WASM_BUILD)/$(WASM_TARGET)/release/newswire.wasm
 	node scripts/post-link.mjs $(FAULTS)/newswire_bg.wasm $(FAULTS)/newswire.js $(FAULTS)
-	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(FAULTS)/
-	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js
+	cp $(DIST)/newswire/newswire.css $(FAULTS)/
+	node scripts/release.mjs --here $(FAULTS) $(PKG)/embed.min.js $(PKG)/newswire-live.min.js
 	@touch $@
 
 # The feed parser and mapper's property tests, far longer than the bounded run in `make test`.
@@ -284,12 +287,16 @@ fuzz:
 
 # Bytes, then the demo page in headless Chromium (time to content, host impact, rendering at
 # scale, memory), then the server under load. Timing lives here, never in pass/fail tests.
-bench: tools build $(SERVER) tool-postgres
+bench: tools build $(SERVER) tool-postgres $(LIGHTHOUSE)
 	node tests/bench/size.mjs $(DIST)/newswire
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/timing.mjs
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/streams.mjs
 	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/failover.mjs
+	NEWSWIRE_SERVER=$(SERVER) NEWSWIRE_DIST=$(DIST) node tests/bench/lighthouse.mjs
 	cargo run --quiet --profile server -p newswire-server --example load
+
+$(LIGHTHOUSE): | tool-chromium
+	npm install --prefix target/lighthouse lighthouse@$(LIGHTHOUSE_VERSION) --no-audit --no-fund --loglevel=error
 
 # The optional nightly variant, for comparison only: std rebuilt for size with
 # panic=immediate-abort (a panic then stops the instance without its message; the loader
@@ -303,8 +310,8 @@ size-nightly: tools build
 	wasm-bindgen --target web --no-typescript --out-dir $(NIGHTLY) --out-name newswire \
 		target/nightly-build/$(WASM_TARGET)/release/newswire.wasm
 	node scripts/post-link.mjs $(NIGHTLY)/newswire_bg.wasm $(NIGHTLY)/newswire.js $(NIGHTLY) --optimise --minify
-	cp $(DIST)/newswire/newswire.css $(DIST)/newswire/newswire-live.js $(NIGHTLY)/
-	node scripts/release.mjs --here $(NIGHTLY) $(PKG)/embed.min.js
+	cp $(DIST)/newswire/newswire.css $(NIGHTLY)/
+	node scripts/release.mjs --here $(NIGHTLY) $(PKG)/embed.min.js $(PKG)/newswire-live.min.js
 	node tests/bench/size.mjs $(NIGHTLY) target/bench/size-nightly.json
 
 clean:

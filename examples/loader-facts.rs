@@ -1,5 +1,5 @@
 //! Prints the loader's copy of the widget's attribute facts (`config::loader_facts`), for
-//! `scripts/stamp-facts.mjs` to write into `www/embed.js` at build time.
+//! `scripts/bundle-loader.mjs` to write into `www/loader/facts.js` as it bundles the loader.
 
 fn main() {
     print!("{}", newswire::config::loader_facts());

@@ -1,11 +1,11 @@
 // Publishes the built widget as a release, and stamps each loader with where its files are
 // and what they hash to, so that the loader never takes either from the page it runs on.
 //
-//   node scripts/release.mjs DIR LOADER          (publish)
-//   node scripts/release.mjs --here DIR LOADER   (stamp only: the loader loads its neighbours)
+//   node scripts/release.mjs DIR LOADER SECOND          (publish)
+//   node scripts/release.mjs --here DIR LOADER SECOND   (stamp only: the loader loads its neighbours)
 //
-// DIR holds the built glue (newswire.js), wasm and stylesheet; LOADER is the minified,
-// unstamped loader. Publishing writes:
+// DIR holds the built glue (newswire.js), wasm and stylesheet; LOADER and SECOND are the
+// loader's two stages, minified and unstamped. Publishing writes:
 // - DIR/v/{id}/: the four first-render files (and their .br and .gz), the loader stamped to
 //   load its neighbours; {id} is derived from their content. The server serves v/{id}/
 //   immutably, so a snippet pinned to a release (with the loader's SRI hash, from
@@ -13,11 +13,13 @@
 // - DIR/embed.js: the loader for pages that want each new release, stamped to load v/{id}/.
 // - DIR/release.json: the release, its loader URL and the loader's SRI hash.
 //
-// The stamp replaces '@@NEWSWIRE_RELEASE@@' with "BASE SRI(glue) SRI(wasm) SRI(css)
-// SRI(second stage) CODE"; the loader refuses any of the four files whose bytes do not match (sha256, the shortest
-// SRI hash, since each one ships to every reader), and hydrates only server HTML that names
-// CODE: the widget code the wasm was built from, hashed exactly as the server's build.rs
-// hashes the code it renders with.
+// Each stage carries only the hashes it uses, since each byte of the first ships to every
+// reader before the news. The second stage's '@@NEWSWIRE_SECOND@@' becomes "SRI(glue)
+// SRI(wasm) CODE", and the first stage's '@@NEWSWIRE_RELEASE@@' "BASE SRI(css) SRI(second
+// stage)": the first checks the second, which checks the glue and the wasm, so the chain
+// holds. A file whose bytes do not match is refused (sha256, the shortest SRI hash), and
+// only server HTML that names CODE is hydrated: the widget code the wasm was built from,
+// hashed exactly as the server's build.rs hashes the code it renders with.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -25,14 +27,18 @@ import { FIRST_RENDER_FILES } from './wire-size.mjs';
 import { precompress } from './precompress.mjs';
 
 const PLACEHOLDER = '@@NEWSWIRE_RELEASE@@';
+const SECOND_PLACEHOLDER = '@@NEWSWIRE_SECOND@@';
 // The widget's version, from the crate's Cargo.toml: written once, there.
 const VERSION_PLACEHOLDER = '@@NEWSWIRE_VERSION@@';
 const here = process.argv[2] === '--here';
-const [dir, loaderPath] = process.argv.slice(here ? 3 : 2);
+const [dir, loaderPath, secondPath] = process.argv.slice(here ? 3 : 2);
 const loader = readFileSync(loaderPath, 'utf8');
 for (const mark of [PLACEHOLDER, VERSION_PLACEHOLDER]) {
   if (loader.split(mark).length !== 2) throw new Error(`${loaderPath}: expected one ${mark}`);
 }
+if (!secondPath) throw new Error('usage: release.mjs [--here] DIR LOADER SECOND');
+const second = readFileSync(secondPath, 'utf8');
+if (second.split(SECOND_PLACEHOLDER).length !== 2) throw new Error(`${secondPath}: expected one ${SECOND_PLACEHOLDER}`);
 const version = /^version = "([^"]+)"/m.exec(readFileSync('Cargo.toml', 'utf8'))[1];
 
 // SHA-256 over src/, Cargo.toml and Cargo.lock: each file's path from the repository root,
@@ -61,12 +67,16 @@ function codeId(root = '.') {
 }
 
 const sri = (algorithm, bytes) => `${algorithm}-` + createHash(algorithm).update(bytes).digest('base64');
-const hashes = ['newswire.js', 'newswire_bg.wasm', 'newswire.css', 'newswire-live.js'].map((name) =>
-  sri('sha256', readFileSync(join(dir, name))),
-);
+const hashOf = (name) => sri('sha256', readFileSync(join(dir, name)));
 const code = codeId();
+// The second stage first: the first stage pins its stamped bytes.
+writeFileSync(
+  join(dir, 'newswire-live.js'),
+  second.replace(SECOND_PLACEHOLDER, [hashOf('newswire.js'), hashOf('newswire_bg.wasm'), code].join(' ')),
+);
+const hashes = ['newswire.css', 'newswire-live.js'].map(hashOf);
 const stamp = (base) =>
-  loader.replace(PLACEHOLDER, [base, ...hashes, code].join(' ')).replace(VERSION_PLACEHOLDER, version);
+  loader.replace(PLACEHOLDER, [base, ...hashes].join(' ')).replace(VERSION_PLACEHOLDER, version);
 
 if (here) {
   writeFileSync(join(dir, 'embed.js'), stamp(''));

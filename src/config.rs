@@ -7,7 +7,7 @@
 
 /// Every attribute of `<newswire-widget>`, in the order the docs give them: the ones the wasm
 /// reads here, and `sections`, `density`, `ticker` and `loading`, which the loader applies
-/// itself. The loader (`www/embed.js`), `www/newswire.d.ts`, the configurator and docs/embedding.md
+/// itself. The loader (`www/loader/`), `www/newswire.d.ts`, the configurator and docs/embedding.md
 /// list them too; `tests/attributes.rs` keeps every one of those in step with this list.
 pub const ATTRIBUTES: &[&str] = &[
     "feed",
@@ -53,9 +53,9 @@ pub const CHOICES: &[(&str, &[&str])] = &[
     ("loading", &["lazy", "eager"]),
 ];
 
-/// The loader's copy of these facts, as JavaScript: `scripts/stamp-facts.mjs` writes it
-/// over the loader's `@@NEWSWIRE_FACTS@@` at build time, so that the loader never keeps a
-/// hand-written list of its own (`cargo run --example loader-facts` prints it).
+/// The loader's copy of these facts, as JavaScript: `scripts/bundle-loader.mjs` writes it
+/// over `@@NEWSWIRE_FACTS@@` in `www/loader/facts.js` at build time, so that the loader
+/// never keeps a hand-written list of its own (`cargo run --example loader-facts` prints it).
 pub fn loader_facts() -> String {
     let list = |names: &[&str]| {
         let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();

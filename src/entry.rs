@@ -1,7 +1,7 @@
-//! The wasm entry: the loader (`www/embed.js`) calls [`mount`] once per `<newswire-widget>`
-//! element that it renders on the client, with the container it made in the element's
-//! shadow root, already styled; or [`hydrate`] for one that shows the server's HTML, which
-//! the wasm then takes over in place.
+//! The wasm entry: the loader's second stage (`www/loader/second.js`) calls [`mount`] once
+//! per `<newswire-widget>` element that it renders on the client, with the container it
+//! made in the element's shadow root, already styled; or [`hydrate`] for one that shows the
+//! server's HTML, which the wasm then takes over in place.
 
 use crate::components::widget::{Notice, Widget, WidgetProps};
 use crate::config::Config;

@@ -24,22 +24,32 @@ fn ours() -> BTreeSet<String> {
     ATTRIBUTES.iter().map(|a| a.to_string()).collect()
 }
 
-/// The loader keeps no list of its own: the build writes `config::loader_facts` over its
-/// placeholder (scripts/stamp-facts.mjs), and those facts are config's.
+/// The loader keeps no list of its own: the build writes `config::loader_facts` over the
+/// placeholder in www/loader/facts.js (scripts/bundle-loader.mjs), and those facts are
+/// config's; no other module of either stage writes one.
 #[test]
 fn the_loader_gets_its_attribute_facts_from_config_and_writes_none_by_hand() {
-    let source = read("www/embed.js");
-    assert_eq!(source.matches("/* @@NEWSWIRE_FACTS@@ */").count(), 1);
-    for name in ["ATTRIBUTES", "RENDERED", "SECTIONS", "CHOICES", "BRIEFS"] {
+    let facts_module = read("www/loader/facts.js");
+    assert_eq!(facts_module.matches("/* @@NEWSWIRE_FACTS@@ */").count(), 1);
+    let modules = std::fs::read_dir("www/loader").expect("www/loader");
+    let mut read_any = 0;
+    for entry in modules {
+        let path = entry.expect("a module").path();
+        let name = path.display().to_string();
+        let source = read(&name);
+        read_any += 1;
+        for list in ["ATTRIBUTES", "RENDERED", "SECTIONS", "CHOICES", "BRIEFS"] {
+            assert!(
+                !source.contains(&format!("var {list} =")),
+                "{name} writes {list} by hand"
+            );
+        }
         assert!(
-            !source.contains(&format!("var {name} =")),
-            "www/embed.js writes {name} by hand"
+            !source.contains("'comfortable'"),
+            "{name}: a choice written by hand"
         );
     }
-    assert!(
-        !source.contains("'comfortable'"),
-        "a choice written by hand"
-    );
+    assert!(read_any >= 4, "the loader's modules");
     let facts = loader_facts();
     assert_eq!(js_array(&facts, "var ATTRIBUTES = ["), ATTRIBUTES);
     let rendered = js_array(&facts, "var RENDERED = [");

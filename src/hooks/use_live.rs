@@ -1,6 +1,6 @@
 //! Going live. The wasm holds no stream itself: each widget runs in its own instance, and a
 //! page keeps one `EventSource` for each feed, shared by its widgets, in the loader's second
-//! stage (`www/newswire-live.js`). So this hook tells the loader where the feed's stream is
+//! stage (`www/loader/second.js`). So this hook tells the loader where the feed's stream is
 //! and which revision is on screen, and fetches each newer revision the loader passes on.
 
 use crate::config::Config;

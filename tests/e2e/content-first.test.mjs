@@ -266,6 +266,28 @@ test('a date alone shows as that day, without a time, in every reader’s time z
   }
 });
 
+test('the first stage alone paints the news: with the second stage refused, dated briefs, headlines, and a note that reviews cannot be sent', async () => {
+  const { context, tab, errors, console } = await open(browser);
+  let asked = 0;
+  await tab.route('**/newswire-live.js*', (route) => {
+    asked++;
+    return route.abort();
+  });
+  await tab.goto(`${partner.url}/`);
+  await ready(tab);
+  assert.ok((await tab.locator('newswire-widget .nw-headline').count()) > 0);
+  assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0);
+  assert.match(await text(tab), /\d{1,2} [A-Z][a-z]+ \d{4} \d{2}:\d{2}/, 'dates by Intl, in the first stage');
+  // In view and idle, it asks for the second stage, is refused, and keeps the news.
+  await tab.locator('newswire-widget .nw-offline').waitFor({ timeout: 15000 });
+  assert.ok(asked > 0, 'the second stage was asked for');
+  assert.equal(await tab.locator('newswire-widget[interactive]').count(), 0);
+  assert.ok((await tab.locator('newswire-widget .nw-brief').count()) > 0, 'the news stays');
+  assert.ok(console.some((m) => m.type === 'warning' && /reviews cannot be sent/.test(m.text)));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a CSP without wasm-unsafe-eval still shows the news, says reviews cannot be sent, and throws nothing', async () => {
   const { context, tab, errors } = await open(browser, `${partner.url}/strict.html`);
   await ready(tab);

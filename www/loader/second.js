@@ -2,7 +2,9 @@
  * from the server's HTML where it can, and fetches this module, checked against its release's
  * hash, when a widget needs the wasm: to hydrate the server's HTML, or to render on the
  * client a feed the server does not render. `run(stage)` is given what the first stage
- * shares and answers with what it does here.
+ * shares and answers with what it does here. What the first paint does not need lives here
+ * too: the warnings about attributes, fitting the box to the news, and the page's events
+ * beyond the first "ready". Bundled by scripts/bundle-loader.mjs as newswire-live.js.
  *
  * The wasm is fetched and compiled once per page. Each mounted widget runs in its own
  * instance of that module, so a widget that fails cannot take the others down: a trap stops
@@ -17,12 +19,20 @@
  * backoff, while the widgets poll at their `refresh`; it closes 30 s after the page is
  * hidden and resumes from the revision it had when the page is shown again.
  */
+import { ATTRIBUTES, CHOICES, SECTIONS } from './facts.js';
+import { choice, doc, httpUrl, make, own, report, sections, warn } from './page.js';
+
+// The SRI hashes of the glue and the wasm, and the code they were built from, which the
+// server's HTML must name for the wasm to hydrate it: stamped by scripts/release.mjs (the
+// first stage checked this file's own hash, so they are the release's). Unstamped, in the
+// dev loop, nothing is checked.
+var STAMP = '@@NEWSWIRE_SECOND@@'.split(' ');
+var HASH = STAMP.length === 3 ? STAMP : ['', '', ''];
+
 export function run(stage) {
-  var HASH = stage.HASH;
   var nw = stage.nw;
-  var report = stage.report;
-  var notify = stage.notify;
   var frame = stage.frame;
+  if (stage.clobbered) warn('window.Newswire is an element of the page, not this API; it is ignored');
   var glueUrl = new URL('newswire.js', stage.base).href;
   var wasmUrl = new URL('newswire_bg.wasm', stage.base).href;
   var compiled = null;
@@ -37,10 +47,9 @@ export function run(stage) {
   // How long a hidden page keeps its streams open.
   var HIDDEN = 30000;
 
-  // The document's own properties, past any element of the page named after them.
-  var DP = Document.prototype;
+  // (The document's own property, past any element of the page named after it.)
   function hidden() {
-    return Object.getOwnPropertyDescriptor(DP, 'visibilityState').get.call(document) === 'hidden';
+    return own('visibilityState') === 'hidden';
   }
 
   // A widget's stream and the revision on screen, as the wasm tells them (`url` none: the
@@ -86,7 +95,7 @@ export function run(stage) {
     try {
       mounted.follow(revision);
     } catch (err) {
-      stage.report(err);
+      report(err);
     }
   }
 
@@ -157,7 +166,7 @@ export function run(stage) {
     }, wait);
   }
 
-  EventTarget.prototype.addEventListener.call(document, 'visibilitychange', function () {
+  EventTarget.prototype.addEventListener.call(doc, 'visibilitychange', function () {
     Object.keys(streams).forEach(function (url) {
       var s = streams[url];
       clearTimeout(s.away);
@@ -173,6 +182,104 @@ export function run(stage) {
 
   // What a widget's wasm says: a stream to follow is for this stage; the rest is the
   // page's (`notify`).
+  // One warning for each unusable value the loader reads, when it is set (the wasm warns
+  // about the attributes it reads).
+  function check(el, name) {
+    if (!el._nwChecked) return;
+    var value = el.getAttribute(name);
+    if (value === null) return;
+    var expected = CHOICES[name] ? !choice(el, name) && CHOICES[name].join(' or ')
+      : name === 'sections' ? !sections(el) && 'any of ' + Object.keys(SECTIONS).join(', ') + ', comma-separated'
+      // (a javascript: or data: link would be dropped; it must never be dropped silently)
+      : name === 'fallback-url' && !httpUrl(value, el.baseURI) && 'an http(s) URL';
+    if (expected) warn('ignoring `' + name + '`="' + value + '"; expected ' + expected);
+  }
+
+  // The first time this stage meets a widget: its attributes are checked, and what the
+  // wasm changes in it later (live news) keeps its briefs whole.
+  function meet(el) {
+    if (el._nwChecked) return;
+    el._nwChecked = true;
+    ['sections', 'fallback-url'].concat(Object.keys(CHOICES)).forEach(function (name) {
+      check(el, name);
+    });
+    tall(el);
+    if (el.shadowRoot) {
+      new MutationObserver(function () {
+        stage.whole(el);
+      }).observe(el.shadowRoot, { childList: true, subtree: true, characterData: true });
+    }
+  }
+
+  // A --newswire-height below the sections' minimum is held at the minimum (the reserve's
+  // max()): said once. The box is then taller than the height asked for.
+  function tall(el) {
+    var asked = getComputedStyle(el).getPropertyValue('--newswire-height').trim();
+    if (!asked || el._nwTall === asked || el._nwLaidOut) return;
+    el._nwTall = asked;
+    var probe = make('div');
+    probe.style.cssText = 'position:absolute;visibility:hidden;block-size:' + asked;
+    el.shadowRoot.appendChild(probe);
+    var got = probe.getBoundingClientRect().height;
+    probe.remove();
+    var held = Math.round(el.getBoundingClientRect().height);
+    if (held > got + 1) {
+      warn('--newswire-height: ' + asked + ' is less than these sections need; using ' + held + 'px (one brief, the rest whole)');
+    }
+  }
+
+  // The news is in: where the reserved box is taller than the widget, the spare space (at
+  // the bottom, below the review prompt) goes, but only where that moves nothing a reader
+  // can see: the widget still ends below the viewport, or nothing follows it on the page.
+  // A partner's --newswire-height stands. Only ever shrinks: later news that is longer
+  // scrolls within the briefs.
+  function fit(el) {
+    var nw = el.shadowRoot && el.shadowRoot.querySelector('.nw-root > .nw');
+    if (!nw || !el.isConnected || el._nwLaidOut || getComputedStyle(el).getPropertyValue('--newswire-height').trim()) return;
+    var box = el.getBoundingClientRect();
+    // Its own height, read with the box let go (no frame is drawn in between).
+    var inline = nw.getAttribute('style');
+    nw.style.blockSize = 'auto';
+    var needed = Math.ceil(nw.getBoundingClientRect().height);
+    if (inline === null) nw.removeAttribute('style');
+    else nw.setAttribute('style', inline);
+    var body = own('body');
+    var last = body && box.bottom >= body.getBoundingClientRect().bottom - 1;
+    if (needed >= box.height || !(box.top + needed >= innerHeight || last)) return;
+    el._nwFit = needed;
+    stage.style(el.shadowRoot, stage.sheetsFor(el, el._nwLaidOut));
+  }
+
+  // The page is told what the widget does: the element's state attribute, and
+  // newswire:ready, newswire:error, newswire:review and newswire:interactive on it, after
+  // the wasm's turn. "unset": the attributes allow no start yet (no usable feed): the words
+  // (a) and their direction (b) go in the loader's message box, and it is an error to the
+  // page. A hydrated widget's first "ready" is the one the page already had.
+  function notify(el, kind, a, b) {
+    if (kind === 'unset') {
+      stage.message(el.shadowRoot.querySelector('.nw-root'), a, null, null, b);
+      kind = 'error';
+    }
+    // (After the widget's render, which may still be on its way in this turn.)
+    if (kind === 'ready') setTimeout(function () {
+      stage.whole(el);
+      fit(el);
+    });
+    // A widget that renders anew (state it could not hydrate) says "loading" first.
+    if (kind === 'loading') el._nwQuiet = false;
+    if (kind === 'ready' && el._nwQuiet) {
+      el._nwQuiet = false;
+      return el.setAttribute('state', kind);
+    }
+    if (kind !== 'review' && kind !== 'interactive') el.setAttribute('state', kind);
+    if (kind === 'interactive') el.setAttribute('interactive', '');
+    if (kind === 'loading') return;
+    var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : kind === 'review' ? { id: a } : {};
+    Promise.resolve().then(function () {
+      el.dispatchEvent(new CustomEvent('newswire:' + kind, { bubbles: true, composed: true, detail: detail }));
+    });
+  }
+
   function told(el) {
     return function (kind, a, b) {
       if (kind === 'live') return follow(el, a, b);
@@ -184,7 +291,7 @@ export function run(stage) {
   // after a failure the next widget tries again.
   function compile() {
     if (!compiled) {
-      compiled = fetch(wasmUrl, { credentials: 'omit', integrity: HASH[2] }).then(function (r) {
+      compiled = fetch(wasmUrl, { credentials: 'omit', integrity: HASH[1] }).then(function (r) {
         if (!r.ok) throw new Error('HTTP ' + r.status + ' for ' + wasmUrl);
         var streaming = WebAssembly.compileStreaming && /^application\/wasm/.test(r.headers.get('content-type'));
         return streaming ? WebAssembly.compileStreaming(r) : r.arrayBuffer().then(WebAssembly.compile);
@@ -206,12 +313,16 @@ export function run(stage) {
     }
     var n = made++;
     // The glue, the wasm and the stylesheet all travel at once.
-    var code = stage.load(glueUrl + (n ? '#' + n : ''), HASH[1]);
+    var code = stage.load(glueUrl + (n ? '#' + n : ''), HASH[0]);
     return Promise.all([compile(), stage.stylesheet(), code]).then(function (done) {
       var inst = { glue: done[2], dead: false, host: null };
       if (inst.glue.__nwGuard) inst.glue.__nwGuard(guard(inst));
+      // Instantiating (and the glue's start) is one task and hydrating another: the
+      // browser paints and answers input in between, so neither grows into a long task.
       return inst.glue.default({ module_or_path: done[0] }).then(function () {
-        return inst;
+        return new Promise(function (resolve) {
+          setTimeout(resolve, 0, inst);
+        });
       });
     });
   }
@@ -289,8 +400,8 @@ export function run(stage) {
     notify(el, 'error', why);
     var container = frame(el.shadowRoot);
     stage.message(container, 'Loading the latest news\u2026');
-    var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
-    var chosen = stage.httpUrl(el.getAttribute('fallback-url'), el.baseURI);
+    var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
+    var chosen = httpUrl(el.getAttribute('fallback-url'), el.baseURI);
     var show = function (title, home) {
       var link = chosen || home || feed && new URL('/', feed);
       stage.message(container, why, title, link && link.href);
@@ -308,7 +419,7 @@ export function run(stage) {
       .then(function (text) {
         var json = text.length <= 2097152 ? JSON.parse(text) : null;
         var title = json && typeof json.title === 'string' ? json.title.trim().slice(0, 200) : null;
-        show(title || null, json && stage.httpUrl(json.home_page_url, feed.href));
+        show(title || null, json && httpUrl(json.home_page_url, feed.href));
       })
       .catch(function () {
         show(null, null);
@@ -324,7 +435,7 @@ export function run(stage) {
   // the widget (`unmount`) until the widget takes it, and with the widget's own request
   // after, so a widget taken away leaves no request open.
   function prefetch(el) {
-    var feed = stage.httpUrl(el.getAttribute('feed'), el.baseURI);
+    var feed = httpUrl(el.getAttribute('feed'), el.baseURI);
     if (!feed) return;
     var abort = window.AbortController ? new AbortController() : null;
     el._nwPrefetch = abort;
@@ -382,6 +493,7 @@ export function run(stage) {
   function hydrate(el, then) {
     if (then) (el._nwThen = el._nwThen || []).push(then);
     if (el._nwMounted || el._nwHydrating || !el._nwShown) return;
+    meet(el);
     el._nwHydrating = true;
     if (el._nwSeen) el._nwSeen.disconnect();
     // The HTML this hydration is for: a widget moved (or shown anew) meanwhile is not it.
@@ -402,7 +514,7 @@ export function run(stage) {
         inst.host = el;
         el._nwInstance = inst;
         var tell = told(el);
-        var same = !HASH[5] || el._nwCode === HASH[5];
+        var same = !HASH[2] || el._nwCode === HASH[2];
         el._nwQuiet = same;
         var mounted = same
           ? inst.glue.hydrate(el, shown, el._nwState, el._nwRendered, tell)
@@ -431,6 +543,7 @@ export function run(stage) {
     var root = el.shadowRoot;
     el._nwPending = true;
     el._nwShown = false;
+    meet(el);
     prefetch(el);
     if (!warmed) {
       warmed = true;
@@ -495,5 +608,5 @@ export function run(stage) {
     }
   }
 
-  return { hydrate: hydrate, start: start, unmount: unmount, fallback: fallback };
+  return { hydrate: hydrate, start: start, unmount: unmount, fallback: fallback, check: check };
 }
