@@ -201,6 +201,8 @@ test('the client-render reserve fits every sections and density, with and withou
 test('a --newswire-height below the minimum holds the minimum and says so; above it the briefs scroll and the rest is whole', async () => {
   const short = await open(browser, `${partner.url}/short.html`);
   await ready(short.tab);
+  // (Said by the second stage, which checks what the first painted.)
+  await short.tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
   const warnings = short.console.filter((m) => m.type === 'warning').map((m) => m.text);
   assert.equal(warnings.filter((w) => w.includes('--newswire-height: 300px')).length, 1, warnings.join('\n'));
   let at = await layout(short.tab);
@@ -244,6 +246,8 @@ test('spare reserved space goes below the review prompt, and a widget below the 
   });
   await below.tab.goto(`${partner.url}/below.html`);
   await ready(below.tab);
+  // (The second stage fits it, once it runs.)
+  await below.tab.waitForSelector('newswire-widget[interactive]', { state: 'attached', timeout: 15000 });
   await below.tab.waitForTimeout(200);
   at = await layout(below.tab);
   assert.ok(at.host.bottom - at.review.bottom < 40, `no spare space: ${at.host.bottom - at.review.bottom}px`);
@@ -252,4 +256,53 @@ test('spare reserved space goes below the review prompt, and a widget below the 
   assert.deepEqual(await below.tab.evaluate(() => window.__shifts), []);
   assert.deepEqual(below.errors, []);
   await below.context.close();
+});
+
+test('no brief is cut mid-line: at 320, 390 and 768 px the briefs end on a whole brief, painted and hydrated', async () => {
+  // The demo's feed, rendered by the server: its briefs' summaries wrap to two lines in a
+  // narrow column. One widget with the reserved height, one whose height the partner holds
+  // short of its briefs, so that they scroll at every width.
+  const demo = await startServer({ feed: 'www/sample-feed.json' });
+  const page = await startPartner({
+    '/': `<!doctype html><html lang="en"><body style="margin:0">
+      <newswire-widget id="reserved" loading="eager" feed="${demo.url}/feed.json" max-briefs="8"></newswire-widget>
+      <newswire-widget id="held" loading="eager" feed="${demo.url}/feed.json" max-briefs="8" style="--newswire-height:720px"></newswire-widget>
+      <script async src="${demo.url}/newswire/embed.js"></script></body></html>`,
+  });
+  // For each widget: how far the last brief that can be seen (in part) reaches past the edge
+  // where the briefs are clipped, and whether they scroll.
+  const cuts = (tab) =>
+    tab.evaluate(() =>
+      [...document.querySelectorAll('newswire-widget')].map((host) => {
+        const box = host.shadowRoot.querySelector('.nw-briefs');
+        const edge = box.getBoundingClientRect().top + box.clientHeight;
+        const seen = [...box.querySelectorAll('.nw-brief')].map((b) => b.getBoundingClientRect()).filter((b) => b.top < edge - 0.5);
+        return { id: host.id, past: Math.round(seen[seen.length - 1].bottom - edge), scrolls: box.scrollHeight > box.clientHeight + 1, box: `${box.clientHeight}px tall, max-block-size ${box.style.maxBlockSize || 'none'}` };
+      }),
+    );
+  const seen = [];
+  for (const width of [320, 390, 768]) {
+    for (const stage of ['painted', 'hydrated']) {
+      const { context, tab, errors } = await open(browser, undefined, { viewport: { width, height: 2000 } });
+      // Painted: the first stage alone, its second stage held back.
+      if (stage === 'painted') await tab.route('**/newswire-live.js*', () => {});
+      await tab.goto(`${page.url}/`);
+      await ready(tab, '#reserved');
+      await ready(tab, '#held');
+      if (stage === 'hydrated') {
+        await tab.waitForSelector('#reserved[interactive]', { state: 'attached', timeout: 15000 });
+        await tab.waitForSelector('#held[interactive]', { state: 'attached', timeout: 15000 });
+        await tab.waitForTimeout(100);
+      }
+      for (const cut of await cuts(tab)) {
+        seen.push(`${width}px ${stage} ${cut.id}: ${cut.past}px past the edge${cut.scrolls ? ', scrolls' : ''}`);
+        assert.ok(cut.past <= 0, `${width}px ${stage} ${cut.id}: the last brief seen ends ${cut.past}px past the clipped edge (${cut.box})`);
+        if (cut.id === 'held') assert.ok(cut.scrolls, `${width}px: the held widget's briefs scroll, so the test means something`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  }
+  await page.close();
+  await demo.stop();
 });
