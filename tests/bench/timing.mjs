@@ -8,8 +8,9 @@
 //      - the Declarative Shadow DOM include, with the loader beside it;
 //      - the plain-JS baseline (tests/bench/baseline.js): no framework, no wasm.
 //      For each: first content (the first frame with a brief in the shadow root),
-//      interactive, bytes before each (tests/e2e/wire.mjs), long tasks, and CLS; medians and
-//      ratios to the baseline's.
+//      interactive, bytes before each (tests/e2e/wire.mjs), long tasks, and CLS; medians with
+//      their interquartile ranges, and first content against the baseline's load of the same
+//      round (paired, so that a slow moment of the machine falls on both).
 //   2. Rendering at scale: a 500-item feed, and a refresh that changes 10 of its items.
 //   3. Memory: wasm memory and JS heap after 10 and after 1,000 refreshes.
 //
@@ -22,7 +23,7 @@ import { startServer, startPartner, launch, page, tag, DIST } from '../e2e/harne
 import { measure } from '../e2e/wire.mjs';
 import { brotli, gzip } from '../../scripts/wire-size.mjs';
 
-const LOADS = Number(process.env.BENCH_LOADS || 15);
+const LOADS = Number(process.env.BENCH_LOADS || 25);
 // The built site, with the baseline beside the widget's files (precompressed as they are).
 const www = mkdtempSync(join(tmpdir(), 'newswire-bench-'));
 cpSync(DIST, www, { recursive: true });
@@ -120,7 +121,8 @@ for (const [name] of PATHS) {
   const med = (f) => quantile(r.map(f), 0.5);
   paths[name] = {
     firstContent: med((x) => x.firstContent),
-    firstContentP90: quantile(r.map((x) => x.firstContent), 0.9),
+    firstContentQ1: quantile(r.map((x) => x.firstContent), 0.25),
+    firstContentQ3: quantile(r.map((x) => x.firstContent), 0.75),
     interactive: med((x) => x.interactive),
     bytesBeforeFirst: med((x) => x.beforeFirst),
     bytesToInteractive: med((x) => x.toInteractive),
@@ -131,9 +133,12 @@ for (const [name] of PATHS) {
   };
 }
 const base = paths['plain-JS baseline'];
-for (const p of Object.values(paths)) {
+for (const [name, p] of Object.entries(paths)) {
   p.firstContentRatio = p.firstContent / base.firstContent;
   p.interactiveRatio = p.interactive / base.interactive;
+  // Round by round: this path's first content over the baseline's in the same round.
+  const paired = runs[name].map((x, n) => x.firstContent / runs['plain-JS baseline'][n].firstContent);
+  p.pairedRatio = { median: quantile(paired, 0.5), q1: quantile(paired, 0.25), q3: quantile(paired, 0.75) };
 }
 
 // 2 and 3: a 500-item feed, refreshed on a fast-forwarded clock.
@@ -182,18 +187,25 @@ const ms = (v) => `${v.toFixed(0)} ms`.padStart(8);
 const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
 console.log(`\nFour paths, ${LOADS} cold loads each, interleaved (medians, from navigation start)`);
 console.log(
-  'path'.padEnd(19) + 'first'.padStart(8) + 'p90'.padStart(8) + ' ratio' + 'interact.'.padStart(10) + ' ratio' +
+  'path'.padEnd(19) + 'first'.padStart(8) + 'IQR'.padStart(12) + ' ratio' + 'interact.'.padStart(10) + ' ratio' +
     'bytes 1st'.padStart(10) + 'bytes int.'.padStart(11) + '  long>50' + '    CLS',
 );
 for (const [name, p] of Object.entries(paths)) {
   console.log(
-    name.padEnd(19) + ms(p.firstContent) + ms(p.firstContentP90) + p.firstContentRatio.toFixed(2).padStart(6) +
+    name.padEnd(19) + ms(p.firstContent) + `${p.firstContentQ1.toFixed(0)}–${p.firstContentQ3.toFixed(0)}`.padStart(12) +
+      p.firstContentRatio.toFixed(2).padStart(6) +
       ms(p.interactive).padStart(10) + p.interactiveRatio.toFixed(2).padStart(6) + kb(p.bytesBeforeFirst).padStart(10) +
       kb(p.bytesToInteractive).padStart(11) + `${p.longBeforeFirst}/${p.longBeforeInteractive}`.padStart(9) +
       p.cls.toFixed(3).padStart(7),
   );
 }
 console.log('(long>50: the most tasks over 50 ms in one load, before first content / before interactive)');
+console.log('\nFirst content over the baseline\'s, load by load in the same round (median, interquartile range)');
+for (const [name, p] of Object.entries(paths)) {
+  if (name === 'plain-JS baseline') continue;
+  const r = p.pairedRatio;
+  console.log(`${name.padEnd(19)}${r.median.toFixed(2).padStart(6)}  ${r.q1.toFixed(2)}–${r.q3.toFixed(2)}`);
+}
 console.log('\nRendering at scale (500-item feed, 50 briefs shown; wall clock, with CDP overhead)');
 console.log(`first render              ${renderBig} ms (navigation to ready)`);
 console.log(`refresh changing 10 items ${scale.refreshMedianMs} ms median`);

@@ -18,6 +18,14 @@ export const FIRST_CONTENT_BUDGET = 8 * 1000;
 export const INTERACTIVE_BUDGET = 130 * 1000;
 
 /**
+ * The loader's first stage (embed.js as served, stamped): the goal is 3 KB, and what it
+ * needs to paint measures 4.3 KB (docs/performance.md says where the bytes go). The size
+ * test holds it to the ceiling, so that it only shrinks, and prints the goal's miss.
+ */
+export const FIRST_STAGE_GOAL = 3 * 1000;
+export const FIRST_STAGE_CEILING = 4400;
+
+/**
  * Opens `url` in a fresh context of `browser` and measures: when the first brief was on
  * screen and when the widget became interactive (ms since navigation), and the responses
  * before each, with their brotli sizes. `widget(url)` says which responses are the widget's.
