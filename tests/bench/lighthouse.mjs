@@ -3,33 +3,19 @@
 // reviews), in Debian's Chromium, with mobile's default throttling and with the desktop
 // preset. Printed: the four category scores, CLS, TBT, the longest main-thread tasks and
 // the max potential first input delay, mobile and desktop side by side.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//
+// LH_DUMP=PATH writes each run's whole report to PATH-mobile.json and PATH-desktop.json.
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { startServer } from '../e2e/harness.mjs';
 
-const SERVER = process.env.NEWSWIRE_SERVER || 'target/server/newswire-server';
-const DIST = process.env.NEWSWIRE_DIST || 'dist';
 const LH = resolve('target/lighthouse/node_modules');
 const { default: lighthouse } = await import(join(LH, 'lighthouse/core/index.js'));
 const { default: desktop } = await import(join(LH, 'lighthouse/core/config/desktop-config.js'));
 const chromeLauncher = await import(join(LH, 'chrome-launcher/dist/index.js'));
 
-const dir = mkdtempSync(join(tmpdir(), 'newswire-lighthouse-'));
-const child = spawn(
-  SERVER,
-  ['--addr', '127.0.0.1:0', '--feed', 'www/sample-feed.json', '--db', join(dir, 'newswire.db'), '--www', DIST, '--seed-demo', '--allow-loopback'],
-  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEWSWIRE_LOG: 'error' } },
-);
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-    const m = out.match(/listening on (http:\/\/[^\s]+)/);
-    if (m) resolve(m[1]);
-  });
-  child.on('exit', (code) => reject(new Error(`the server exited with ${code}: ${out}`)));
-});
+const server = await startServer({ feed: 'www/sample-feed.json', args: ['--seed-demo', '--allow-loopback'], env: { NEWSWIRE_LOG: 'error' } });
+const url = server.url;
 
 async function run(name, config) {
   const chrome = await chromeLauncher.launch({
@@ -40,7 +26,7 @@ async function run(name, config) {
   try {
     const result = await lighthouse(`${url}/`, { port: chrome.port, output: 'json', logLevel: 'error' }, config);
     const lhr = result.lhr;
-    if (process.env.LH_DUMP) writeFileSync(`${process.env.LH_DUMP}-${name.split(" ")[0]}.json`, JSON.stringify(lhr));
+    if (process.env.LH_DUMP) writeFileSync(`${process.env.LH_DUMP}-${name.split(' ')[0]}.json`, JSON.stringify(lhr));
     const audit = (id) => lhr.audits[id];
     const tasks = (audit('long-tasks').details?.items || [])
       .map((t) => ({ url: String(t.url || '').replace(url, '').replace(/\/v\/[0-9a-f]{12}\//, '/v/…/'), ms: Math.round(t.duration) }))
@@ -83,6 +69,4 @@ for (const r of rows) {
 mkdirSync('target/bench', { recursive: true });
 writeFileSync('target/bench/lighthouse.json', JSON.stringify(rows, null, 2));
 console.log('written to target/bench/lighthouse.json');
-child.kill('SIGTERM');
-await new Promise((r) => child.on('exit', r));
-rmSync(dir, { recursive: true, force: true });
+await server.stop();

@@ -258,7 +258,7 @@ test('spare reserved space goes below the review prompt, and a widget below the 
   await below.context.close();
 });
 
-test('no brief is cut mid-line: at 320, 390 and 768 px the briefs end on a whole brief, painted and hydrated', async () => {
+test('no brief is cut mid-line: at 320, 390 and 768 px, and narrowed from 768 to 320, the briefs end on a whole brief, painted and hydrated', async () => {
   // The demo's feed, rendered by the server: its briefs' summaries wrap to two lines in a
   // narrow column. One widget with the reserved height, one whose height the partner holds
   // short of its briefs, so that they scroll at every width.
@@ -298,6 +298,14 @@ test('no brief is cut mid-line: at 320, 390 and 768 px the briefs end on a whole
         seen.push(`${width}px ${stage} ${cut.id}: ${cut.past}px past the edge${cut.scrolls ? ', scrolls' : ''}`);
         assert.ok(cut.past <= 0, `${width}px ${stage} ${cut.id}: the last brief seen ends ${cut.past}px past the clipped edge (${cut.box})`);
         if (cut.id === 'held') assert.ok(cut.scrolls, `${width}px: the held widget's briefs scroll, so the test means something`);
+      }
+      // The same page narrowed as it stands (a phone turned): the briefs end whole again.
+      if (width === 768) {
+        await tab.setViewportSize({ width: 320, height: 2000 });
+        await tab.waitForTimeout(100);
+        for (const cut of await cuts(tab)) {
+          assert.ok(cut.past <= 0, `768px narrowed to 320px, ${stage} ${cut.id}: the last brief seen ends ${cut.past}px past the clipped edge (${cut.box})`);
+        }
       }
       assert.deepEqual(errors, []);
       await context.close();

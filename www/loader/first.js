@@ -192,6 +192,7 @@ function define(base) {
     message: message,
     keep: keep,
     whole: whole,
+    event: event,
     // (The second stage says so: a warning is not worth its bytes before the news.)
     clobbered: found && !trusted,
   };
@@ -251,8 +252,8 @@ function define(base) {
     return laidOut ? sheets : [shared].concat(sheets);
   }
 
-  // newswire:`kind` on the element, after this turn (the second stage says the rest: what
-  // the wasm tells it, newswire:review and newswire:interactive).
+  // newswire:`kind` on the element, after this turn: this stage's first ready or error, and
+  // what the wasm tells the second stage (newswire:review, newswire:interactive…).
   function event(el, kind, detail) {
     Promise.resolve().then(function () {
       el.dispatchEvent(new CustomEvent('newswire:' + kind, { bubbles: true, composed: true, detail: detail }));
@@ -264,9 +265,11 @@ function define(base) {
   // where they are clipped falls on a brief's end, never through its lines; the space that
   // frees goes below the review prompt, as any spare space does, and the stylesheet's
   // shadow at the clipped edge says there is more. Again whenever the widget's size or its
-  // news changes.
+  // news changes (`watch`).
   function whole(el) {
-    var box = el.shadowRoot && el.shadowRoot.querySelector('.nw-briefs');
+    var root = el.shadowRoot;
+    var box = root && root.querySelector('.nw-briefs');
+    watch(el, root);
     if (!box) return;
     box.style.removeProperty('max-block-size');
     var height = box.clientHeight;
@@ -285,6 +288,27 @@ function define(base) {
       whole(entry.target.getRootNode().host || entry.target);
     });
   });
+
+  // What `whole` watches: the widget's size, and each part's own, since the briefs' lines
+  // rewrap (a font, the dates in the reader's words) and a part beside them grows or
+  // shrinks inside a widget whose size stays. The parts as they are now: a render anew
+  // replaces them. Nothing, once the widget has left the page.
+  function watch(el, root) {
+    var parts = [];
+    if (resized && el.isConnected && root) parts = [el].concat([].slice.call(root.querySelectorAll('.nw-root > *, .nw-brief-list')));
+    var had = el._nwSized || [];
+    var same = had.length === parts.length && had.every(function (part, i) {
+      return part === parts[i];
+    });
+    if (same) return;
+    had.forEach(function (part) {
+      resized.unobserve(part);
+    });
+    parts.forEach(function (part) {
+      resized.observe(part);
+    });
+    el._nwSized = parts;
+  }
 
   function message(container, text, title, href, dir) {
     var box = make('div');
@@ -416,15 +440,6 @@ function define(base) {
       briefs: root.querySelectorAll('.nw-brief').length,
     });
     whole(el);
-    if (resized) {
-      // The widget's size, and each part's own: the briefs' lines rewrap (a font, the
-      // dates in the reader's words), and a part beside them grows or shrinks, inside a
-      // widget whose size stays.
-      el._nwSized = [el].concat([].slice.call(root.querySelectorAll('.nw-root > *, .nw-brief-list')));
-      el._nwSized.forEach(function (part) {
-        resized.observe(part);
-      });
-    }
     arm(el);
   }
 
@@ -641,9 +656,7 @@ function define(base) {
       }
       if (this._nwSeen) this._nwSeen.disconnect();
       this._nwShown = false;
-      (this._nwSized || []).forEach(function (part) {
-        resized.unobserve(part);
-      });
+      watch(this);
       // Only a widget the second stage started has anything to unmount.
       if (live) live.unmount(this);
     }

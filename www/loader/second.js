@@ -180,8 +180,6 @@ export function run(stage) {
     });
   });
 
-  // What a widget's wasm says: a stream to follow is for this stage; the rest is the
-  // page's (`notify`).
   // One warning for each unusable value the loader reads, when it is set (the wasm warns
   // about the attributes it reads).
   function check(el, name) {
@@ -274,12 +272,11 @@ export function run(stage) {
     if (kind !== 'review' && kind !== 'interactive') el.setAttribute('state', kind);
     if (kind === 'interactive') el.setAttribute('interactive', '');
     if (kind === 'loading') return;
-    var detail = kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : kind === 'review' ? { id: a } : {};
-    Promise.resolve().then(function () {
-      el.dispatchEvent(new CustomEvent('newswire:' + kind, { bubbles: true, composed: true, detail: detail }));
-    });
+    stage.event(el, kind, kind === 'ready' ? { headlines: a, briefs: b } : kind === 'error' ? { message: a } : kind === 'review' ? { id: a } : {});
   }
 
+  // What a widget's wasm says: a stream to follow is for this stage; the rest is the
+  // page's (`notify`).
   function told(el) {
     return function (kind, a, b) {
       if (kind === 'live') return follow(el, a, b);
